@@ -1,0 +1,26 @@
+/*
+ * Messages shared by the TypeScript validator and the CRD's CEL rules, so that `kaito validate`,
+ * the constructs and the API server say the same thing about the same mistake.
+ */
+export const MSG = {
+  inferenceXorTuning: 'exactly one of inference or tuning must be set',
+  presetXorTemplate: 'exactly one of preset or template must be set',
+  nameDns1123Label:
+    'must be a DNS-1123 label: at most 63 lower-case letters, digits and "-", starting and ending with a letter or digit',
+  adaptersUnique: 'adapter names must be unique',
+  adapterSourceRequired: 'an adapter needs source.name and one of source.image or source.volumeSource',
+  adapterUrls: 'adapters cannot be downloaded from urls; use source.image or source.volumeSource',
+  strengthRange: 'strength must be a number between 0 and 1, written as a string such as "0.5"',
+  strengthVllm:
+    'adapter strength other than "1.0" needs the transformers runtime (annotation kaito.sh/runtime: transformers); vLLM does not support adapter strength',
+  inputExactlyOne: 'exactly one of urls, image or volumeSource must be set',
+  outputExactlyOne: 'exactly one of image or volumeSource must be set',
+  imagePushSecret: 'imagePushSecret is required when image is set',
+  urlScheme: 'must be an http or https URL',
+  urlHost: 'must not point at localhost, a loopback, link-local, private or cloud metadata address',
+  reservedSelector: 'must contain at least one label whose key is not reserved by Kaito',
+  immutable: 'field is immutable',
+  tuningPreset: 'tuning needs a preset',
+  tuningCount: 'tuning runs on a single node; count must be 1',
+  tuningPartition: 'partition is not supported for tuning',
+} as const;

@@ -1,0 +1,357 @@
+import type { JSONSchemaProps as K8sSchemaProps, ValidationRule } from 'kubernetes-types/apiextensions/v1';
+import { MSG } from './messages';
+import { RESERVED_SELECTOR_KEYS, type WorkspaceVersion } from './types';
+
+/*
+ * The Workspace schema, written once. It drives the structural checks of the TypeScript validator and
+ * becomes the CRD's openAPIV3Schema, CEL rules included. Where a rule can be said in CEL, it is said
+ * here, with the same message the TypeScript validator uses (see ./messages).
+ */
+
+/** An OpenAPI v3 schema as a CRD holds it, with the Kubernetes extensions. */
+export type JSONSchemaProps = Omit<K8sSchemaProps, 'properties' | 'items' | 'additionalProperties'> & {
+  properties?: Record<string, JSONSchemaProps>;
+  items?: JSONSchemaProps;
+  additionalProperties?: JSONSchemaProps | boolean;
+  'x-kubernetes-preserve-unknown-fields'?: boolean;
+  'x-kubernetes-map-type'?: 'atomic' | 'granular';
+  'x-kubernetes-list-type'?: 'atomic' | 'set' | 'map';
+  'x-kubernetes-list-map-keys'?: string[];
+  'x-kubernetes-validations'?: ValidationRule[];
+};
+
+const str = (extra: JSONSchemaProps = {}): JSONSchemaProps => ({ type: 'string', ...extra });
+const strList = (extra: JSONSchemaProps = {}): JSONSchemaProps => ({ type: 'array', items: str(), ...extra });
+const schemaless = (description: string): JSONSchemaProps => ({
+  type: 'object',
+  description,
+  'x-kubernetes-preserve-unknown-fields': true,
+});
+
+const DNS1123_LABEL = '^[a-z0-9]([-a-z0-9]*[a-z0-9])?$';
+const DNS1123_SUBDOMAIN = '^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$';
+
+function labelSelector(): JSONSchemaProps {
+  const reserved = RESERVED_SELECTOR_KEYS.map((k) => `'${k}'`).join(', ');
+  return {
+    type: 'object',
+    description: 'Labels of the GPU nodes. Copied onto provisioned nodes and required by the workload node affinity.',
+    properties: {
+      matchLabels: { type: 'object', additionalProperties: str({ maxLength: 63 }), maxProperties: 64 },
+      matchExpressions: {
+        type: 'array',
+        maxItems: 32,
+        items: {
+          type: 'object',
+          required: ['key', 'operator'],
+          properties: {
+            key: str({ maxLength: 317 }),
+            operator: str({ enum: ['In', 'NotIn', 'Exists', 'DoesNotExist'] }),
+            values: strList({ maxItems: 64 }),
+          },
+        },
+      },
+    },
+    'x-kubernetes-map-type': 'atomic',
+    'x-kubernetes-validations': [
+      {
+        rule: `has(self.matchLabels) && self.matchLabels.exists(k, !(k in [${reserved}]))`,
+        message: `matchLabels ${MSG.reservedSelector}`,
+      },
+    ],
+  };
+}
+
+function presetSpec(version: WorkspaceVersion): JSONSchemaProps {
+  const presetOptions: Record<string, JSONSchemaProps> = {
+    image: str({ description: 'Image of a private preset (deprecated).' }),
+    imagePullSecrets: strList({ description: 'Pull secrets of a private preset image (deprecated).' }),
+  };
+  if (version === 'v1beta1') {
+    presetOptions.modelAccessSecret = str({
+      maxLength: 253,
+      description: 'Secret in the workspace namespace with key HF_TOKEN, for gated models.',
+    });
+  }
+  return {
+    type: 'object',
+    required: ['name'],
+    properties: {
+      name: str({
+        minLength: 1,
+        maxLength: 256,
+        description: 'A registered preset name, a legacy alias, or a Hugging Face ID org/model.',
+      }),
+      accessMode: str({ enum: ['public', 'private'], description: 'Deprecated.' }),
+      presetOptions: { type: 'object', properties: presetOptions },
+    },
+  };
+}
+
+function urlRule(): string {
+  // Mirrors isSafeDownloadUrl in ./url-safety: scheme, then hostname, then IP ranges.
+  const blockedNames = "['localhost', 'metadata', 'metadata.google.internal', 'metadata.azure.internal']";
+  const blockedCidrs = [
+    '127.0.0.0/8',
+    '10.0.0.0/8',
+    '172.16.0.0/12',
+    '192.168.0.0/16',
+    '169.254.0.0/16',
+    '100.64.0.0/10',
+    '0.0.0.0/8',
+    '::1/128',
+    'fc00::/7',
+    'fe80::/10',
+  ]
+    .map((c) => `'${c}'`)
+    .join(', ');
+  return (
+    `self.all(u, isURL(u) && url(u).getScheme() in ['http', 'https'] && url(u).getHostname() != '' && ` +
+    `!(url(u).getHostname().lowerAscii() in ${blockedNames}) && !url(u).getHostname().lowerAscii().endsWith('.localhost') && ` +
+    `(!isIP(url(u).getHostname()) || ![${blockedCidrs}].exists(c, cidr(c).containsIP(url(u).getHostname()))))`
+  );
+}
+
+function dataSource(kind: 'input' | 'adapter'): JSONSchemaProps {
+  const properties: Record<string, JSONSchemaProps> = {
+    name: str({ maxLength: 253, ...(kind === 'adapter' ? {} : {}) }),
+    urls: strList({ maxItems: 100, items: str({ maxLength: 2048 }) }),
+    image: str({ maxLength: 512 }),
+    imagePullSecrets: strList({ maxItems: 32 }),
+    volumeSource: schemaless('A Kubernetes VolumeSource.'),
+  };
+  const validations =
+    kind === 'input'
+      ? [
+          {
+            rule: '[has(self.urls), has(self.image), has(self.volumeSource)].filter(x, x).size() == 1',
+            message: MSG.inputExactlyOne,
+          },
+          { rule: `!has(self.urls) || ${urlRule()}`, message: `urls ${MSG.urlHost}; ${MSG.urlScheme}` },
+        ]
+      : [
+          { rule: '!has(self.urls)', message: MSG.adapterUrls },
+          {
+            rule: 'has(self.name) && (has(self.image) || has(self.volumeSource))',
+            message: MSG.adapterSourceRequired,
+          },
+          {
+            rule: `!has(self.name) || self.name.matches('${DNS1123_SUBDOMAIN}')`,
+            message: `name ${MSG.nameDns1123Label}`,
+          },
+        ];
+  return { type: 'object', properties, 'x-kubernetes-validations': validations };
+}
+
+function inferenceSpec(version: WorkspaceVersion): JSONSchemaProps {
+  return {
+    type: 'object',
+    description: 'Serve a model.',
+    properties: {
+      preset: presetSpec(version),
+      template: schemaless('A pod template run as is (exclusive with preset).'),
+      config: str({ maxLength: 253, description: 'ConfigMap with key inference_config.yaml.' }),
+      adapters: {
+        type: 'array',
+        maxItems: 10,
+        items: {
+          type: 'object',
+          properties: {
+            source: dataSource('adapter'),
+            strength: str({ maxLength: 32 }),
+          },
+          'x-kubernetes-validations': [
+            {
+              rule: "!has(self.strength) || (self.strength.matches('^([0-9]+[.]?[0-9]*|[.][0-9]+)$') && double(self.strength) >= 0.0 && double(self.strength) <= 1.0)",
+              message: MSG.strengthRange,
+              fieldPath: '.strength',
+            },
+          ],
+        },
+        'x-kubernetes-validations': [
+          {
+            rule: 'self.all(a, !has(a.source) || !has(a.source.name) || self.filter(b, has(b.source) && has(b.source.name) && b.source.name == a.source.name).size() == 1)',
+            message: MSG.adaptersUnique,
+          },
+        ],
+      },
+    },
+    'x-kubernetes-validations': [
+      { rule: 'has(self.preset) != has(self.template)', message: MSG.presetXorTemplate },
+      {
+        rule: '!has(oldSelf.preset) || !has(self.preset) || self.preset.name == oldSelf.preset.name',
+        message: `preset.name ${MSG.immutable}`,
+        fieldPath: '.preset.name',
+      },
+      { rule: 'has(self.template) == has(oldSelf.template)', message: `template cannot be set or unset once created` },
+    ],
+  };
+}
+
+function tuningSpec(version: WorkspaceVersion): JSONSchemaProps {
+  return {
+    type: 'object',
+    description: 'Fine-tune a model.',
+    required: ['input', 'output'],
+    properties: {
+      preset: presetSpec(version),
+      method: str({ enum: ['lora', 'qlora'] }),
+      config: str({ maxLength: 253, description: 'ConfigMap with key training_config.yaml.' }),
+      input: dataSource('input'),
+      output: {
+        type: 'object',
+        properties: {
+          image: str({ maxLength: 512 }),
+          imagePushSecret: str({ maxLength: 253 }),
+          volumeSource: schemaless('A Kubernetes VolumeSource.'),
+        },
+        'x-kubernetes-validations': [
+          { rule: 'has(self.image) != has(self.volumeSource)', message: MSG.outputExactlyOne },
+          { rule: '!has(self.image) || has(self.imagePushSecret)', message: MSG.imagePushSecret },
+        ],
+      },
+    },
+    'x-kubernetes-validations': [
+      { rule: 'has(self.preset)', message: MSG.tuningPreset },
+      {
+        rule: '!has(oldSelf.preset) || (has(self.preset) && self.preset.name == oldSelf.preset.name)',
+        message: `preset ${MSG.immutable}`,
+        fieldPath: '.preset',
+      },
+      {
+        rule: 'has(self.method) == has(oldSelf.method) && (!has(self.method) || self.method == oldSelf.method)',
+        message: `method ${MSG.immutable}`,
+        fieldPath: '.method',
+      },
+    ],
+  };
+}
+
+function resourceSpec(version: WorkspaceVersion): JSONSchemaProps {
+  const properties: Record<string, JSONSchemaProps> = {
+    count: { type: 'integer', minimum: 1, description: 'Number of nodes (deprecated in v1beta1).' },
+    instanceType: str({ maxLength: 128, description: 'GPU instance type to provision.' }),
+    labelSelector: labelSelector(),
+    preferredNodes: strList({ maxItems: 64, description: 'Existing nodes to use first (deprecated).' }),
+  };
+  if (version === 'v1alpha1') properties.instanceType.default = 'Standard_NC24ads_A100_v4';
+  if (version === 'v1beta1') {
+    properties.partition = {
+      type: 'object',
+      required: ['mode', 'profile'],
+      properties: {
+        mode: str({ enum: ['mig', 'accelerator'] }),
+        profile: str({ maxLength: 64 }),
+        count: { type: 'integer', minimum: 1 },
+      },
+      'x-kubernetes-validations': [{ rule: 'self == oldSelf', message: `partition ${MSG.immutable}` }],
+    };
+  }
+  return {
+    type: 'object',
+    required: ['labelSelector'],
+    properties,
+    'x-kubernetes-validations': [
+      {
+        rule: '!has(oldSelf.instanceType) || (has(self.instanceType) && self.instanceType == oldSelf.instanceType)',
+        message: `instanceType ${MSG.immutable}`,
+        fieldPath: '.instanceType',
+      },
+      {
+        rule: 'self.labelSelector == oldSelf.labelSelector',
+        message: `labelSelector ${MSG.immutable}`,
+        fieldPath: '.labelSelector',
+      },
+      {
+        rule: 'has(self.count) == has(oldSelf.count) && (!has(self.count) || self.count == oldSelf.count)',
+        message: `count ${MSG.immutable}`,
+        fieldPath: '.count',
+      },
+    ],
+  };
+}
+
+function condition(): JSONSchemaProps {
+  return {
+    type: 'object',
+    required: ['type', 'status', 'lastTransitionTime', 'reason', 'message'],
+    properties: {
+      type: str({ maxLength: 316 }),
+      status: str({ enum: ['True', 'False', 'Unknown'] }),
+      observedGeneration: { type: 'integer', format: 'int64', minimum: 0 },
+      lastTransitionTime: str({ format: 'date-time' }),
+      reason: str({ maxLength: 1024 }),
+      message: str({ maxLength: 32768 }),
+    },
+  };
+}
+
+function statusSpec(version: WorkspaceVersion): JSONSchemaProps {
+  const properties: Record<string, JSONSchemaProps> = {
+    workerNodes: strList(),
+    conditions: {
+      type: 'array',
+      items: condition(),
+      'x-kubernetes-list-type': 'map',
+      'x-kubernetes-list-map-keys': ['type'],
+    },
+  };
+  if (version === 'v1beta1') {
+    properties.state = str({ enum: ['Pending', 'Ready', 'NotReady', 'Running', 'Succeeded', 'Failed'] });
+    properties.targetNodeCount = { type: 'integer', format: 'int32', minimum: 0 };
+    properties.performance = {
+      type: 'object',
+      properties: {
+        metrics: {
+          type: 'object',
+          additionalProperties: {
+            type: 'object',
+            properties: { description: str(), value: str(), unit: str(), config: str() },
+          },
+        },
+      },
+    };
+  }
+  return { type: 'object', properties };
+}
+
+/** The openAPIV3Schema of one Workspace version, CEL rules included. */
+export function workspaceSchema(version: WorkspaceVersion): JSONSchemaProps {
+  return {
+    type: 'object',
+    description: 'Workspace: serve or fine-tune a model on GPU nodes.',
+    required: ['resource'],
+    properties: {
+      apiVersion: str(),
+      kind: str(),
+      metadata: { type: 'object' },
+      resource: resourceSpec(version),
+      inference: inferenceSpec(version),
+      tuning: tuningSpec(version),
+      status: statusSpec(version),
+    },
+    'x-kubernetes-validations': [
+      { rule: 'has(self.inference) != has(self.tuning)', message: MSG.inferenceXorTuning },
+      {
+        rule: `self.metadata.name.size() <= 63 && self.metadata.name.matches('${DNS1123_LABEL}')`,
+        message: `metadata.name ${MSG.nameDns1123Label}`,
+      },
+      {
+        rule: 'has(self.inference) == has(oldSelf.inference)',
+        message: 'inference and tuning cannot be toggled once set',
+      },
+      {
+        rule: '!has(self.tuning) || !has(self.resource.count) || self.resource.count == 1',
+        message: MSG.tuningCount,
+        fieldPath: '.resource.count',
+      },
+      {
+        rule: '!has(self.tuning) || !has(self.resource.partition)',
+        message: MSG.tuningPartition,
+        fieldPath: '.resource.partition',
+      },
+    ],
+  };
+}
+
+export { DNS1123_LABEL, DNS1123_SUBDOMAIN };

@@ -1,0 +1,67 @@
+import { normalizeWorkspace, readDocuments, workspaceVersionOf } from './parse';
+import { ValidationError, type Problem } from './problems';
+import { checkRules, type CatalogOptions } from './rules';
+import { workspaceSchema } from './schema';
+import { checkStructure } from './structural';
+import type { Workspace, WorkspaceVersion } from './types';
+
+export const hasErrors = (problems: readonly Problem[]): boolean => problems.some((p) => p.severity === 'error');
+
+/** The outcome of validating one Workspace object (without the fit check, which needs the planner). */
+export interface WorkspaceValidation {
+  readonly sourceVersion?: WorkspaceVersion;
+  /** The workspace in the internal model, when its structure could be read. */
+  readonly workspace?: Workspace;
+  readonly problems: readonly Problem[];
+}
+
+/** Structure (the CRD schema), then Kaito's create rules and ours. Returns every problem found. */
+export function validateWorkspaceObject(
+  value: Record<string, unknown>,
+  options: CatalogOptions = {},
+): WorkspaceValidation {
+  const version = workspaceVersionOf(value);
+  if (typeof version !== 'string') return { problems: [version] };
+  const structural = checkStructure(workspaceSchema(version), value);
+  if (hasErrors(structural)) return { sourceVersion: version, problems: structural };
+  const workspace = normalizeWorkspace(value, version);
+  return { sourceVersion: version, workspace, problems: [...structural, ...checkRules(workspace, version, options)] };
+}
+
+/** Problems of every Workspace in YAML/JSON text or an object (the fit is not checked here). */
+export function validateWorkspace(input: string | object, options: CatalogOptions = {}): Problem[] {
+  return readDocuments(input).flatMap((doc) =>
+    doc.value === undefined ? doc.problems : validateWorkspaceObject(doc.value, options).problems,
+  );
+}
+
+/**
+ * Reads every Workspace of YAML or JSON text (multi-document, comments allowed) or of an object, in either
+ * version, into the internal model. Throws {@link ValidationError} with every problem when any is invalid.
+ */
+export function parseWorkspaces(input: string | object, options: CatalogOptions = {}): Workspace[] {
+  const out: Workspace[] = [];
+  const problems: Problem[] = [];
+  for (const doc of readDocuments(input)) {
+    if (doc.value === undefined) {
+      problems.push(...doc.problems);
+      continue;
+    }
+    const result = validateWorkspaceObject(doc.value, options);
+    problems.push(...result.problems);
+    if (result.workspace !== undefined && !hasErrors(result.problems)) out.push(result.workspace);
+  }
+  if (hasErrors(problems)) throw new ValidationError(problems);
+  return out;
+}
+
+/** Like {@link parseWorkspaces}, for input holding exactly one Workspace. */
+export function parseWorkspace(input: string | object, options: CatalogOptions = {}): Workspace {
+  const all = parseWorkspaces(input, options);
+  if (all.length !== 1) {
+    throw new ValidationError([
+      { path: '', message: `expected exactly one Workspace, found ${all.length}`, severity: 'error' },
+    ]);
+  }
+  return all[0];
+}

@@ -1,0 +1,2 @@
+export { runCli, HELP } from './run';
+export type { CliIo } from './io';

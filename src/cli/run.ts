@@ -1,0 +1,42 @@
+import { UsageError } from './args';
+import type { CliIo } from './io';
+import { PLAN_HELP, runPlan } from './plan';
+import { runValidate, VALIDATE_HELP } from './validate';
+
+export const HELP = `Usage: kaito COMMAND [options]
+
+Commands:
+  validate FILE...   check Workspace manifests (schema, Kaito's rules, GPU fit)
+  plan FILE          show how a workspace lands on GPUs (or: plan --preset P --instance-type T)
+
+Run kaito COMMAND --help for the options of a command.
+Exit codes: 0 ok, 1 invalid input, 2 usage error.
+`;
+
+const COMMANDS: Record<string, { run: (argv: readonly string[], io: CliIo) => number; help: string }> = {
+  validate: { run: runValidate, help: VALIDATE_HELP },
+  plan: { run: runPlan, help: PLAN_HELP },
+};
+
+/** Runs the CLI with `argv` (without node and script) and returns the exit code. */
+export function runCli(argv: readonly string[], io: CliIo): number {
+  const [command, ...rest] = argv;
+  if (command === undefined || command === '--help' || command === '-h' || command === 'help') {
+    io.stdout(HELP);
+    return command === undefined ? 2 : 0;
+  }
+  const entry = COMMANDS[command];
+  if (entry === undefined) {
+    io.stderr(`kaito: unknown command ${JSON.stringify(command)}\n\n${HELP}`);
+    return 2;
+  }
+  try {
+    return entry.run(rest, io);
+  } catch (e) {
+    if (e instanceof UsageError) {
+      io.stderr(`kaito ${command}: ${e.message}\n\n${entry.help}`);
+      return 2;
+    }
+    throw e;
+  }
+}

@@ -1,0 +1,100 @@
+import { formatProblem } from '../api/problems';
+import { checkWorkspaces, type WorkspaceCheck } from '../plan/check';
+import { hasErrors } from '../api/validate';
+import { HELP_OPTION, parseArgs, UsageError } from './args';
+import { readInputs, type CliIo, type NamedInput } from './io';
+
+export const VALIDATE_HELP = `Usage: kaito validate FILE... [-o text|json]
+
+Checks Workspace manifests (kaito.sh/v1alpha1 or v1beta1, YAML or JSON, several documents per file
+allowed; - reads stdin): the schema, Kaito's rules, and whether the model fits the GPUs.
+Prints one line per problem as FILE: field.path: message.
+Exit codes: 0 all valid, 1 invalid input, 2 usage error.
+`;
+
+/** A checked document with the name of the input it came from. */
+export interface CheckedDocument {
+  readonly file: string;
+  readonly check: WorkspaceCheck;
+}
+
+/** `FILE` or, for later documents of a multi-document file, `FILE#N` (1-based). */
+export function documentLabel(file: string, index: number): string {
+  return index === 0 ? file : `${file}#${index + 1}`;
+}
+
+export function checkInputs(inputs: readonly NamedInput[]): CheckedDocument[] {
+  return inputs.flatMap((input) => {
+    const checks = checkWorkspaces(input.text);
+    if (checks.length === 0) {
+      return [
+        {
+          file: input.name,
+          check: {
+            index: 0,
+            problems: [{ path: '', message: 'no Workspace found (empty input)', severity: 'error' as const }],
+          },
+        },
+      ];
+    }
+    return checks.map((check) => ({ file: input.name, check }));
+  });
+}
+
+/** Prints the problems of checked documents as `FILE: path: message` lines; returns whether any is an error. */
+export function reportProblems(documents: readonly CheckedDocument[], io: CliIo): boolean {
+  let failed = false;
+  for (const { file, check } of documents) {
+    const label = documentLabel(file, check.index);
+    for (const p of check.problems) {
+      if (p.severity === 'error') {
+        failed = true;
+        io.stdout(`${label}: ${formatProblem(p)}\n`);
+      } else {
+        io.stderr(`${label}: warning: ${formatProblem(p)}\n`);
+      }
+    }
+  }
+  return failed;
+}
+
+export function runValidate(argv: readonly string[], io: CliIo): number {
+  const args = parseArgs(argv, [
+    { name: 'output', short: 'o', takesValue: true, choices: ['text', 'json'] },
+    HELP_OPTION,
+  ]);
+  if (args.options.help) {
+    io.stdout(VALIDATE_HELP);
+    return 0;
+  }
+  if (args.positionals.length === 0) throw new UsageError('validate needs at least one FILE (or - for stdin)');
+  const { inputs, failures } = readInputs(args.positionals, io);
+  const documents = checkInputs(inputs);
+  const output = args.options.output ?? 'text';
+  if (output === 'json') {
+    const result = {
+      valid: failures.length === 0 && documents.every((d) => !hasErrors(d.check.problems)),
+      files: failures.map((f) => ({ file: f.split(':')[0], problems: [{ path: '', message: f, severity: 'error' }] })),
+      documents: documents.map((d) => ({
+        file: d.file,
+        document: d.check.index + 1,
+        name: d.check.workspace?.metadata.name,
+        apiVersion: d.check.sourceVersion ? `kaito.sh/${d.check.sourceVersion}` : undefined,
+        valid: !hasErrors(d.check.problems),
+        problems: d.check.problems,
+      })),
+    };
+    io.stdout(`${JSON.stringify(result, null, 2)}\n`);
+    return result.valid ? 0 : 1;
+  }
+  for (const f of failures) io.stdout(`${f}\n`);
+  const failed = reportProblems(documents, io) || failures.length > 0;
+  if (!failed) {
+    for (const { file, check } of documents) {
+      io.stdout(
+        `${documentLabel(file, check.index)}: valid (Workspace ${check.workspace?.metadata.name}, kaito.sh/${check.sourceVersion})\n`,
+      );
+    }
+  }
+  return failed ? 1 : 0;
+}

@@ -1,0 +1,48 @@
+import { readDocuments } from '../api/parse';
+import { error, type Problem } from '../api/problems';
+import { hasErrors, validateWorkspaceObject } from '../api/validate';
+import type { Workspace, WorkspaceVersion } from '../api/types';
+import { FitError } from './fit-error';
+import { planWorkspace, type PlanOptions, type WorkspacePlan } from './plan';
+
+/** The outcome of checking one Workspace document: validation, then the plan. */
+export interface WorkspaceCheck {
+  /** Position of the document in its input. */
+  readonly index: number;
+  /** The version the document was written in. */
+  readonly sourceVersion?: WorkspaceVersion;
+  /** The workspace in the internal model, when it could be read. */
+  readonly workspace?: Workspace;
+  /** The plan, when the workspace is valid and fits. */
+  readonly plan?: WorkspacePlan;
+  /** Errors and warnings, each with its field path. */
+  readonly problems: readonly Problem[];
+  /** The fit error, when the plan failed. */
+  readonly fitError?: FitError;
+}
+
+/** Validates and plans one parsed object. The one check every face runs. */
+export function checkWorkspaceObject(
+  value: Record<string, unknown>,
+  options: PlanOptions = {},
+  index = 0,
+): WorkspaceCheck {
+  const { sourceVersion, workspace, problems } = validateWorkspaceObject(value, options);
+  const base = { index, ...(sourceVersion ? { sourceVersion } : {}), ...(workspace ? { workspace } : {}) };
+  if (workspace === undefined || hasErrors(problems)) return { ...base, problems };
+  try {
+    return { ...base, plan: planWorkspace(workspace, options), problems };
+  } catch (e) {
+    if (!(e instanceof FitError)) throw e;
+    return { ...base, problems: [...problems, error(e.path, e.message)], fitError: e };
+  }
+}
+
+/** Validates and plans every Workspace in YAML/JSON text (multi-document) or an object. */
+export function checkWorkspaces(input: string | object, options: PlanOptions = {}): WorkspaceCheck[] {
+  return readDocuments(input).map((doc) =>
+    doc.value === undefined
+      ? { index: doc.index, problems: doc.problems }
+      : checkWorkspaceObject(doc.value, options, doc.index),
+  );
+}

@@ -1,0 +1,14 @@
+export { planWorkspace, suggestSkus, type WorkspacePlan, type PlanOptions, type ObservedGpuNode } from './plan';
+export { FitError } from './fit-error';
+export { checkWorkspaces, checkWorkspaceObject, type WorkspaceCheck } from './check';
+export {
+  sizeInference,
+  maxModelLength,
+  tuningMemoryGiB,
+  gpuMemoryUtilization,
+  DEFAULT_SIZING_CONTEXT,
+  PER_GPU_OVERHEAD_GIB,
+  WEIGHTS_EXPANSION,
+  WEIGHTS_HEADROOM,
+  TUNING_UTILIZATION,
+} from './estimate';

@@ -1,0 +1,288 @@
+import { resolvePreset, runtimeOf, type CatalogOptions } from '../api/rules';
+import { ANNOTATION_BYPASS_RESOURCE_CHECKS, type TuningMethod, type Workspace } from '../api/types';
+import {
+  defaultPresets,
+  defaultSkus,
+  type GpuSku,
+  type ModelPreset,
+  type RuntimeName,
+  type SkuCatalog,
+} from '../catalog';
+import {
+  gpuMemoryUtilization,
+  maxModelLength,
+  sizeInference,
+  tuningMemoryGiB,
+  TUNING_UTILIZATION,
+  PER_GPU_OVERHEAD_GIB,
+  WEIGHTS_EXPANSION,
+} from './estimate';
+import { FitError } from './fit-error';
+
+/** GPUs of bring-your-own nodes, as GPU Feature Discovery labels describe them. */
+export interface ObservedGpuNode {
+  readonly gpuCount: number;
+  readonly gpuMemoryPerGpuGiB: number;
+  /** @default 'unknown GPU' */
+  readonly gpuModel?: string;
+  /** @default - unknown, treated as bf16-capable */
+  readonly computeCapability?: string;
+}
+
+export interface PlanOptions extends CatalogOptions {
+  /** The GPUs of the nodes a bring-your-own workspace selects, once known. */
+  readonly observedNode?: ObservedGpuNode;
+}
+
+/** How a workspace lands on GPUs. */
+export interface WorkspacePlan {
+  /** `inference`, `tuning`, or `template` for an inference pod template. */
+  readonly kind: 'inference' | 'tuning' | 'template';
+  /** Canonical preset name, or the Hugging Face ID of a model outside the catalog. */
+  readonly preset?: string;
+  /** Hugging Face repository the runtime loads. */
+  readonly huggingFaceId?: string;
+  /** Instance type provisioned; absent for bring-your-own nodes. */
+  readonly instanceType?: string;
+  readonly runtime: RuntimeName;
+  readonly tuningMethod?: TuningMethod;
+  readonly nodeCount: number;
+  /** Where the node count comes from. */
+  readonly nodeCountSource: 'explicit' | 'estimated' | 'default';
+  readonly gpusPerNode: number;
+  readonly gpuMemoryPerGpuGiB: number;
+  readonly gpuModel: string;
+  /** GPU memory the workload needs, GiB (0 when the model size is unknown). */
+  readonly requiredGpuMemoryGiB: number;
+  /** GPU memory of all planned nodes, GiB. */
+  readonly availableGpuMemoryGiB: number;
+  readonly tensorParallelSize: number;
+  readonly pipelineParallelSize: number;
+  /** vLLM data-parallel replicas inside a node (small model on a multi-GPU node). */
+  readonly dataParallelSize: number;
+  /** Weights dtype: float16 on GPUs without bf16 (compute capability < 8.0). */
+  readonly dtype: 'bfloat16' | 'float16' | 'float32' | 'auto';
+  /** vLLM `--max-model-len`; absent when unknown (vLLM decides). */
+  readonly maxModelLen?: number;
+  readonly gpuMemoryUtilization: number;
+  /** OS disk / weights volume per node, GiB. */
+  readonly diskGiB: number;
+  /** Whether the memory fit was checked (false for unknown models, SKUs or nodes). */
+  readonly fitChecked: boolean;
+  readonly notes: readonly string[];
+}
+
+const round2 = (n: number): number => Math.round(n * 100) / 100;
+/** Disk requested when nothing is known about the model (Kaito's fallback). */
+const UNKNOWN_DISK_GIB = 1024;
+
+function hasBf16(sku: { computeCapability?: string; gpuVendor?: string }): boolean {
+  if (sku.computeCapability === undefined) return true;
+  return Number(sku.computeCapability) >= 8;
+}
+
+/**
+ * Up to three current NVIDIA instance types of the cloud whose one node gives `requiredGiB`, smallest first.
+ * `usable` is the share of a node's GPU memory the workload may plan on.
+ */
+export function suggestSkus(requiredGiB: number, skus: SkuCatalog, usable = 1, cloud = 'azure'): string[] {
+  return skus
+    .list()
+    .filter((s) => !s.legacy && s.cloud === cloud && s.gpuVendor === 'nvidia')
+    .filter((s) => s.totalGpuMemoryGiB * usable >= requiredGiB)
+    .sort(
+      (a, b) => a.totalGpuMemoryGiB - b.totalGpuMemoryGiB || a.gpuCount - b.gpuCount || a.name.localeCompare(b.name),
+    )
+    .slice(0, 3)
+    .map((s) => s.name);
+}
+
+function skuFor(ws: Workspace, skus: SkuCatalog, options: PlanOptions): { sku: GpuSku; known: boolean } {
+  const instanceType = ws.resource.instanceType;
+  const known = instanceType ? skus.find(instanceType) : undefined;
+  if (known) return { sku: known, known: true };
+  const node = options.observedNode;
+  const gpuCount = node?.gpuCount ?? 1;
+  const perGpu = node?.gpuMemoryPerGpuGiB ?? 0;
+  return {
+    sku: {
+      name: instanceType ?? '',
+      cloud: 'azure',
+      gpuCount,
+      gpuMemoryPerGpuGiB: perGpu,
+      totalGpuMemoryGiB: gpuCount * perGpu,
+      gpuModel: node?.gpuModel ?? 'unknown GPU',
+      gpuVendor: 'nvidia',
+      ...(node?.computeCapability === undefined ? {} : { computeCapability: node.computeCapability }),
+      nvme: false,
+      legacy: false,
+    },
+    known: node !== undefined,
+  };
+}
+
+/**
+ * Plans a validated workspace: how many nodes of which GPUs, with which parallelism and dtype.
+ * Throws {@link FitError} when the model does not fit (an explicit `count` is honoured, never ignored).
+ */
+export function planWorkspace(ws: Workspace, options: PlanOptions = {}): WorkspacePlan {
+  const presets = options.presets ?? defaultPresets;
+  const skus = options.skus ?? defaultSkus;
+  const spec = ws.inference?.preset ?? ws.tuning?.preset;
+  const resolved = spec ? resolvePreset(spec.name, presets) : undefined;
+  const preset: ModelPreset | undefined = resolved?.kind === 'catalog' ? resolved.preset : undefined;
+  const runtime = runtimeOf(ws, preset);
+  const { sku, known } = skuFor(ws, skus, options);
+  const bypass = ws.metadata.annotations?.[ANNOTATION_BYPASS_RESOURCE_CHECKS] !== undefined;
+  const explicitCount = ws.resource.count;
+  const notes: string[] = [];
+  if (!known) {
+    notes.push(
+      ws.resource.instanceType
+        ? `instance type ${ws.resource.instanceType} is not in the catalog: GPU count and memory unknown, assuming 1 GPU per node`
+        : 'bring-your-own nodes: GPU count and memory are read from the nodes; assuming 1 GPU per node until then',
+    );
+  }
+  const dtype = preset === undefined ? 'auto' : preset.dtype === 'bfloat16' && !hasBf16(sku) ? 'float16' : preset.dtype;
+  if (preset?.dtype === 'bfloat16' && dtype === 'float16') {
+    notes.push(`${sku.gpuModel} has no bfloat16 (compute capability ${sku.computeCapability}): serving in float16`);
+  }
+  const base = {
+    ...(preset ? { preset: preset.name } : resolved?.kind === 'huggingface' ? { preset: resolved.id } : {}),
+    ...(preset?.huggingFaceId
+      ? { huggingFaceId: preset.huggingFaceId }
+      : resolved?.kind === 'huggingface'
+        ? { huggingFaceId: resolved.id }
+        : {}),
+    ...(ws.resource.instanceType ? { instanceType: ws.resource.instanceType } : {}),
+    runtime,
+    gpusPerNode: sku.gpuCount,
+    gpuMemoryPerGpuGiB: sku.gpuMemoryPerGpuGiB,
+    gpuModel: sku.gpuModel,
+    dtype,
+    gpuMemoryUtilization: gpuMemoryUtilization(sku),
+  } as const;
+  const checkFit = known && preset !== undefined && !bypass;
+
+  if (ws.tuning !== undefined) {
+    const method = ws.tuning.method ?? 'lora';
+    const required = preset ? tuningMemoryGiB(preset, method) : 0;
+    const available = sku.totalGpuMemoryGiB;
+    if (checkFit && required > available * TUNING_UTILIZATION) {
+      const fits = suggestSkus(required, skus, TUNING_UTILIZATION);
+      throw new FitError(
+        `${method} tuning of ${preset!.name} needs ${round2(required)} GiB of GPU memory; ${sku.name} has ` +
+          `${round2(available)} GiB (${sku.gpuCount} x ${sku.gpuMemoryPerGpuGiB} GiB ${sku.gpuModel}).` +
+          (method === 'lora' ? ' QLoRA needs less.' : '') +
+          (fits.length ? ` Instance types that fit: ${fits.join(', ')}` : ''),
+        'resource.instanceType',
+        round2(required),
+        round2(available),
+        fits,
+      );
+    }
+    return {
+      kind: 'tuning',
+      ...base,
+      // Fine-tuning runs on transformers + peft, whatever the annotation says.
+      runtime: 'transformers',
+      tuningMethod: method,
+      nodeCount: 1,
+      nodeCountSource: explicitCount === undefined ? 'default' : 'explicit',
+      requiredGpuMemoryGiB: round2(required),
+      availableGpuMemoryGiB: round2(available),
+      tensorParallelSize: 1,
+      pipelineParallelSize: 1,
+      dataParallelSize: sku.gpuCount,
+      diskGiB: preset?.tuning?.diskGiB ?? preset?.diskGiB ?? UNKNOWN_DISK_GIB,
+      fitChecked: checkFit,
+      notes,
+    };
+  }
+
+  if (preset === undefined) {
+    if (resolved?.kind === 'huggingface') {
+      notes.push(
+        `${resolved.id} is not in the catalog: served best-effort by vLLM without a memory check; register it with registerPreset() to size it`,
+      );
+    }
+    const nodeCount = explicitCount ?? 1;
+    return {
+      kind: ws.inference?.template ? 'template' : 'inference',
+      ...base,
+      nodeCount,
+      nodeCountSource: explicitCount === undefined ? 'default' : 'explicit',
+      requiredGpuMemoryGiB: 0,
+      availableGpuMemoryGiB: round2(sku.totalGpuMemoryGiB * nodeCount),
+      tensorParallelSize: sku.gpuCount,
+      pipelineParallelSize: nodeCount,
+      dataParallelSize: 1,
+      diskGiB: UNKNOWN_DISK_GIB,
+      fitChecked: false,
+      notes,
+    };
+  }
+
+  let nodeCount: number;
+  let required: number;
+  if (runtime === 'transformers') {
+    // Transformers loads the weights once, with no pre-allocated KV cache: weights x 1.02 + overhead per GPU.
+    nodeCount = explicitCount ?? 1;
+    required = preset.weightsGiB * WEIGHTS_EXPANSION + PER_GPU_OVERHEAD_GIB * sku.gpuCount;
+    if (checkFit && required > sku.totalGpuMemoryGiB) {
+      const fits = suggestSkus(required, skus);
+      throw new FitError(
+        `${preset.name} needs ${round2(required)} GiB of GPU memory on one node with the transformers runtime, which ` +
+          `cannot span nodes; ${sku.name} has ${sku.totalGpuMemoryGiB} GiB.` +
+          (fits.length ? ` Instance types that fit: ${fits.join(', ')}` : ''),
+        'resource.instanceType',
+        round2(required),
+        sku.totalGpuMemoryGiB,
+        fits,
+      );
+    }
+  } else {
+    const sizing = known ? sizeInference(preset, sku) : { nodes: 1, requiredGiB: 0, minGpus: 1 };
+    required = sizing.requiredGiB;
+    nodeCount = explicitCount ?? (checkFit ? sizing.nodes : 1);
+    const tooMany = !preset.distributedAllowed && sizing.nodes > 1;
+    if (checkFit && (sizing.nodes > nodeCount || tooMany || !Number.isFinite(sizing.nodes))) {
+      const fits = suggestSkus(required, skus);
+      const given = nodeCount * sku.totalGpuMemoryGiB;
+      const why = !Number.isFinite(sizing.nodes)
+        ? `${sku.name} GPUs (${sku.gpuMemoryPerGpuGiB} GiB) are too small to hold any of the model next to its KV cache`
+        : tooMany
+          ? `${preset.name} cannot span nodes, and one ${sku.name} has ${sku.totalGpuMemoryGiB} GiB`
+          : `count ${nodeCount} gives ${given} GiB (${nodeCount} x ${sku.totalGpuMemoryGiB} GiB); it needs ${sizing.nodes} nodes`;
+      throw new FitError(
+        `${preset.name} needs ${round2(required)} GiB of GPU memory; ${why}.` +
+          (fits.length ? ` Instance types that fit on one node: ${fits.join(', ')}` : ''),
+        explicitCount !== undefined && !tooMany ? 'resource.count' : 'resource.instanceType',
+        round2(required),
+        given,
+        fits,
+      );
+    }
+  }
+  const smallModel = preset.weightsGiB * WEIGHTS_EXPANSION < sku.gpuMemoryPerGpuGiB / 2;
+  const dataParallel = runtime === 'vllm' && nodeCount === 1 && sku.gpuCount > 1 && smallModel;
+  const maxModelLen = runtime === 'transformers' ? 2048 : checkFit ? maxModelLength(preset, sku, nodeCount) : undefined;
+  if (maxModelLen !== undefined && maxModelLen < preset.maxContextTokens && runtime === 'vllm') {
+    notes.push(`context limited to ${maxModelLen} of ${preset.maxContextTokens} tokens by the KV cache budget`);
+  }
+  return {
+    kind: 'inference',
+    ...base,
+    nodeCount,
+    nodeCountSource: explicitCount === undefined ? (checkFit ? 'estimated' : 'default') : 'explicit',
+    requiredGpuMemoryGiB: round2(required),
+    availableGpuMemoryGiB: round2(sku.totalGpuMemoryGiB * nodeCount),
+    tensorParallelSize: dataParallel ? 1 : sku.gpuCount,
+    pipelineParallelSize: nodeCount,
+    dataParallelSize: dataParallel ? sku.gpuCount : 1,
+    ...(maxModelLen === undefined ? {} : { maxModelLen }),
+    diskGiB: preset.diskGiB,
+    fitChecked: checkFit,
+    notes,
+  };
+}
