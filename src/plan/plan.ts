@@ -81,15 +81,11 @@ function hasBf16(sku: { computeCapability?: string; gpuVendor?: string }): boole
   return Number(sku.computeCapability) >= 8;
 }
 
-/**
- * Up to three current NVIDIA instance types of the cloud whose one node gives `requiredGiB`, smallest first.
- * `usable` is the share of a node's GPU memory the workload may plan on.
- */
-export function suggestSkus(requiredGiB: number, skus: SkuCatalog, usable = 1, cloud = 'azure'): string[] {
+/** Up to three current NVIDIA instance types of the cloud on which one node `fits`, smallest first. */
+export function suggestSkus(fits: (sku: GpuSku) => boolean, skus: SkuCatalog, cloud = 'azure'): string[] {
   return skus
     .list()
-    .filter((s) => !s.legacy && s.cloud === cloud && s.gpuVendor === 'nvidia')
-    .filter((s) => s.totalGpuMemoryGiB * usable >= requiredGiB)
+    .filter((s) => !s.legacy && s.cloud === cloud && s.gpuVendor === 'nvidia' && fits(s))
     .sort(
       (a, b) => a.totalGpuMemoryGiB - b.totalGpuMemoryGiB || a.gpuCount - b.gpuCount || a.name.localeCompare(b.name),
     )
@@ -169,7 +165,7 @@ export function planWorkspace(ws: Workspace, options: PlanOptions = {}): Workspa
     const required = preset ? tuningMemoryGiB(preset, method) : 0;
     const available = sku.totalGpuMemoryGiB;
     if (checkFit && required > available * TUNING_UTILIZATION) {
-      const fits = suggestSkus(required, skus, TUNING_UTILIZATION);
+      const fits = suggestSkus((s) => s.totalGpuMemoryGiB * TUNING_UTILIZATION >= required, skus);
       throw new FitError(
         `${method} tuning of ${preset!.name} needs ${round2(required)} GiB of GPU memory; ${sku.name} has ` +
           `${round2(available)} GiB (${sku.gpuCount} x ${sku.gpuMemoryPerGpuGiB} GiB ${sku.gpuModel}).` +
@@ -230,7 +226,10 @@ export function planWorkspace(ws: Workspace, options: PlanOptions = {}): Workspa
     nodeCount = explicitCount ?? 1;
     required = preset.weightsGiB * WEIGHTS_EXPANSION + PER_GPU_OVERHEAD_GIB * sku.gpuCount;
     if (checkFit && required > sku.totalGpuMemoryGiB) {
-      const fits = suggestSkus(required, skus);
+      const fits = suggestSkus(
+        (s) => preset.weightsGiB * WEIGHTS_EXPANSION + PER_GPU_OVERHEAD_GIB * s.gpuCount <= s.totalGpuMemoryGiB,
+        skus,
+      );
       throw new FitError(
         `${preset.name} needs ${round2(required)} GiB of GPU memory on one node with the transformers runtime, which ` +
           `cannot span nodes; ${sku.name} has ${sku.totalGpuMemoryGiB} GiB.` +
@@ -247,7 +246,7 @@ export function planWorkspace(ws: Workspace, options: PlanOptions = {}): Workspa
     nodeCount = explicitCount ?? (checkFit ? sizing.nodes : 1);
     const tooMany = !preset.distributedAllowed && sizing.nodes > 1;
     if (checkFit && (sizing.nodes > nodeCount || tooMany || !Number.isFinite(sizing.nodes))) {
-      const fits = suggestSkus(required, skus);
+      const fits = suggestSkus((s) => sizeInference(preset, s).nodes === 1, skus);
       const given = nodeCount * sku.totalGpuMemoryGiB;
       const why = !Number.isFinite(sizing.nodes)
         ? `${sku.name} GPUs (${sku.gpuMemoryPerGpuGiB} GiB) are too small to hold any of the model next to its KV cache`
