@@ -92,7 +92,7 @@ function editDistance(a: string, b: string): number {
 /** Up to three known names closest to `name`. */
 export function closestNames(name: string, known: readonly string[]): string[] {
   const lower = name.toLowerCase();
-  return known
+  return [...new Set(known)]
     .map((k) => ({ k, d: editDistance(lower, k.toLowerCase()) }))
     .filter(({ d }) => d <= Math.max(3, Math.floor(lower.length / 3)))
     .sort((x, y) => x.d - y.d || x.k.localeCompare(y.k))

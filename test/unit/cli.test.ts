@@ -1,0 +1,207 @@
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { runCli, type CliIo } from '../../src/cli';
+
+const seedDir = join(__dirname, '..', 'fixtures', 'seed');
+const corpusDir = join(__dirname, '..', 'corpus');
+
+/** Runs the CLI against an in-memory file system; returns exit code and output. */
+function run(argv: string[], files: Record<string, string> = {}, stdin = '') {
+  let stdout = '';
+  let stderr = '';
+  const io: CliIo = {
+    readFile: (path) => {
+      if (path in files) return files[path];
+      try {
+        return readFileSync(path, 'utf8');
+      } catch (e) {
+        throw Object.assign(new Error('cannot read'), { code: (e as NodeJS.ErrnoException).code });
+      }
+    },
+    readStdin: () => stdin,
+    stdout: (t) => (stdout += t),
+    stderr: (t) => (stderr += t),
+  };
+  const code = runCli(argv, io);
+  return { code, stdout, stderr };
+}
+
+const seeds = [
+  'phi-3-mini-128k-qlora-tuning-adapter.yaml',
+  'phi-3-mini-128k-qlora-tuning.yaml',
+  'phi-3-mini-4k-qlora-tuning.yaml',
+  'phi-3-mini-inference-with-adapters.yaml',
+  'phi-3-mini-inference.yaml',
+];
+
+describe('kaito validate', () => {
+  test('all seed examples are valid (exit 0), placeholder image names only warn', () => {
+    const result = run(['validate', ...seeds.map((s) => join(seedDir, s))]);
+    expect(result.code).toBe(0);
+    expect(result.stdout).toBe(
+      [
+        `${join(seedDir, seeds[0])}: valid (Workspace workspace-phi-3-mini-adapter, kaito.sh/v1alpha1)`,
+        `${join(seedDir, seeds[1])}: valid (Workspace workspace-tuning-phi-3, kaito.sh/v1alpha1)`,
+        `${join(seedDir, seeds[2])}: valid (Workspace workspace-phi-3-mini, kaito.sh/v1alpha1)`,
+        `${join(seedDir, seeds[3])}: valid (Workspace workspace-phi-3-mini-adapter, kaito.sh/v1alpha1)`,
+        `${join(seedDir, seeds[4])}: valid (Workspace workspace-phi-3-mini, kaito.sh/v1alpha1)`,
+        '',
+      ].join('\n'),
+    );
+    expect(result.stderr.split('\n').filter(Boolean)).toHaveLength(4);
+  });
+
+  test('one line per problem, FILE: path: message, exit 1', () => {
+    const bad = readFileSync(join(corpusDir, 'invalid', 'strength-on-vllm.yaml'), 'utf8');
+    const result = run(['validate', 'bad.yaml'], { 'bad.yaml': bad });
+    expect(result.code).toBe(1);
+    expect(result.stdout).toBe(
+      'bad.yaml: inference.adapters[0].strength: adapter strength other than "1.0" needs the transformers runtime (annotation kaito.sh/runtime: transformers); vLLM does not support adapter strength\n',
+    );
+  });
+
+  test('- reads stdin; later documents are labelled FILE#N', () => {
+    const good = readFileSync(join(seedDir, seeds[4]), 'utf8');
+    const result = run(['validate', '-'], {}, `${good}---\n${good.replace('name: workspace-phi-3-mini', 'name: Bad')}`);
+    expect(result.code).toBe(1);
+    expect(result.stdout).toMatch(/^<stdin>#2: metadata\.name: "Bad" must be a DNS-1123 label/);
+  });
+
+  test('-o json lists problems per document', () => {
+    const result = run(['validate', '-o', 'json', 'x.yaml'], {
+      'x.yaml': 'kind: Workspace\napiVersion: kaito.sh/v1beta1\nmetadata: {name: x}\n',
+    });
+    expect(result.code).toBe(1);
+    expect(JSON.parse(result.stdout)).toEqual({
+      valid: false,
+      files: [],
+      documents: [
+        {
+          file: 'x.yaml',
+          document: 1,
+          apiVersion: 'kaito.sh/v1beta1',
+          valid: false,
+          problems: [{ path: 'resource', message: 'required value', severity: 'error' }],
+        },
+      ],
+    });
+  });
+
+  test('usage errors exit 2; missing files exit 1', () => {
+    expect(run(['validate']).code).toBe(2);
+    expect(run(['validate', '--bogus', 'x']).code).toBe(2);
+    expect(run(['frobnicate']).code).toBe(2);
+    expect(run([]).code).toBe(2);
+    const missing = run(['validate', '/nonexistent/file.yaml']);
+    expect([missing.code, missing.stdout]).toEqual([1, '/nonexistent/file.yaml: cannot read file (ENOENT)\n']);
+  });
+
+  test('nothing in the bad-input corpus crashes the CLI: each exits 1', () => {
+    const { readdirSync } = jest.requireActual<typeof import('node:fs')>('node:fs');
+    for (const file of readdirSync(join(corpusDir, 'invalid'))) {
+      expect([file, run(['validate', join(corpusDir, 'invalid', file)]).code]).toEqual([file, 1]);
+      expect([file, run(['plan', join(corpusDir, 'invalid', file)]).code]).toEqual([file, 1]);
+    }
+  });
+});
+
+describe('kaito plan', () => {
+  test('a seed file as a table', () => {
+    const result = run(['plan', join(seedDir, 'phi-3-mini-inference.yaml')]);
+    expect(result.code).toBe(0);
+    expect(result.stdout).toBe(
+      [
+        'Preset            phi-3-mini-4k-instruct',
+        'Instance type     Standard_NC6s_v3',
+        'Runtime           vllm',
+        'Nodes             1 (estimated)',
+        'GPUs per node     1 x NVIDIA V100, 16 GiB each',
+        'GPU memory        12.71 GiB needed of 16 GiB',
+        'Parallelism       tensor 1, pipeline 1, data 1',
+        'Dtype             float16',
+        'Max model length  4096',
+        'Disk per node     87 GiB',
+        'note: NVIDIA V100 has no bfloat16 (compute capability 7.0): serving in float16',
+        '',
+      ].join('\n'),
+    );
+  });
+
+  test('flags and -o json', () => {
+    const result = run([
+      'plan',
+      '--preset',
+      'phi-3-mini-4k-instruct',
+      '--instance-type',
+      'Standard_NC6s_v3',
+      '-o',
+      'json',
+    ]);
+    expect(result.code).toBe(0);
+    const plan = JSON.parse(result.stdout);
+    expect({
+      preset: plan.preset,
+      instanceType: plan.instanceType,
+      runtime: plan.runtime,
+      nodeCount: plan.nodeCount,
+      gpusPerNode: plan.gpusPerNode,
+      gpuMemoryPerGpuGiB: plan.gpuMemoryPerGpuGiB,
+      requiredGpuMemoryGiB: plan.requiredGpuMemoryGiB,
+      tensorParallelSize: plan.tensorParallelSize,
+      pipelineParallelSize: plan.pipelineParallelSize,
+      dtype: plan.dtype,
+      diskGiB: plan.diskGiB,
+    }).toEqual({
+      preset: 'phi-3-mini-4k-instruct',
+      instanceType: 'Standard_NC6s_v3',
+      runtime: 'vllm',
+      nodeCount: 1,
+      gpusPerNode: 1,
+      gpuMemoryPerGpuGiB: 16,
+      requiredGpuMemoryGiB: 12.71,
+      tensorParallelSize: 1,
+      pipelineParallelSize: 1,
+      dtype: 'float16',
+      diskGiB: 87,
+    });
+  });
+
+  test('a FitError exits 1 with its message', () => {
+    const result = run([
+      'plan',
+      '--preset',
+      'phi-3-medium-128k-instruct',
+      '--instance-type',
+      'Standard_NC6s_v3',
+      '--count',
+      '1',
+    ]);
+    expect(result.code).toBe(1);
+    expect(result.stdout).toMatch(
+      /^<flags>: resource\.count: phi-3-medium-128k-instruct needs [0-9.]+ GiB of GPU memory; count 1 gives 16 GiB/,
+    );
+  });
+
+  test('tuning flags', () => {
+    const result = run([
+      'plan',
+      '--preset',
+      'phi-3-mini-4k-instruct',
+      '--instance-type',
+      'Standard_NC6s_v3',
+      '--tuning',
+      'qlora',
+      '-o',
+      'json',
+    ]);
+    expect(result.code).toBe(0);
+    expect(JSON.parse(result.stdout).requiredGpuMemoryGiB).toBe(5.24);
+  });
+
+  test('usage errors', () => {
+    expect(run(['plan']).code).toBe(2);
+    expect(run(['plan', '--preset', 'x']).code).toBe(2);
+    expect(run(['plan', '--preset', 'x', '--instance-type', 'y', '--count', 'two']).code).toBe(2);
+    expect(run(['plan', '--runtime', 'tgi']).code).toBe(2);
+  });
+});
