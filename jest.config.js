@@ -4,6 +4,8 @@ module.exports = {
   roots: ['<rootDir>/test'],
   testMatch: ['<rootDir>/test/**/*.test.ts'],
   testPathIgnorePatterns: ['<rootDir>/test/cluster/'],
-  transform: { '^.+\\.ts$': ['@swc/jest'] },
+  // ts-jest transpiles each file on its own (types are checked by `npm run typecheck`); the tsconfig's
+  // nodenext module setting keeps dynamic import() for ESM-only packages.
+  transform: { '^.+\\.ts$': ['ts-jest', { tsconfig: '<rootDir>/tsconfig.jest.json' }] },
   moduleFileExtensions: ['ts', 'js', 'json'],
 };

@@ -1,5 +1,5 @@
 import { execFileSync, spawnSync } from 'node:child_process';
-import { copyFileSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { copyFileSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 
@@ -18,7 +18,20 @@ beforeAll(() => {
   const tarball = (JSON.parse(packed.slice(packed.indexOf('['))) as Array<{ filename: string }>)[0].filename;
   const project = join(work, 'app');
   execFileSync('mkdir', ['-p', project]);
-  writeFileSync(join(project, 'package.json'), JSON.stringify({ name: 'app', version: '1.0.0', private: true }));
+  // Offline, npm can only install what `npm ci` cached: pin the fresh project to the versions our lockfile
+  // resolved (otherwise npm picks the newest version of a transitive dependency, which is not cached).
+  const lock = JSON.parse(readFileSync(join(root, 'package-lock.json'), 'utf8')) as {
+    packages: Record<string, { version?: string }>;
+  };
+  const overrides = Object.fromEntries(
+    Object.entries(lock.packages)
+      .filter(([path, entry]) => /^node_modules\/(@[^/]+\/)?[^/]+$/.test(path) && entry.version)
+      .map(([path, entry]) => [path.slice('node_modules/'.length), entry.version]),
+  );
+  writeFileSync(
+    join(project, 'package.json'),
+    JSON.stringify({ name: 'app', version: '1.0.0', private: true, overrides }),
+  );
   execFileSync(npm, ['install', '--offline', '--no-audit', '--no-fund', join(work, tarball)], {
     cwd: project,
     encoding: 'utf8',
