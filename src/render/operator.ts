@@ -1,0 +1,377 @@
+import type { PolicyRule } from 'kubernetes-types/rbac/v1';
+import { renderWorkspaceCrd } from './crd';
+import type { KubeObject } from './options';
+
+/*
+ * The operator bundle: everything `kubectl apply` needs to run the reconciler in a cluster, in apply
+ * order (Namespace, CRD, RBAC, workloads), so that the CRD exists before anything refers to it.
+ */
+
+/** How the reconciler gets GPU nodes (its `--node-provisioner` flag). */
+export type OperatorNodeProvisioner =
+  /** Karpenter `NodeClaim`s fulfilled by Azure gpu-provisioner (Kaito's default). */
+  | 'gpu-provisioner'
+  /** Karpenter `NodeClaim`s fulfilled by Karpenter. */
+  | 'karpenter'
+  /** Legacy Karpenter-core `Machine`s (karpenter.sh/v1alpha5). */
+  | 'machine'
+  /** Bring your own nodes: nothing is provisioned. */
+  | 'byo';
+
+export const OPERATOR_NODE_PROVISIONERS: readonly OperatorNodeProvisioner[] = [
+  'gpu-provisioner',
+  'karpenter',
+  'machine',
+  'byo',
+];
+
+/** Options of the operator bundle. */
+export interface OperatorOptions {
+  /**
+   * Namespace of the reconciler. It is created (labelled to enforce the Pod Security "restricted" profile)
+   * unless it is one of Kubernetes' own namespaces.
+   * @default 'kaito-system'
+   */
+  readonly namespace?: string;
+  /**
+   * Image of the reconciler.
+   * @default DEFAULT_RECONCILER_IMAGE
+   */
+  readonly image?: string;
+  /**
+   * Reconciler replicas; one leads at a time (leader election), the others stand by.
+   * @default 1
+   */
+  readonly replicas?: number;
+  /**
+   * How the reconciler provisions GPU nodes.
+   * @default 'gpu-provisioner'
+   */
+  readonly nodeProvisioner?: OperatorNodeProvisioner;
+  /**
+   * Also deploy the NVIDIA device plugin DaemonSet (in kube-system), for clusters whose GPU nodes do not
+   * come with one. AKS GPU node pools created with the default GPU driver install have it already.
+   * @default false
+   */
+  readonly devicePlugin?: boolean;
+  /**
+   * Image of the NVIDIA device plugin, when `devicePlugin` is set.
+   * @default NVIDIA_DEVICE_PLUGIN_IMAGE
+   */
+  readonly devicePluginImage?: string;
+}
+
+/** Version of this package; the default reconciler image carries it as its tag (a test keeps it equal to package.json). */
+export const PACKAGE_VERSION = '0.1.0';
+/** Repository of the reconciler image. */
+export const RECONCILER_IMAGE_REPOSITORY = 'ghcr.io/kaito-constructs/kaito-reconciler';
+/** The reconciler image of this release. */
+export const DEFAULT_RECONCILER_IMAGE = `${RECONCILER_IMAGE_REPOSITORY}:${PACKAGE_VERSION}`;
+/** The NVIDIA device plugin image Kaito's Helm chart deploys (v0.12.0). */
+export const NVIDIA_DEVICE_PLUGIN_IMAGE = 'mcr.microsoft.com/oss/v2/nvidia/k8s-device-plugin:v0.18.2-12';
+
+export const DEFAULT_OPERATOR_NAMESPACE = 'kaito-system';
+/** Name of the ServiceAccount, ClusterRole, ClusterRoleBinding and Deployment. */
+export const RECONCILER_NAME = 'kaito-reconciler';
+export const LEADER_ELECTION_ROLE_NAME = `${RECONCILER_NAME}-leader-election`;
+export const METRICS_SERVICE_NAME = `${RECONCILER_NAME}-metrics`;
+export const DEVICE_PLUGIN_NAME = 'nvidia-device-plugin-daemonset';
+export const DEVICE_PLUGIN_NAMESPACE = 'kube-system';
+export const METRICS_PORT = 8080;
+export const HEALTH_PORT = 8081;
+
+/** Namespaces the bundle never declares (and never relabels). */
+const SYSTEM_NAMESPACES = new Set(['default', 'kube-system', 'kube-public', 'kube-node-lease']);
+const DNS1123_LABEL = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/;
+
+// Functions, not constants: every rendered object gets its own copy, so a caller may edit one safely.
+const partOf = () => ({ 'app.kubernetes.io/part-of': 'kaito-constructs' });
+const selector = () => ({ 'app.kubernetes.io/name': RECONCILER_NAME });
+const labels = () => ({ ...selector(), ...partOf(), 'app.kubernetes.io/component': 'reconciler' });
+
+const READ = ['get', 'list', 'watch'];
+const MANAGE = ['get', 'list', 'watch', 'create', 'update', 'patch', 'delete'];
+
+/**
+ * The cluster-wide permissions of the reconciler, and why it needs each:
+ *
+ * - kaito.sh workspaces: get list watch (its input), update patch (the finalizer and the revision annotation).
+ * - kaito.sh workspaces/status: get update patch (conditions, state, worker nodes, target node count).
+ * - kaito.sh workspaces/finalizers: update (owner references with blockOwnerDeletion on the objects it
+ *   creates, when the OwnerReferencesPermissionEnforcement admission plugin is on).
+ * - karpenter.sh nodeclaims, machines: get list watch create delete (GPU nodes on demand, removed when the
+ *   workspace is deleted; NodeClaims are not owned by the workspace, so the finalizer deletes them).
+ * - core nodes: get list watch (readiness, GPU capacity, BYO node counting), patch (the `accelerator=nvidia`
+ *   label the device plugin's node selection relies on).
+ * - apps statefulsets, batch jobs, core services, configmaps: get list watch create update patch delete
+ *   (the inference workload, the tuning Job, the Services, and the tuning config copied into the workspace
+ *   namespace).
+ * - core pods: get list watch (why a workload is not ready: image pull errors, crash loops, OOM kills).
+ * - core events, events.k8s.io events: create patch (events on the workspace; patch aggregates repeats).
+ *
+ * Not granted, on purpose: Secrets (the HF token and push secrets are read by the kubelet for the workload's
+ * pods, never by the reconciler), Deployments (workloads are StatefulSets), ControllerRevisions (the spec
+ * hash is an annotation on the objects it applies; StatefulSets keep their own revisions), and no `*`.
+ */
+export function reconcilerClusterRules(): PolicyRule[] {
+  return [
+    { apiGroups: ['kaito.sh'], resources: ['workspaces'], verbs: ['get', 'list', 'watch', 'update', 'patch'] },
+    { apiGroups: ['kaito.sh'], resources: ['workspaces/status'], verbs: ['get', 'update', 'patch'] },
+    { apiGroups: ['kaito.sh'], resources: ['workspaces/finalizers'], verbs: ['update'] },
+    {
+      apiGroups: ['karpenter.sh'],
+      resources: ['nodeclaims', 'machines'],
+      verbs: ['get', 'list', 'watch', 'create', 'delete'],
+    },
+    { apiGroups: [''], resources: ['nodes'], verbs: [...READ, 'patch'] },
+    { apiGroups: ['apps'], resources: ['statefulsets'], verbs: [...MANAGE] },
+    { apiGroups: ['batch'], resources: ['jobs'], verbs: [...MANAGE] },
+    { apiGroups: [''], resources: ['services', 'configmaps'], verbs: [...MANAGE] },
+    { apiGroups: [''], resources: ['pods'], verbs: [...READ] },
+    { apiGroups: ['', 'events.k8s.io'], resources: ['events'], verbs: ['create', 'patch'] },
+  ];
+}
+
+/** The namespaced permissions of the reconciler in its own namespace: the leader-election Lease. */
+export function leaderElectionRules(): PolicyRule[] {
+  return [{ apiGroups: ['coordination.k8s.io'], resources: ['leases'], verbs: ['get', 'create', 'update'] }];
+}
+
+interface ResolvedOptions {
+  readonly namespace: string;
+  readonly image: string;
+  readonly replicas: number;
+  readonly nodeProvisioner: OperatorNodeProvisioner;
+  readonly devicePlugin: boolean;
+  readonly devicePluginImage: string;
+}
+
+function resolve(options: OperatorOptions): ResolvedOptions {
+  const namespace = options.namespace ?? DEFAULT_OPERATOR_NAMESPACE;
+  if (namespace.length > 63 || !DNS1123_LABEL.test(namespace)) {
+    throw new Error(`operator.namespace: ${JSON.stringify(namespace)} is not a DNS-1123 label`);
+  }
+  const replicas = options.replicas ?? 1;
+  if (!Number.isInteger(replicas) || replicas < 0) {
+    throw new Error(`operator.replicas: ${replicas} is not a whole number of at least 0`);
+  }
+  const nodeProvisioner = options.nodeProvisioner ?? 'gpu-provisioner';
+  if (!OPERATOR_NODE_PROVISIONERS.includes(nodeProvisioner)) {
+    throw new Error(
+      `operator.nodeProvisioner: ${JSON.stringify(nodeProvisioner)} is not one of ${OPERATOR_NODE_PROVISIONERS.join(', ')}`,
+    );
+  }
+  const image = options.image ?? DEFAULT_RECONCILER_IMAGE;
+  if (image.trim() === '') throw new Error('operator.image: must not be empty');
+  return {
+    namespace,
+    image,
+    replicas,
+    nodeProvisioner,
+    devicePlugin: options.devicePlugin ?? false,
+    devicePluginImage: options.devicePluginImage ?? NVIDIA_DEVICE_PLUGIN_IMAGE,
+  };
+}
+
+function namespaceObject(name: string): KubeObject {
+  return {
+    apiVersion: 'v1',
+    kind: 'Namespace',
+    metadata: {
+      name,
+      labels: {
+        ...partOf(),
+        'pod-security.kubernetes.io/enforce': 'restricted',
+        'pod-security.kubernetes.io/enforce-version': 'latest',
+      },
+    },
+  };
+}
+
+function rbac(o: ResolvedOptions): KubeObject[] {
+  const subject = { kind: 'ServiceAccount', name: RECONCILER_NAME, namespace: o.namespace };
+  return [
+    {
+      apiVersion: 'v1',
+      kind: 'ServiceAccount',
+      metadata: { name: RECONCILER_NAME, namespace: o.namespace, labels: labels() },
+    },
+    {
+      apiVersion: 'rbac.authorization.k8s.io/v1',
+      kind: 'ClusterRole',
+      metadata: { name: RECONCILER_NAME, labels: labels() },
+      rules: reconcilerClusterRules(),
+    },
+    {
+      apiVersion: 'rbac.authorization.k8s.io/v1',
+      kind: 'ClusterRoleBinding',
+      metadata: { name: RECONCILER_NAME, labels: labels() },
+      roleRef: { apiGroup: 'rbac.authorization.k8s.io', kind: 'ClusterRole', name: RECONCILER_NAME },
+      subjects: [{ ...subject }],
+    },
+    {
+      apiVersion: 'rbac.authorization.k8s.io/v1',
+      kind: 'Role',
+      metadata: { name: LEADER_ELECTION_ROLE_NAME, namespace: o.namespace, labels: labels() },
+      rules: leaderElectionRules(),
+    },
+    {
+      apiVersion: 'rbac.authorization.k8s.io/v1',
+      kind: 'RoleBinding',
+      metadata: { name: LEADER_ELECTION_ROLE_NAME, namespace: o.namespace, labels: labels() },
+      roleRef: { apiGroup: 'rbac.authorization.k8s.io', kind: 'Role', name: LEADER_ELECTION_ROLE_NAME },
+      subjects: [{ ...subject }],
+    },
+  ];
+}
+
+/** The reconciler container's security context: what the Pod Security "restricted" profile asks for. */
+export const RECONCILER_SECURITY_CONTEXT = {
+  runAsNonRoot: true,
+  runAsUser: 65532,
+  runAsGroup: 65532,
+  readOnlyRootFilesystem: true,
+  allowPrivilegeEscalation: false,
+  capabilities: { drop: ['ALL'] },
+  seccompProfile: { type: 'RuntimeDefault' },
+} as const;
+
+function reconcilerDeployment(o: ResolvedOptions): KubeObject {
+  return {
+    apiVersion: 'apps/v1',
+    kind: 'Deployment',
+    metadata: { name: RECONCILER_NAME, namespace: o.namespace, labels: labels() },
+    spec: {
+      replicas: o.replicas,
+      selector: { matchLabels: selector() },
+      template: {
+        metadata: { labels: labels() },
+        spec: {
+          serviceAccountName: RECONCILER_NAME,
+          securityContext: {
+            runAsNonRoot: true,
+            runAsUser: 65532,
+            runAsGroup: 65532,
+            fsGroup: 65532,
+            seccompProfile: { type: 'RuntimeDefault' },
+          },
+          nodeSelector: { 'kubernetes.io/os': 'linux' },
+          terminationGracePeriodSeconds: 10,
+          containers: [
+            {
+              name: 'reconciler',
+              image: o.image,
+              imagePullPolicy: 'IfNotPresent',
+              args: [
+                '--leader-elect',
+                `--metrics-bind-address=:${METRICS_PORT}`,
+                `--health-probe-bind-address=:${HEALTH_PORT}`,
+                `--node-provisioner=${o.nodeProvisioner}`,
+              ],
+              env: [{ name: 'POD_NAMESPACE', valueFrom: { fieldRef: { fieldPath: 'metadata.namespace' } } }],
+              ports: [
+                { name: 'metrics', containerPort: METRICS_PORT, protocol: 'TCP' },
+                { name: 'health', containerPort: HEALTH_PORT, protocol: 'TCP' },
+              ],
+              livenessProbe: {
+                httpGet: { path: '/healthz', port: 'health' },
+                initialDelaySeconds: 15,
+                periodSeconds: 20,
+              },
+              readinessProbe: {
+                httpGet: { path: '/readyz', port: 'health' },
+                initialDelaySeconds: 5,
+                periodSeconds: 10,
+              },
+              resources: {
+                requests: { cpu: '10m', memory: '64Mi' },
+                limits: { cpu: '500m', memory: '128Mi' },
+              },
+              securityContext: {
+                ...RECONCILER_SECURITY_CONTEXT,
+                capabilities: { drop: [...RECONCILER_SECURITY_CONTEXT.capabilities.drop] },
+                seccompProfile: { ...RECONCILER_SECURITY_CONTEXT.seccompProfile },
+              },
+              volumeMounts: [{ name: 'tmp', mountPath: '/tmp' }],
+            },
+          ],
+          volumes: [{ name: 'tmp', emptyDir: { sizeLimit: '64Mi' } }],
+        },
+      },
+    },
+  };
+}
+
+function metricsService(o: ResolvedOptions): KubeObject {
+  return {
+    apiVersion: 'v1',
+    kind: 'Service',
+    metadata: { name: METRICS_SERVICE_NAME, namespace: o.namespace, labels: labels() },
+    spec: {
+      type: 'ClusterIP',
+      selector: selector(),
+      ports: [{ name: 'metrics', port: METRICS_PORT, targetPort: 'metrics', protocol: 'TCP' }],
+    },
+  };
+}
+
+/**
+ * The NVIDIA device plugin, which advertises `nvidia.com/gpu` on GPU nodes. It lives in kube-system because
+ * it needs a hostPath volume (the kubelet's device-plugin socket directory), which the operator namespace's
+ * "restricted" Pod Security profile forbids. It tolerates the taints GPU nodes carry.
+ */
+function devicePluginDaemonSet(o: ResolvedOptions): KubeObject {
+  const dsLabels = () => ({ 'app.kubernetes.io/name': 'nvidia-device-plugin', ...partOf() });
+  return {
+    apiVersion: 'apps/v1',
+    kind: 'DaemonSet',
+    metadata: { name: DEVICE_PLUGIN_NAME, namespace: DEVICE_PLUGIN_NAMESPACE, labels: dsLabels() },
+    spec: {
+      selector: { matchLabels: { 'app.kubernetes.io/name': 'nvidia-device-plugin' } },
+      updateStrategy: { type: 'RollingUpdate' },
+      template: {
+        metadata: { labels: dsLabels() },
+        spec: {
+          priorityClassName: 'system-node-critical',
+          nodeSelector: { 'kubernetes.io/os': 'linux' },
+          tolerations: [
+            { key: 'CriticalAddonsOnly', operator: 'Exists' },
+            { key: 'nvidia.com/gpu', operator: 'Exists', effect: 'NoSchedule' },
+            { key: 'sku', operator: 'Equal', value: 'gpu', effect: 'NoSchedule' },
+            { key: 'kubernetes.azure.com/scalesetpriority', operator: 'Equal', value: 'spot', effect: 'NoSchedule' },
+          ],
+          containers: [
+            {
+              name: 'nvidia-device-plugin-ctr',
+              image: o.devicePluginImage,
+              imagePullPolicy: 'IfNotPresent',
+              env: [
+                { name: 'FAIL_ON_INIT_ERROR', value: 'false' },
+                { name: 'PASS_DEVICE_SPECS', value: 'true' },
+              ],
+              securityContext: { allowPrivilegeEscalation: false, capabilities: { drop: ['ALL'] } },
+              volumeMounts: [{ name: 'device-plugin', mountPath: '/var/lib/kubelet/device-plugins' }],
+            },
+          ],
+          volumes: [{ name: 'device-plugin', hostPath: { path: '/var/lib/kubelet/device-plugins' } }],
+        },
+      },
+    },
+  };
+}
+
+/**
+ * The operator bundle, in apply order: the Namespace, the Workspace CRD, the ServiceAccount and RBAC, the
+ * reconciler Deployment and its metrics Service, and optionally the NVIDIA device plugin.
+ */
+export function renderOperator(options: OperatorOptions = {}): KubeObject[] {
+  const o = resolve(options);
+  return [
+    ...(SYSTEM_NAMESPACES.has(o.namespace) ? [] : [namespaceObject(o.namespace)]),
+    renderWorkspaceCrd(),
+    ...rbac(o),
+    reconcilerDeployment(o),
+    metricsService(o),
+    ...(o.devicePlugin ? [devicePluginDaemonSet(o)] : []),
+  ];
+}
