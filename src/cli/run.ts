@@ -1,5 +1,7 @@
 import { UsageError } from './args';
+import { CRDS_HELP, runCrds } from './crds';
 import type { CliIo } from './io';
+import { OPERATOR_HELP, runOperator } from './operator';
 import { PLAN_HELP, runPlan } from './plan';
 import { runValidate, VALIDATE_HELP } from './validate';
 
@@ -8,6 +10,8 @@ export const HELP = `Usage: kaito COMMAND [options]
 Commands:
   validate FILE...   check Workspace manifests (schema, Kaito's rules, GPU fit)
   plan FILE          show how a workspace lands on GPUs (or: plan --preset P --instance-type T)
+  crds               print the Workspace CustomResourceDefinition
+  operator           print the operator bundle (CRD, RBAC, reconciler Deployment) for kubectl apply
 
 Run kaito COMMAND --help for the options of a command.
 Exit codes: 0 ok, 1 invalid input, 2 usage error.
@@ -16,6 +20,8 @@ Exit codes: 0 ok, 1 invalid input, 2 usage error.
 const COMMANDS: Record<string, { run: (argv: readonly string[], io: CliIo) => number; help: string }> = {
   validate: { run: runValidate, help: VALIDATE_HELP },
   plan: { run: runPlan, help: PLAN_HELP },
+  crds: { run: runCrds, help: CRDS_HELP },
+  operator: { run: runOperator, help: OPERATOR_HELP },
 };
 
 /** Runs the CLI with `argv` (without node and script) and returns the exit code. */

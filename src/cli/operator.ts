@@ -1,0 +1,93 @@
+import { stringify } from 'yaml';
+import {
+  OPERATOR_NODE_PROVISIONERS,
+  renderOperator,
+  type OperatorNodeProvisioner,
+  type OperatorOptions,
+} from '../render/operator';
+import type { KubeObject } from '../render/options';
+import { HELP_OPTION, parseArgs, UsageError } from './args';
+import type { CliIo } from './io';
+
+export const OPERATOR_HELP = `Usage: kaito operator [--namespace N] [--image I] [--replicas N]
+                      [--node-provisioner ${OPERATOR_NODE_PROVISIONERS.join('|')}]
+                      [--device-plugin [--device-plugin-image I]] [-o yaml|json]
+
+Prints the operator bundle, ready for kubectl apply -f -: the namespace (default kaito-system), the
+Workspace CRD, the reconciler's ServiceAccount and least-privilege RBAC, its Deployment and metrics
+Service, and with --device-plugin the NVIDIA device plugin DaemonSet (in kube-system).
+YAML is one document per object; JSON is a v1 List.
+Exit codes: 0 ok, 2 usage error.
+`;
+
+const OPTIONS = [
+  { name: 'output', short: 'o', takesValue: true, choices: ['yaml', 'json'] },
+  { name: 'namespace', short: 'n', takesValue: true },
+  { name: 'image', takesValue: true },
+  { name: 'replicas', takesValue: true },
+  { name: 'node-provisioner', takesValue: true, choices: OPERATOR_NODE_PROVISIONERS },
+  { name: 'device-plugin', takesValue: false },
+  { name: 'device-plugin-image', takesValue: true },
+  HELP_OPTION,
+] as const;
+
+/** Kubernetes objects as multi-document YAML (`---` between documents) or as the JSON of a v1 List. */
+export function formatObjects(objects: readonly KubeObject[], output: 'yaml' | 'json'): string {
+  if (output === 'json') {
+    return `${JSON.stringify({ apiVersion: 'v1', kind: 'List', items: objects }, null, 2)}\n`;
+  }
+  return objects.map((o) => stringify(o, { lineWidth: 0 })).join('---\n');
+}
+
+/** The option names of renderOperator's errors, as the flags that set them. */
+const FLAG_OF: Record<string, string> = {
+  namespace: '--namespace',
+  image: '--image',
+  replicas: '--replicas',
+  nodeProvisioner: '--node-provisioner',
+};
+
+export function operatorOptionsFromFlags(options: Record<string, string | true>): OperatorOptions {
+  const text = (name: string): string | undefined => {
+    const value = options[name];
+    return typeof value === 'string' ? value : undefined;
+  };
+  let replicas: number | undefined;
+  const rawReplicas = text('replicas');
+  if (rawReplicas !== undefined) {
+    replicas = /^[0-9]+$/.test(rawReplicas) ? Number(rawReplicas) : NaN;
+    if (!Number.isSafeInteger(replicas)) {
+      throw new UsageError(`--replicas must be a whole number of at least 0, got ${JSON.stringify(rawReplicas)}`);
+    }
+  }
+  if (options['device-plugin-image'] !== undefined && options['device-plugin'] !== true) {
+    throw new UsageError('--device-plugin-image needs --device-plugin');
+  }
+  return {
+    namespace: text('namespace'),
+    image: text('image'),
+    replicas,
+    nodeProvisioner: text('node-provisioner') as OperatorNodeProvisioner | undefined,
+    devicePlugin: options['device-plugin'] === true,
+    devicePluginImage: text('device-plugin-image'),
+  };
+}
+
+export function runOperator(argv: readonly string[], io: CliIo): number {
+  const args = parseArgs(argv, OPTIONS);
+  if (args.options.help) {
+    io.stdout(OPERATOR_HELP);
+    return 0;
+  }
+  if (args.positionals.length > 0) throw new UsageError(`operator takes no arguments, got ${args.positionals[0]}`);
+  let objects: KubeObject[];
+  try {
+    objects = renderOperator(operatorOptionsFromFlags(args.options));
+  } catch (e) {
+    if (e instanceof UsageError || !(e instanceof Error)) throw e;
+    const message = e.message.replace(/^operator\.(\w+)/, (whole, name: string) => FLAG_OF[name] ?? whole);
+    throw new UsageError(message);
+  }
+  io.stdout(formatObjects(objects, args.options.output === 'json' ? 'json' : 'yaml'));
+  return 0;
+}
