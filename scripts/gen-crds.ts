@@ -1,8 +1,10 @@
 /*
  * Writes crds/kaito.sh_workspaces.yaml from the Workspace schema (src/render/crd.ts).
  *
- *   node scripts/gen-crds.ts           write the file
- *   node scripts/gen-crds.ts --check   exit 1 if the file is out of date
+ *   npm run gen:crds                   write the file
+ *   npm run gen:crds -- --check        exit 1 if the file is out of date
+ *
+ * (that is `node --disable-warning=MODULE_TYPELESS_PACKAGE_JSON scripts/gen-crds.ts`, with the project's Node).
  *
  * Runs on Node >= 23.6 straight from the TypeScript sources, without a build: Node strips the types, and
  * a resolve hook adds the `.ts` (or `/index.ts`) that our extensionless relative imports leave out. The
@@ -36,7 +38,7 @@ function generateCrds(): number {
   const relativeTarget = path.relative(root, target);
   if (process.argv.includes('--check')) {
     if (current === content) return 0;
-    process.stderr.write(`${relativeTarget} is out of date: run node scripts/gen-crds.ts\n`);
+    process.stderr.write(`${relativeTarget} is out of date: run npm run gen:crds\n`);
     return 1;
   }
   if (current !== content) {

@@ -55,7 +55,7 @@ function rulesOf(schema: JSONSchemaProps, path = ''): Array<{ path: string; rule
 }
 
 describe('crds/kaito.sh_workspaces.yaml', () => {
-  it('is up to date with the schema (regenerate with: node scripts/gen-crds.ts)', () => {
+  it('is up to date with the schema (regenerate it with: npm run gen:crds)', () => {
     expect(readFileSync(CRD_FILE, 'utf8')).toBe(renderCrdYaml());
   });
 
