@@ -7,6 +7,8 @@ export const MSG = {
   presetXorTemplate: 'exactly one of preset or template must be set',
   nameDns1123Label:
     'must be a DNS-1123 label: at most 63 lower-case letters, digits and "-", starting and ending with a letter or digit',
+  adapterName:
+    'must be a DNS-1123 label of at most 56 characters (lower-case letters, digits and "-"); it also names the puller-<name> init container',
   adaptersUnique: 'adapter names must be unique',
   adapterSourceRequired: 'an adapter needs source.name and one of source.image or source.volumeSource',
   adapterUrls: 'adapters cannot be downloaded from urls; use source.image or source.volumeSource',

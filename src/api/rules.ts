@@ -9,7 +9,7 @@ import {
 } from '../catalog';
 import { MSG } from './messages';
 import { childPath, error, warning, type Problem } from './problems';
-import { DNS1123_LABEL, DNS1123_SUBDOMAIN } from './schema';
+import { ADAPTER_NAME_MAX, DNS1123_LABEL } from './schema';
 import {
   ANNOTATION_BYPASS_RESOURCE_CHECKS,
   ANNOTATION_NODE_IMAGE_FAMILY,
@@ -294,8 +294,8 @@ function checkAdapters(
     }
     if (source?.urls !== undefined) out.push(error(childPath(path, 'source.urls'), MSG.adapterUrls));
     if (isString(source?.name)) {
-      if (source.name.length > 63 || !new RegExp(DNS1123_SUBDOMAIN).test(source.name)) {
-        out.push(error(childPath(path, 'source.name'), `${JSON.stringify(source.name)} ${MSG.nameDns1123Label}`));
+      if (source.name.length > ADAPTER_NAME_MAX || !new RegExp(DNS1123_LABEL).test(source.name)) {
+        out.push(error(childPath(path, 'source.name'), `${JSON.stringify(source.name)} ${MSG.adapterName}`));
       }
       const first = seen.get(source.name);
       if (first !== undefined) {

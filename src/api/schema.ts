@@ -1,5 +1,6 @@
 import type { JSONSchemaProps as K8sSchemaProps, ValidationRule } from 'kubernetes-types/apiextensions/v1';
 import { MSG } from './messages';
+import { BLOCKED_URL_PATTERN, DOTTED_QUAD_PATTERN, NUMERIC_HOST_PATTERN } from './url-safety';
 import { RESERVED_SELECTOR_KEYS, type WorkspaceVersion } from './types';
 
 /*
@@ -29,7 +30,13 @@ const schemaless = (description: string): JSONSchemaProps => ({
 });
 
 const DNS1123_LABEL = '^[a-z0-9]([-a-z0-9]*[a-z0-9])?$';
-const DNS1123_SUBDOMAIN = '^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$';
+/** Adapter names become `puller-<name>` container names, which are DNS-1123 labels of at most 63. */
+const ADAPTER_NAME_MAX = 56;
+
+/** A CEL string literal holding `text` (backslashes and quotes escaped, so regexes survive intact). */
+export function celString(text: string): string {
+  return `'${text.replace(/\\/g, '\\\\').replace(/'/g, "\\'")}'`;
+}
 
 function labelSelector(): JSONSchemaProps {
   const reserved = RESERVED_SELECTOR_KEYS.map((k) => `'${k}'`).join(', ');
@@ -88,34 +95,10 @@ function presetSpec(version: WorkspaceVersion): JSONSchemaProps {
   };
 }
 
-function urlRule(): string {
-  // Mirrors isSafeDownloadUrl in ./url-safety: scheme, then hostname, then IP ranges.
-  const blockedNames = "['localhost', 'metadata', 'metadata.google.internal', 'metadata.azure.internal']";
-  const blockedCidrs = [
-    '127.0.0.0/8',
-    '10.0.0.0/8',
-    '172.16.0.0/12',
-    '192.168.0.0/16',
-    '169.254.0.0/16',
-    '100.64.0.0/10',
-    '0.0.0.0/8',
-    '::1/128',
-    'fc00::/7',
-    'fe80::/10',
-  ]
-    .map((c) => `'${c}'`)
-    .join(', ');
-  return (
-    `self.all(u, isURL(u) && url(u).getScheme() in ['http', 'https'] && url(u).getHostname() != '' && ` +
-    `!(url(u).getHostname().lowerAscii() in ${blockedNames}) && !url(u).getHostname().lowerAscii().endsWith('.localhost') && ` +
-    `(!isIP(url(u).getHostname()) || ![${blockedCidrs}].exists(c, cidr(c).containsIP(url(u).getHostname()))))`
-  );
-}
-
 function dataSource(kind: 'input' | 'adapter'): JSONSchemaProps {
   const properties: Record<string, JSONSchemaProps> = {
-    name: str({ maxLength: 253, ...(kind === 'adapter' ? {} : {}) }),
-    urls: strList({ maxItems: 100, items: str({ maxLength: 2048 }) }),
+    name: str({ maxLength: 253 }),
+    urls: strList({ maxItems: 100, items: str({ maxLength: 1024 }) }),
     image: str({ maxLength: 512 }),
     imagePullSecrets: strList({ maxItems: 32 }),
     volumeSource: schemaless('A Kubernetes VolumeSource.'),
@@ -127,7 +110,20 @@ function dataSource(kind: 'input' | 'adapter'): JSONSchemaProps {
             rule: '[has(self.urls), has(self.image), has(self.volumeSource)].filter(x, x).size() == 1',
             message: MSG.inputExactlyOne,
           },
-          { rule: `!has(self.urls) || ${urlRule()}`, message: `urls ${MSG.urlHost}; ${MSG.urlScheme}` },
+          {
+            rule: "!has(self.urls) || self.urls.all(u, isURL(u) && url(u).getScheme() in ['http', 'https'])",
+            message: `every URL ${MSG.urlScheme}`,
+            fieldPath: '.urls',
+          },
+          {
+            // Mirrors unsafeUrlReason in ./url-safety, pattern for pattern.
+            rule:
+              `!has(self.urls) || self.urls.all(u, !isURL(u) || (url(u).getHostname() != '' && ` +
+              `!u.lowerAscii().matches(${celString(BLOCKED_URL_PATTERN)}) && ` +
+              `(!u.lowerAscii().matches(${celString(NUMERIC_HOST_PATTERN)}) || u.lowerAscii().matches(${celString(DOTTED_QUAD_PATTERN)}))))`,
+            message: `no URL ${MSG.urlHost.replace('must not point', 'may point')}`,
+            fieldPath: '.urls',
+          },
         ]
       : [
           { rule: '!has(self.urls)', message: MSG.adapterUrls },
@@ -136,8 +132,9 @@ function dataSource(kind: 'input' | 'adapter'): JSONSchemaProps {
             message: MSG.adapterSourceRequired,
           },
           {
-            rule: `!has(self.name) || self.name.matches('${DNS1123_SUBDOMAIN}')`,
-            message: `name ${MSG.nameDns1123Label}`,
+            rule: `!has(self.name) || (self.name.size() <= ${ADAPTER_NAME_MAX} && self.name.matches(${celString(DNS1123_LABEL)}))`,
+            message: `name ${MSG.adapterName}`,
+            fieldPath: '.name',
           },
         ];
   return { type: 'object', properties, 'x-kubernetes-validations': validations };
@@ -247,6 +244,16 @@ function resourceSpec(version: WorkspaceVersion): JSONSchemaProps {
       'x-kubernetes-validations': [{ rule: 'self == oldSelf', message: `partition ${MSG.immutable}` }],
     };
   }
+  const partitionRules =
+    version === 'v1beta1'
+      ? [
+          {
+            rule: 'has(self.partition) == has(oldSelf.partition)',
+            message: `partition ${MSG.immutable}`,
+            fieldPath: '.partition',
+          },
+        ]
+      : [];
   return {
     type: 'object',
     required: ['labelSelector'],
@@ -267,6 +274,7 @@ function resourceSpec(version: WorkspaceVersion): JSONSchemaProps {
         message: `count ${MSG.immutable}`,
         fieldPath: '.count',
       },
+      ...partitionRules,
     ],
   };
 }
@@ -333,7 +341,7 @@ export function workspaceSchema(version: WorkspaceVersion): JSONSchemaProps {
     'x-kubernetes-validations': [
       { rule: 'has(self.inference) != has(self.tuning)', message: MSG.inferenceXorTuning },
       {
-        rule: `self.metadata.name.size() <= 63 && self.metadata.name.matches('${DNS1123_LABEL}')`,
+        rule: `self.metadata.name.size() <= 63 && self.metadata.name.matches(${celString(DNS1123_LABEL)})`,
         message: `metadata.name ${MSG.nameDns1123Label}`,
       },
       {
@@ -345,13 +353,17 @@ export function workspaceSchema(version: WorkspaceVersion): JSONSchemaProps {
         message: MSG.tuningCount,
         fieldPath: '.resource.count',
       },
-      {
-        rule: '!has(self.tuning) || !has(self.resource.partition)',
-        message: MSG.tuningPartition,
-        fieldPath: '.resource.partition',
-      },
+      ...(version === 'v1beta1'
+        ? [
+            {
+              rule: '!has(self.tuning) || !has(self.resource.partition)',
+              message: MSG.tuningPartition,
+              fieldPath: '.resource.partition',
+            },
+          ]
+        : []),
     ],
   };
 }
 
-export { DNS1123_LABEL, DNS1123_SUBDOMAIN };
+export { DNS1123_LABEL, ADAPTER_NAME_MAX };

@@ -1,42 +1,30 @@
 /*
- * Tuning input URLs are fetched from inside the cluster, so they must not reach the cluster's own
- * network or the cloud metadata service. Mirrors the CEL rule of the CRD (see ./schema).
- * WHATWG URL parsing already normalizes IPv4 forms such as `http://2130706433/` to dotted quads.
+ * Tuning input URLs are fetched from inside the cluster, so they must not reach the cluster's own network
+ * or the cloud metadata service. The check is a set of regular expressions over the URL text, written once
+ * in the syntax JavaScript and RE2 share: the CRD's CEL rule (see ./schema) uses the same patterns, so the
+ * API server and `kaito validate` agree. Hosts written as bare numbers or hex (`http://2130706433/`), which
+ * resolvers turn into addresses, are refused unless they are a canonical dotted quad.
  */
 
-const BLOCKED_HOSTNAMES = new Set(['localhost', 'metadata', 'metadata.google.internal', 'metadata.azure.internal']);
+const V4_BLOCKED =
+  '((127|10|0)(\\.[0-9]{1,3}){3}|(172\\.(1[6-9]|2[0-9]|3[01])|192\\.168|169\\.254|100\\.(6[4-9]|[7-9][0-9]|1[01][0-9]|12[0-7]))(\\.[0-9]{1,3}){2})';
+const OCTET = '(25[0-5]|2[0-4][0-9]|1[0-9][0-9]|[1-9]?[0-9])';
+const START = '^https?://([^/?#]*@)?';
+const END = '\\.?(:[0-9]*)?([/?#].*)?$';
+const NAMES = '(localhost|metadata|metadata\\.google\\.internal|metadata\\.azure\\.internal|[^/?#:@]*\\.localhost)';
+// Loopback and unspecified, unique-local fc00::/7, link-local fe80::/10, and every IPv4-mapped address.
+const V6_BLOCKED = '\\[([0:]*1?|f[cd][0-9a-f]{2}:[0-9a-f:.]*|fe[89ab][0-9a-f]:[0-9a-f:.]*|[0:]*ffff:[0-9a-f:.]*)\\]';
 
-function ipv4ToNumber(ip: string): number {
-  return ip.split('.').reduce((acc, part) => acc * 256 + Number(part), 0);
-}
+/** Matches (lower-cased) URLs whose host is a blocked name or address. */
+export const BLOCKED_URL_PATTERN = `${START}(${NAMES}|${V4_BLOCKED}|${V6_BLOCKED})${END}`;
+/** Matches URLs whose host ends in a numeric or hex label (a possible address). */
+export const NUMERIC_HOST_PATTERN = `${START}([^/?#:@\\[]*\\.)?(0x[0-9a-f]*|[0-9]+)${END}`;
+/** Matches URLs whose host is a canonical dotted-quad IPv4 address. */
+export const DOTTED_QUAD_PATTERN = `${START}(${OCTET}\\.){3}${OCTET}${END}`;
 
-const BLOCKED_V4: ReadonlyArray<readonly [string, number]> = [
-  ['127.0.0.0', 8],
-  ['10.0.0.0', 8],
-  ['172.16.0.0', 12],
-  ['192.168.0.0', 16],
-  ['169.254.0.0', 16],
-  ['100.64.0.0', 10],
-  ['0.0.0.0', 8],
-];
-
-function blockedV4(ip: string): boolean {
-  const n = ipv4ToNumber(ip);
-  return BLOCKED_V4.some(([base, bits]) => {
-    const size = 2 ** (32 - bits);
-    const start = ipv4ToNumber(base);
-    return n >= start && n < start + size;
-  });
-}
-
-function blockedV6(ip: string): boolean {
-  const lower = ip.toLowerCase();
-  if (lower === '::1' || lower === '::') return true;
-  const mapped = /^::ffff:(\d+\.\d+\.\d+\.\d+)$/.exec(lower);
-  if (mapped) return blockedV4(mapped[1]);
-  const first = parseInt(lower.split(':')[0] || '0', 16);
-  return (first & 0xfe00) === 0xfc00 || (first & 0xffc0) === 0xfe80;
-}
+const BLOCKED = new RegExp(BLOCKED_URL_PATTERN);
+const NUMERIC = new RegExp(NUMERIC_HOST_PATTERN);
+const DOTTED_QUAD = new RegExp(DOTTED_QUAD_PATTERN);
 
 /** Why `raw` may not be downloaded, or undefined when it may. */
 export function unsafeUrlReason(raw: string): 'scheme' | 'host' | undefined {
@@ -47,10 +35,8 @@ export function unsafeUrlReason(raw: string): 'scheme' | 'host' | undefined {
     return 'scheme';
   }
   if (url.protocol !== 'http:' && url.protocol !== 'https:') return 'scheme';
-  const hostname = url.hostname.toLowerCase();
-  if (hostname.startsWith('[')) return blockedV6(hostname.slice(1, -1)) ? 'host' : undefined;
-  const host = hostname.replace(/\.$/, '');
-  if (host === '' || BLOCKED_HOSTNAMES.has(host) || host.endsWith('.localhost')) return 'host';
-  if (/^\d+\.\d+\.\d+\.\d+$/.test(host) && blockedV4(host)) return 'host';
+  const lower = raw.toLowerCase();
+  if (url.hostname === '' || BLOCKED.test(lower)) return 'host';
+  if (NUMERIC.test(lower) && !DOTTED_QUAD.test(lower)) return 'host';
   return undefined;
 }
