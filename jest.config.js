@@ -8,4 +8,5 @@ module.exports = {
   // nodenext module setting keeps dynamic import() for ESM-only packages.
   transform: { '^.+\\.ts$': ['ts-jest', { tsconfig: '<rootDir>/tsconfig.jest.json' }] },
   moduleFileExtensions: ['ts', 'js', 'json'],
+  reporters: ['default', ['<rootDir>/test/support/summary-reporter.js', { name: 'unit' }]],
 };
