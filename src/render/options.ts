@@ -1,3 +1,5 @@
+import type { PresetCatalog } from '../catalog';
+
 /** A Kubernetes object as plain data: what every face emits. */
 export interface KubeObject {
   readonly apiVersion: string;
@@ -50,6 +52,16 @@ export interface RenderOptions {
   readonly nodeProvisioner?: NodeProvisioner;
   /** UID of the Workspace object; when set, children carry an owner reference to it (the reconciler sets it). */
   readonly ownerUid?: string;
+  /**
+   * Tag of Kaito's runtime image `<registry>/kaito-base`.
+   * @default BASE_IMAGE_TAG ('0.5.0')
+   */
+  readonly baseImageTag?: string;
+  /**
+   * Presets the workspace's model is looked up in (the catalog the plan was made with).
+   * @default the default preset catalog
+   */
+  readonly presets?: PresetCatalog;
 }
 
 export const DEFAULT_REGISTRY = 'mcr.microsoft.com/aks/kaito';
