@@ -1,0 +1,290 @@
+import type { StatefulSet } from 'kubernetes-types/apps/v1';
+import type { Container, EnvVar, PodSpec, PodTemplateSpec, Probe, Volume, VolumeMount } from 'kubernetes-types/core/v1';
+import { LABEL_WORKSPACE, type Workspace } from '../api/types';
+import type { WorkspacePlan } from '../plan';
+import { adapterParts } from './adapters';
+import { CONFIG_MOUNT_PATH, INFERENCE_CONFIG_KEY, inferenceConfigMapName } from './configmaps';
+import {
+  GPU_RESOURCE,
+  INFERENCE_PORT,
+  POD_INDEX_LABEL,
+  RAY_PORT,
+  WEIGHTS_VOLUME,
+  asKubeObject,
+  childMetadata,
+  gpuTolerations,
+  nodeAffinity,
+  presetPullSecrets,
+  renderContext,
+  restrictedSecurityContext,
+  shmVolume,
+  unique,
+  weightsDownloader,
+  workspaceLabels,
+  type RenderContext,
+} from './labels';
+import type { KubeObject, RenderOptions } from './options';
+
+/*
+ * The inference workload: a StatefulSet `<ws>` with one pod per planned node.
+ *
+ * What the Service answers depends on the runtime:
+ * - vLLM (default): the OpenAI-compatible server: POST /v1/chat/completions, POST /v1/completions,
+ *   GET /v1/models (also /v1/embeddings, /tokenize, /detokenize, /version, /metrics); HTTP 429 when over capacity.
+ * - transformers (`kaito.sh/runtime: transformers`): Kaito's transformers server: POST /v1/chat/completions,
+ *   POST /v1/responses and GET /v1/models with current images; images of the v0.4/v0.5 era answer the legacy
+ *   POST /chat (`{"prompt": ...}` or `{"messages": [...]}` with `generate_kwargs`) that older documents call.
+ * Both answer GET /health on port 5000, which the probes use.
+ */
+
+/** Where model weights live in the inference pod. */
+export const WEIGHTS_PATH = '/workspace/weights';
+const VLLM_SERVER = '/workspace/vllm/inference_api.py';
+const VLLM_MULTI_NODE = '/workspace/vllm/multi-node-serving.sh';
+const VLLM_HEALTH_CHECK = '/workspace/vllm/multi-node-health-check.py';
+const TRANSFORMERS_SERVER = '/workspace/tfs/inference_api.py';
+const CHAT_TEMPLATES = '/workspace/chat_templates';
+
+/**
+ * Seconds a pod may take to start (download and load the weights): 15 minutes plus 18 s per GiB of weights,
+ * at least 30 minutes and at most 3 hours.
+ */
+export function startupWindowSeconds(weightsGiB: number | undefined): number {
+  return Math.min(3 * 3600, Math.max(30 * 60, 15 * 60 + Math.ceil(18 * (weightsGiB ?? 0))));
+}
+
+/** The leader pod's stable DNS name, through the headless Service. */
+export function leaderAddress(ctx: Pick<RenderContext, 'name' | 'namespace'>): string {
+  return `${ctx.name}-0.${ctx.name}-headless.${ctx.namespace}.svc.cluster.local`;
+}
+
+/** Quotes a word for /bin/sh when it holds anything beyond plain path and flag characters. */
+function shellWord(word: string): string {
+  return /^[A-Za-z0-9_@%+=:,./-]+$/.test(word) ? word : `'${word.replace(/'/g, `'"'"'`)}'`;
+}
+
+const modelName = (ctx: RenderContext): string => ctx.preset?.name ?? ctx.plan.preset ?? ctx.name;
+
+/** vLLM server flags from the plan, the preset and the adapters. */
+export function vllmArgs(ctx: RenderContext, adapterArgs: readonly string[]): string[] {
+  const { plan, preset } = ctx;
+  const multiNode = plan.nodeCount > 1;
+  const args = [`--served-model-name=${modelName(ctx)}`];
+  if (preset !== undefined && !preset.downloadAtRuntime) {
+    args.push(`--model=${WEIGHTS_PATH}`);
+  } else {
+    args.push(`--model=${preset?.huggingFaceId ?? plan.huggingFaceId ?? modelName(ctx)}`);
+    if (preset?.revision) args.push(`--revision=${preset.revision}`);
+    args.push(`--download-dir=${WEIGHTS_PATH}`);
+  }
+  args.push(`--dtype=${plan.dtype}`, '--trust-remote-code');
+  args.push(`--max-model-len=${plan.maxModelLen ?? 'auto'}`);
+  args.push(`--gpu-memory-utilization=${plan.gpuMemoryUtilization}`);
+  args.push(`--tensor-parallel-size=${plan.tensorParallelSize}`);
+  if (multiNode) {
+    args.push(`--pipeline-parallel-size=${plan.pipelineParallelSize}`, '--distributed-executor-backend=ray');
+  } else if (plan.dataParallelSize > 1) {
+    args.push(`--data-parallel-size=${plan.dataParallelSize}`);
+  }
+  // The KV-cache CPU offload conflicts with data parallelism and with pipeline parallelism across nodes.
+  if (multiNode || plan.dataParallelSize > 1) args.push('--kaito-kv-cache-cpu-memory-utilization=0');
+  // The allreduce+RMSNorm fusion JIT-compiles with nvcc, which the runtime image does not ship.
+  args.push('--compilation-config.pass_config.fuse_allreduce_rms=False');
+  args.push(`--kaito-config-file=${CONFIG_MOUNT_PATH}/${INFERENCE_CONFIG_KEY}`);
+  const v = preset?.vllm;
+  if (v?.toolCallParser) args.push(`--tool-call-parser=${v.toolCallParser}`, '--enable-auto-tool-choice');
+  if (v?.reasoningParser) args.push(`--reasoning-parser=${v.reasoningParser}`);
+  if (v?.chatTemplate) args.push(`--chat-template=${CHAT_TEMPLATES}/${v.chatTemplate}`);
+  if (v?.tokenizerMode) args.push(`--tokenizer-mode=${v.tokenizerMode}`);
+  if (v?.loadFormat) args.push(`--load-format=${v.loadFormat}`);
+  if (v?.configFormat) args.push(`--config-format=${v.configFormat}`);
+  return [...args, ...adapterArgs];
+}
+
+/** transformers server flags (Kaito's `accelerate launch` of its inference API on one node). */
+export function transformersArgs(ctx: RenderContext): string[] {
+  const { plan, preset } = ctx;
+  const args = ['--num_processes=1', '--num_machines=1', '--machine_rank=0', '--gpu_ids=all', TRANSFORMERS_SERVER];
+  args.push('--pipeline=text-generation', `--torch_dtype=${plan.dtype}`, '--trust_remote_code');
+  args.push(`--served_model_name=${modelName(ctx)}`);
+  if (preset !== undefined && !preset.downloadAtRuntime) {
+    args.push(`--pretrained_model_name_or_path=${WEIGHTS_PATH}`);
+  } else {
+    args.push(`--pretrained_model_name_or_path=${preset?.huggingFaceId ?? plan.huggingFaceId ?? modelName(ctx)}`);
+    if (preset?.revision) args.push(`--revision=${preset.revision}`);
+    args.push('--allow_remote_files');
+  }
+  return args;
+}
+
+/** Command and args of the inference container. */
+function serverCommand(ctx: RenderContext, adapterArgs: readonly string[]): Pick<Container, 'command' | 'args'> {
+  if (ctx.plan.runtime === 'transformers') return { command: ['accelerate', 'launch'], args: transformersArgs(ctx) };
+  const args = vllmArgs(ctx, adapterArgs);
+  if (ctx.plan.nodeCount <= 1) return { command: ['python3', VLLM_SERVER], args };
+  // Multi-node: pod 0 starts the Ray head and then the server (vLLM places the pipeline stages on the Ray
+  // cluster); the other pods join the head and host their stages.
+  const leader =
+    `${VLLM_MULTI_NODE} leader --ray_cluster_size=${ctx.plan.nodeCount} --ray_port=${RAY_PORT}; ` +
+    `exec python3 ${VLLM_SERVER} ${args.map(shellWord).join(' ')}`;
+  const worker = `exec ${VLLM_MULTI_NODE} worker --ray_address=${leaderAddress(ctx)} --ray_port=${RAY_PORT}`;
+  return {
+    command: ['/bin/sh', '-c'],
+    args: [`if [ "\${POD_INDEX}" = "0" ]; then\n  ${leader}\nelse\n  ${worker}\nfi`],
+  };
+}
+
+const httpProbe = (extra: Partial<Probe>): Probe => ({
+  httpGet: { path: '/health', port: INFERENCE_PORT },
+  periodSeconds: 10,
+  ...extra,
+});
+
+/**
+ * Probes. One node: HTTP GET /health on 5000. Several nodes: only the leader serves HTTP, so every pod runs
+ * the runtime's health check, which asks the leader's server (readiness) or the Ray cluster (liveness).
+ */
+function probes(ctx: RenderContext): Pick<Container, 'startupProbe' | 'livenessProbe' | 'readinessProbe'> {
+  const startupFailures = Math.ceil(startupWindowSeconds(ctx.preset?.weightsGiB) / 10);
+  if (ctx.plan.runtime !== 'vllm' || ctx.plan.nodeCount <= 1) {
+    return {
+      startupProbe: httpProbe({ failureThreshold: startupFailures }),
+      livenessProbe: httpProbe({ failureThreshold: 3 }),
+      readinessProbe: httpProbe({ initialDelaySeconds: 30 }),
+    };
+  }
+  const check = (kind: 'liveness' | 'readiness'): string[] => [
+    'python3',
+    VLLM_HEALTH_CHECK,
+    kind,
+    `--leader-address=${leaderAddress(ctx)}`,
+    kind === 'liveness' ? `--ray-port=${RAY_PORT}` : `--vllm-port=${INFERENCE_PORT}`,
+  ];
+  return {
+    startupProbe: {
+      exec: { command: check('readiness') },
+      periodSeconds: 10,
+      timeoutSeconds: 1,
+      failureThreshold: startupFailures,
+    },
+    livenessProbe: {
+      exec: { command: check('liveness') },
+      initialDelaySeconds: 60,
+      periodSeconds: 10,
+      timeoutSeconds: 5,
+      failureThreshold: 1,
+      terminationGracePeriodSeconds: 1,
+    },
+    readinessProbe: {
+      exec: { command: check('readiness') },
+      periodSeconds: 10,
+      timeoutSeconds: 1,
+      failureThreshold: 1,
+    },
+  };
+}
+
+function environment(ctx: RenderContext): EnvVar[] {
+  const env: EnvVar[] = [];
+  if (ctx.plan.runtime === 'vllm') {
+    // The runtime image ships no CUDA compiler: keep vLLM off the JIT-compiled FlashInfer sampler and DeepGEMM.
+    env.push({ name: 'VLLM_USE_FLASHINFER_SAMPLER', value: '0' }, { name: 'VLLM_USE_DEEP_GEMM', value: '0' });
+  }
+  const secret = ctx.ws.inference?.preset?.presetOptions?.modelAccessSecret;
+  if (secret) {
+    env.push({ name: 'HF_TOKEN', valueFrom: { secretKeyRef: { name: secret, key: 'HF_TOKEN', optional: true } } });
+  }
+  if (ctx.plan.runtime === 'vllm' && ctx.plan.nodeCount > 1) {
+    env.push({ name: 'POD_INDEX', valueFrom: { fieldRef: { fieldPath: `metadata.labels['${POD_INDEX_LABEL}']` } } });
+  }
+  return env;
+}
+
+/** The pod of a preset inference workspace. */
+function presetPodSpec(ctx: RenderContext): PodSpec {
+  const adapters = adapterParts(ctx);
+  const shm = shmVolume();
+  const volumes: Volume[] = [
+    { name: 'config-volume', configMap: { name: inferenceConfigMapName(ctx.ws) } },
+    { name: WEIGHTS_VOLUME, emptyDir: {} },
+    shm.volume,
+    ...adapters.volumes,
+  ];
+  const mounts: VolumeMount[] = [
+    { name: 'config-volume', mountPath: CONFIG_MOUNT_PATH },
+    { name: WEIGHTS_VOLUME, mountPath: WEIGHTS_PATH },
+    shm.mount,
+    ...adapters.mounts,
+  ];
+  const gpus = String(ctx.plan.gpusPerNode);
+  const downloader = weightsDownloader(ctx, WEIGHTS_PATH);
+  const pullSecrets = unique([...presetPullSecrets(ctx), ...adapters.imagePullSecrets]);
+  const affinity = nodeAffinity(ctx);
+  const env = [...environment(ctx), ...adapters.env];
+  const container: Container = {
+    name: ctx.name,
+    image: ctx.baseImage,
+    ...serverCommand(ctx, adapters.args),
+    ports: [{ name: 'http', containerPort: INFERENCE_PORT, protocol: 'TCP' }],
+    ...(env.length === 0 ? {} : { env }),
+    resources: { requests: { [GPU_RESOURCE]: gpus }, limits: { [GPU_RESOURCE]: gpus } },
+    volumeMounts: mounts,
+    ...probes(ctx),
+    securityContext: restrictedSecurityContext(),
+  };
+  return {
+    ...(downloader === undefined && adapters.initContainers.length === 0
+      ? {}
+      : { initContainers: [...(downloader === undefined ? [] : [downloader]), ...adapters.initContainers] }),
+    containers: [container],
+    ...(pullSecrets.length === 0 ? {} : { imagePullSecrets: pullSecrets.map((name) => ({ name })) }),
+    tolerations: gpuTolerations(),
+    ...(affinity === undefined ? {} : { affinity }),
+    volumes,
+  };
+}
+
+/**
+ * The user's pod template as Kaito runs it: the workspace label added, the node affinity replaced by the
+ * workspace's node requirements, the GPU tolerations appended; everything else as given.
+ */
+function templatePod(ctx: RenderContext, template: PodTemplateSpec): PodTemplateSpec {
+  const copy = structuredClone(template);
+  const spec: PodSpec = copy.spec ?? { containers: [] };
+  const affinity = nodeAffinity(ctx);
+  return {
+    ...copy,
+    metadata: { ...(copy.metadata ?? {}), labels: { ...(copy.metadata?.labels ?? {}), ...workspaceLabels(ctx) } },
+    spec: {
+      ...spec,
+      ...(affinity === undefined ? {} : { affinity: { ...(spec.affinity ?? {}), ...affinity } }),
+      tolerations: [...(spec.tolerations ?? []), ...gpuTolerations()],
+    },
+  };
+}
+
+/**
+ * The inference StatefulSet `<ws>`: `plan.nodeCount` replicas started in parallel behind the headless
+ * Service `<ws>-headless`, each pod holding a whole node's GPUs. A workspace with `inference.template`
+ * gets its template; a preset workspace gets Kaito's runtime image with the planned parallelism.
+ */
+export function renderInference(ws: Workspace, plan: WorkspacePlan, options: RenderOptions = {}): KubeObject {
+  const ctx = renderContext(ws, plan, options);
+  const labels = workspaceLabels(ctx);
+  const template = ws.inference?.template;
+  const pod: PodTemplateSpec =
+    template !== undefined ? templatePod(ctx, template) : { metadata: { labels }, spec: presetPodSpec(ctx) };
+  const statefulSet: StatefulSet = {
+    apiVersion: 'apps/v1',
+    kind: 'StatefulSet',
+    metadata: childMetadata(ctx, ctx.name),
+    spec: {
+      replicas: plan.nodeCount,
+      podManagementPolicy: 'Parallel',
+      serviceName: `${ctx.name}-headless`,
+      selector: { matchLabels: { [LABEL_WORKSPACE]: ctx.name } },
+      template: pod,
+    },
+  };
+  return asKubeObject(statefulSet);
+}
