@@ -1,4 +1,35 @@
 export * from './options';
+export {
+  BASE_IMAGE_TAG,
+  MODEL_WEIGHTS_IMAGE_TAG,
+  ORAS_IMAGE,
+  ORAS_PUSHER_IMAGE,
+  SKOPEO_IMAGE,
+  CURL_IMAGE,
+  INFERENCE_PORT,
+  SERVICE_PORT,
+  RAY_PORT,
+  GPU_RESOURCE,
+  GPU_TAINT,
+  provisionerOf,
+  sanitizedMatchLabels,
+  gpuTolerations,
+} from './labels';
+export {
+  renderConfigMaps,
+  inferenceConfigYaml,
+  trainingConfigYaml,
+  inferenceConfigName,
+  trainingConfigName,
+  INFERENCE_CONFIG_KEY,
+  TRAINING_CONFIG_KEY,
+} from './configmaps';
+export { renderInference, startupWindowSeconds, leaderAddress, WEIGHTS_PATH } from './inference';
+export { renderServices, loadBalancerEnabled } from './services';
+export { ADAPTERS_PATH, DEFAULT_ADAPTER_STRENGTH } from './adapters';
+export { renderTuningJob, PUSHER_CONTAINER, DATA_PATH, TUNING_WEIGHTS_PATH } from './tuning';
+export { renderNodeClaims, renderMachines, nodeClaimName, KAITO_NODEPOOL, DEFAULT_NODE_IMAGE_FAMILY } from './nodes';
+export { renderWorkspace } from './workspace';
 export { renderWorkspaceCrd, renderCrdYaml, workspacePrinterColumns, WORKSPACE_CRD_NAME } from './crd';
 export {
   renderOperator,
