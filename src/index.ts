@@ -5,3 +5,4 @@
 export * from './api';
 export * from './catalog';
 export * from './plan';
+export * from './render';

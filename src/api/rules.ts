@@ -248,12 +248,29 @@ function checkInference(ws: Workspace, version: WorkspaceVersion, presets: Prese
       );
     }
   }
-  if (preset?.gated === true && !isString(inference.preset?.presetOptions?.modelAccessSecret)) {
+  // Gated weights are fetched with the token at run time; presets whose weights ship in an image need none.
+  if (
+    preset?.gated === true &&
+    preset.downloadAtRuntime &&
+    !isString(inference.preset?.presetOptions?.modelAccessSecret)
+  ) {
     const how = version === 'v1alpha1' ? ' (a kaito.sh/v1beta1 field: change apiVersion to kaito.sh/v1beta1)' : '';
     out.push(
       error(
         'inference.preset.presetOptions.modelAccessSecret',
         `model ${JSON.stringify(preset.name)} is gated on Hugging Face: name a Secret with key HF_TOKEN${how}`,
+      ),
+    );
+  }
+  if (
+    preset !== undefined &&
+    !preset.downloadAtRuntime &&
+    isString(inference.preset?.presetOptions?.modelAccessSecret)
+  ) {
+    out.push(
+      error(
+        'inference.preset.presetOptions.modelAccessSecret',
+        `model ${JSON.stringify(preset.name)} ships its weights in an image, not from Hugging Face: remove modelAccessSecret`,
       ),
     );
   }

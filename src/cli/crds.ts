@@ -1,7 +1,7 @@
 import { renderCrdYaml, renderWorkspaceCrd } from '../render/crd';
 import { HELP_OPTION, parseArgs, UsageError } from './args';
 import type { CliIo } from './io';
-import { formatObjects } from './operator';
+import { formatObjects } from './io';
 
 export const CRDS_HELP = `Usage: kaito crds [-o yaml|json]
 

@@ -1,3 +1,6 @@
+import { stringify } from 'yaml';
+import type { KubeObject } from '../render/options';
+
 /** What a command may do to the outside world; tests pass their own. */
 export interface CliIo {
   readFile(path: string): string;
@@ -25,4 +28,12 @@ export function readInputs(paths: readonly string[], io: CliIo): { inputs: Named
     }
   }
   return { inputs, failures };
+}
+
+/** Kubernetes objects as multi-document YAML (`---` between documents) or as the JSON of a v1 List. */
+export function formatObjects(objects: readonly KubeObject[], output: 'yaml' | 'json'): string {
+  if (output === 'json') {
+    return `${JSON.stringify({ apiVersion: 'v1', kind: 'List', items: objects }, null, 2)}\n`;
+  }
+  return objects.map((o) => stringify(o, { lineWidth: 0 })).join('---\n');
 }

@@ -1,13 +1,12 @@
-import { stringify } from 'yaml';
 import {
   OPERATOR_NODE_PROVISIONERS,
   renderOperator,
   type OperatorNodeProvisioner,
   type OperatorOptions,
 } from '../render/operator';
-import type { KubeObject } from '../render/options';
 import { HELP_OPTION, parseArgs, UsageError } from './args';
-import type { CliIo } from './io';
+import { formatObjects, type CliIo } from './io';
+import type { KubeObject } from '../render/options';
 
 export const OPERATOR_HELP = `Usage: kaito operator [--namespace N] [--image I] [--replicas N]
                       [--node-provisioner ${OPERATOR_NODE_PROVISIONERS.join('|')}]
@@ -30,14 +29,6 @@ const OPTIONS = [
   { name: 'device-plugin-image', takesValue: true },
   HELP_OPTION,
 ] as const;
-
-/** Kubernetes objects as multi-document YAML (`---` between documents) or as the JSON of a v1 List. */
-export function formatObjects(objects: readonly KubeObject[], output: 'yaml' | 'json'): string {
-  if (output === 'json') {
-    return `${JSON.stringify({ apiVersion: 'v1', kind: 'List', items: objects }, null, 2)}\n`;
-  }
-  return objects.map((o) => stringify(o, { lineWidth: 0 })).join('---\n');
-}
 
 /** The option names of renderOperator's errors, as the flags that set them. */
 const FLAG_OF: Record<string, string> = {

@@ -3,6 +3,7 @@ import { CRDS_HELP, runCrds } from './crds';
 import type { CliIo } from './io';
 import { OPERATOR_HELP, runOperator } from './operator';
 import { PLAN_HELP, runPlan } from './plan';
+import { RENDER_HELP, runRender } from './render';
 import { runValidate, VALIDATE_HELP } from './validate';
 
 export const HELP = `Usage: kaito COMMAND [options]
@@ -10,6 +11,7 @@ export const HELP = `Usage: kaito COMMAND [options]
 Commands:
   validate FILE...   check Workspace manifests (schema, Kaito's rules, GPU fit)
   plan FILE          show how a workspace lands on GPUs (or: plan --preset P --instance-type T)
+  render FILE...     print the Kubernetes objects of workspaces (--mode operator|direct)
   crds               print the Workspace CustomResourceDefinition
   operator           print the operator bundle (CRD, RBAC, reconciler Deployment) for kubectl apply
 
@@ -20,6 +22,7 @@ Exit codes: 0 ok, 1 invalid input, 2 usage error.
 const COMMANDS: Record<string, { run: (argv: readonly string[], io: CliIo) => number; help: string }> = {
   validate: { run: runValidate, help: VALIDATE_HELP },
   plan: { run: runPlan, help: PLAN_HELP },
+  render: { run: runRender, help: RENDER_HELP },
   crds: { run: runCrds, help: CRDS_HELP },
   operator: { run: runOperator, help: OPERATOR_HELP },
 };

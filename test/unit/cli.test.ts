@@ -1,4 +1,5 @@
-import { readFileSync } from 'node:fs';
+import { readdirSync, readFileSync } from 'node:fs';
+import { parseAllDocuments } from 'yaml';
 import { join } from 'node:path';
 import { runCli, type CliIo } from '../../src/cli';
 
@@ -97,7 +98,6 @@ describe('kaito validate', () => {
   });
 
   test('nothing in the bad-input corpus crashes the CLI: each exits 1', () => {
-    const { readdirSync } = jest.requireActual<typeof import('node:fs')>('node:fs');
     for (const file of readdirSync(join(corpusDir, 'invalid'))) {
       expect([file, run(['validate', join(corpusDir, 'invalid', file)]).code]).toEqual([file, 1]);
       expect([file, run(['plan', join(corpusDir, 'invalid', file)]).code]).toEqual([file, 1]);
@@ -203,5 +203,53 @@ describe('kaito plan', () => {
     expect(run(['plan', '--preset', 'x']).code).toBe(2);
     expect(run(['plan', '--preset', 'x', '--instance-type', 'y', '--count', 'two']).code).toBe(2);
     expect(run(['plan', '--runtime', 'tgi']).code).toBe(2);
+  });
+});
+
+describe('kaito render', () => {
+  test.each(seeds)(
+    '%s: direct mode prints exactly the golden objects; operator mode the normalized Workspace',
+    (seed) => {
+      const direct = run(['render', '--mode', 'direct', join(seedDir, seed)]);
+      expect(direct.code).toBe(0);
+      const golden = readFileSync(join(__dirname, '..', 'golden', seed), 'utf8');
+      expect(parseAllDocuments(direct.stdout).map((d) => d.toJS())).toEqual(
+        parseAllDocuments(golden).map((d) => d.toJS()),
+      );
+      const operator = run(['render', join(seedDir, seed), '-o', 'json']);
+      expect(operator.code).toBe(0);
+      const list = JSON.parse(operator.stdout);
+      expect(list.items).toHaveLength(1);
+      expect(list.items[0].apiVersion).toBe('kaito.sh/v1beta1');
+      expect(list.items[0].metadata.namespace).toBe('default');
+      expect(list.items[0].resource.instanceType).toBe('Standard_NC6s_v3');
+    },
+  );
+
+  test('--nodes byo drops the NodeClaims; machine gives legacy Machines', () => {
+    const kinds = (argv: string[]) =>
+      parseAllDocuments(run(argv).stdout).map((d) => (d.toJS() as { kind: string }).kind);
+    const file = join(seedDir, 'phi-3-mini-inference.yaml');
+    expect(kinds(['render', '--mode', 'direct', '--nodes', 'byo', file])).toEqual([
+      'ConfigMap',
+      'Service',
+      'Service',
+      'StatefulSet',
+    ]);
+    expect(kinds(['render', '--mode', 'direct', '--nodes', 'machine', file]).at(-1)).toBe('Machine');
+  });
+
+  test('the bad-input corpus: exit 1 with the same lines as validate', () => {
+    for (const file of readdirSync(join(corpusDir, 'invalid'))) {
+      const path = join(corpusDir, 'invalid', file);
+      const rendered = run(['render', '--mode', 'direct', path]);
+      expect([file, rendered.code, rendered.stdout]).toEqual([file, 1, run(['validate', path]).stdout]);
+    }
+  });
+
+  test('usage errors exit 2', () => {
+    expect(run(['render']).code).toBe(2);
+    expect(run(['render', '--mode', 'sideways', 'x']).code).toBe(2);
+    expect(run(['render', '--nodes', 'byo', join(seedDir, seeds[4])]).code).toBe(2);
   });
 });

@@ -1,0 +1,72 @@
+import type { Workspace } from '../api/types';
+import type { WorkspacePlan } from '../plan/plan';
+import type { KubeObject, NodeProvisioner, RenderOptions } from '../render/options';
+import { renderWorkspace } from '../render/workspace';
+import { HELP_OPTION, parseArgs, UsageError } from './args';
+import { formatObjects, readInputs, type CliIo } from './io';
+import { checkInputs, reportProblems } from './validate';
+
+export const RENDER_HELP = `Usage: kaito render FILE... [--mode operator|direct] [--nodes karpenter|machine|byo]
+                    [--registry R] [--namespace N] [-o yaml|json]
+
+Prints the exact Kubernetes objects for Workspace manifests (- reads stdin).
+  --mode operator  (default) the Workspace itself, normalized to kaito.sh/v1beta1, for a cluster that
+                   runs the reconciler
+  --mode direct    every object the reconciler would create: ConfigMaps, Services, the StatefulSet or
+                   tuning Job, and the GPU NodeClaims (--nodes machine: legacy Machines; --nodes byo: none)
+  --namespace N    namespace for workspaces that name none (default: default)
+  --registry R     registry of Kaito's images (default: mcr.microsoft.com/aks/kaito)
+Invalid input: the same messages and exit code as kaito validate.
+Exit codes: 0 ok, 1 invalid input, 2 usage error.
+`;
+
+const OPTIONS = [
+  { name: 'output', short: 'o', takesValue: true, choices: ['yaml', 'json'] },
+  { name: 'mode', takesValue: true, choices: ['operator', 'direct'] },
+  { name: 'nodes', takesValue: true, choices: ['karpenter', 'machine', 'byo'] },
+  { name: 'namespace', short: 'n', takesValue: true },
+  { name: 'registry', takesValue: true },
+  HELP_OPTION,
+] as const;
+
+/** The normalized Workspace as it is applied: the namespace filled in, status dropped. */
+export function operatorObject(ws: Workspace, defaultNamespace: string): KubeObject {
+  const { status: _status, ...rest } = ws;
+  return { ...rest, metadata: { ...ws.metadata, namespace: ws.metadata.namespace ?? defaultNamespace } };
+}
+
+/** What `kaito render` prints for one valid workspace. */
+export function renderForMode(
+  ws: Workspace,
+  plan: WorkspacePlan,
+  mode: 'operator' | 'direct',
+  options: RenderOptions,
+): KubeObject[] {
+  return mode === 'operator'
+    ? [operatorObject(ws, options.defaultNamespace ?? 'default')]
+    : renderWorkspace(ws, plan, options);
+}
+
+export function runRender(argv: readonly string[], io: CliIo): number {
+  const args = parseArgs(argv, OPTIONS);
+  if (args.options.help) {
+    io.stdout(RENDER_HELP);
+    return 0;
+  }
+  if (args.positionals.length === 0) throw new UsageError('render needs at least one FILE (or - for stdin)');
+  const mode = args.options.mode === 'direct' ? 'direct' : 'operator';
+  if (mode === 'operator' && args.options.nodes !== undefined) throw new UsageError('--nodes applies to --mode direct');
+  const text = (name: string) => (typeof args.options[name] === 'string' ? (args.options[name] as string) : undefined);
+  const options: RenderOptions = {
+    ...(text('namespace') ? { defaultNamespace: text('namespace') } : {}),
+    ...(text('registry') ? { registry: text('registry') } : {}),
+    ...(text('nodes') ? { nodeProvisioner: text('nodes') as NodeProvisioner } : {}),
+  };
+  const { inputs, failures } = readInputs(args.positionals, io);
+  for (const f of failures) io.stdout(`${f}\n`);
+  const documents = checkInputs(inputs);
+  if (reportProblems(documents, io) || failures.length > 0) return 1;
+  const objects = documents.flatMap((d) => renderForMode(d.check.workspace!, d.check.plan!, mode, options));
+  io.stdout(formatObjects(objects, args.options.output === 'json' ? 'json' : 'yaml'));
+  return 0;
+}
