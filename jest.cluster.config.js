@@ -1,0 +1,15 @@
+/**
+ * Suites that run against the real kube-apiserver started by scripts/test-cluster.sh.
+ * Run them with `npm run test:cluster` (starts and stops the cluster), or start it once with
+ * `npm run cluster:start` and run `NODE_OPTIONS=--experimental-vm-modules jest -c jest.cluster.config.js`
+ * as often as needed. Same transform as jest.config.js.
+ */
+module.exports = {
+  testEnvironment: 'node',
+  roots: ['<rootDir>/test/cluster'],
+  testMatch: ['<rootDir>/test/cluster/**/*.test.ts'],
+  transform: { '^.+\\.ts$': ['ts-jest', { tsconfig: '<rootDir>/tsconfig.jest.json' }] },
+  moduleFileExtensions: ['ts', 'js', 'json'],
+  testTimeout: 120_000,
+  maxWorkers: 1,
+};
