@@ -1,0 +1,28 @@
+/*
+ * kaito-constructs/cdk8s: Kaito workspaces, GPU node pools and the operator as cdk8s constructs.
+ * Needs the optional peer dependencies cdk8s, cdk8s-plus-28 and constructs.
+ */
+export { KaitoWorkspace, type KaitoWorkspaceProps, type KaitoWorkspaceOptions } from './kaito-workspace';
+export { InferenceService, type InferenceServiceProps, type InferenceAdapter } from './inference-service';
+export { TuningJob, type TuningJobProps, type TuningInput, type TuningOutput } from './tuning-job';
+export {
+  GpuNodePool,
+  DEFAULT_KARPENTER_NODE_CLASS,
+  AKS_AGENT_POOL_LABEL,
+  KARPENTER_NODE_POOL_LABEL,
+  type GpuNodePoolProps,
+  type NodeCountRange,
+} from './gpu-node-pool';
+export { KaitoOperator, type KaitoOperatorProps } from './kaito-operator';
+export { WorkspaceObjects, type WorkspaceObjectsProps } from './workspace-objects';
+export type { WorkloadMode, WorkloadProps } from './intent';
+export {
+  ASO_AGENT_POOL_API_VERSION,
+  type AgentPoolGpuDriver,
+  type AgentPoolOsSku,
+  type AsoManagedClustersAgentPool,
+  type KarpenterNodePool,
+  type NodeClassReference,
+  type NodePoolRequirement,
+  type NodeTaint,
+} from './node-pool-types';

@@ -1,0 +1,138 @@
+import { ApiObject, Chart, JsonPatch, type ApiObjectMetadata } from 'cdk8s';
+import type { Construct } from 'constructs';
+import { FitError } from '../plan/fit-error';
+import { ValidationError, type Problem } from '../api/problems';
+import { checkWorkspaceObject, type WorkspaceCheck } from '../plan/check';
+import type { PlanOptions, WorkspacePlan } from '../plan';
+import type { Workspace } from '../api/types';
+import type { KubeObject } from '../render/options';
+
+/*
+ * Helpers the constructs share (not exported from the package): validation and planning with errors that
+ * name the construct and the prop, and plain Kubernetes objects as cdk8s ApiObjects.
+ */
+
+/** Something that has a Kubernetes name: a cdk8s-plus handle (`ISecret`, `IConfigMap`) or the name itself. */
+export interface NamedResource {
+  readonly name: string;
+}
+
+/** The name of a handle or of a plain name. */
+export function nameOf(ref: string | NamedResource): string {
+  return typeof ref === 'string' ? ref : ref.name;
+}
+
+/**
+ * Maps a Workspace field path to the prop a construct user writes: the first entry whose prefix (a string,
+ * matched up to a `.` or `[`) or pattern (a RegExp, replaced) matches wins.
+ */
+export type PathMap = ReadonlyArray<readonly [from: string | RegExp, to: string]>;
+
+export function mapPath(path: string, map: PathMap): string {
+  for (const [from, to] of map) {
+    if (from instanceof RegExp) {
+      if (from.test(path)) return path.replace(from, to);
+      continue;
+    }
+    if (path === from) return to;
+    if (path.startsWith(from) && /^[.[]/.test(path.slice(from.length))) {
+      const rest = path.slice(from.length);
+      return to === '' ? rest.replace(/^\./, '') : `${to}${rest}`;
+    }
+  }
+  return path;
+}
+
+/** A validated, planned workspace. */
+export interface CheckedWorkspace {
+  readonly workspace: Workspace;
+  readonly plan: WorkspacePlan;
+  readonly warnings: readonly Problem[];
+}
+
+/**
+ * Validates and plans a Workspace object (either version), the check every face runs. Throws the
+ * {@link ValidationError} (every problem, paths mapped to the construct's props) or the {@link FitError}
+ * (its path mapped, and named at the start of its message).
+ */
+export function checkOrThrow(
+  value: Record<string, unknown>,
+  subject: string,
+  options: PlanOptions = {},
+  paths: PathMap = [],
+): CheckedWorkspace {
+  return fromCheck(checkWorkspaceObject(value, options), subject, paths);
+}
+
+/** Turns a check result into a checked workspace or the error it carries. */
+export function fromCheck(check: WorkspaceCheck, subject: string, paths: PathMap = []): CheckedWorkspace {
+  if (check.fitError !== undefined) {
+    const e = check.fitError;
+    const path = mapPath(e.path, paths);
+    throw new FitError(
+      `${subject}: ${path}: ${e.message}`,
+      path,
+      e.requiredGpuMemoryGiB,
+      e.availableGpuMemoryGiB,
+      e.suggestions,
+    );
+  }
+  const problems = check.problems.map((p) => ({ ...p, path: mapPath(p.path, paths) }));
+  if (check.workspace === undefined || check.plan === undefined || problems.some((p) => p.severity === 'error')) {
+    throw new ValidationError(problems, subject);
+  }
+  return { workspace: check.workspace, plan: check.plan, warnings: problems.filter((p) => p.severity === 'warning') };
+}
+
+const DNS1123_LABEL = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/;
+
+/** Throws unless `value` is a DNS-1123 label (a Kubernetes object or namespace name). */
+export function checkDnsLabel(value: string, prop: string, subject: string): void {
+  if (value.length > 63 || !DNS1123_LABEL.test(value)) {
+    throw new ValidationError(
+      [
+        {
+          path: prop,
+          message: `${JSON.stringify(value)} must be a DNS-1123 label: at most 63 lower-case letters, digits and "-", starting and ending with a letter or digit`,
+          severity: 'error',
+        },
+      ],
+      subject,
+    );
+  }
+}
+
+/** The namespace objects of `scope` go to when they name none: the chart's, else `default`. */
+export function defaultNamespaceOf(scope: Construct): string {
+  return Chart.of(scope).namespace ?? 'default';
+}
+
+/** Cluster-scoped kinds among the objects this package emits. */
+const CLUSTER_SCOPED = new Set([
+  'Namespace',
+  'CustomResourceDefinition',
+  'ClusterRole',
+  'ClusterRoleBinding',
+  'NodeClaim',
+  'NodePool',
+  'Machine',
+]);
+
+/**
+ * A plain Kubernetes object as a cdk8s ApiObject, emitted as given (cdk8s only sorts its keys and adds the
+ * chart's labels, and its namespace to a namespaced object that names none). A cluster-scoped object stays
+ * without a namespace even in a chart that sets one.
+ */
+export function emit(scope: Construct, id: string, object: KubeObject): ApiObject {
+  const { apiVersion, kind, metadata, ...body } = object;
+  const api = new ApiObject(scope, id, { ...body, apiVersion, kind, metadata: metadata as ApiObjectMetadata });
+  if (CLUSTER_SCOPED.has(kind) && metadata.namespace === undefined && Chart.of(scope).namespace !== undefined) {
+    api.addJsonPatch(JsonPatch.remove('/metadata/namespace'));
+  }
+  return api;
+}
+
+/** A stable construct id for an object: `Kind-name` (unique within one set of rendered objects). */
+export function objectId(object: KubeObject): string {
+  return `${object.kind}-${object.metadata.name}`;
+}

@@ -1,0 +1,158 @@
+import { existsSync, readFileSync } from 'node:fs';
+import type { ApiObject } from 'cdk8s';
+import { Construct } from 'constructs';
+import { readDocuments } from '../api/parse';
+import { ValidationError, type Problem } from '../api/problems';
+import {
+  KAITO_GROUP,
+  STORAGE_VERSION,
+  type InferenceSpec,
+  type ResourceSpec,
+  type TuningSpec,
+  type Workspace,
+  type WorkspaceMetadata,
+} from '../api/types';
+import { checkWorkspaceObject } from '../plan/check';
+import type { PlanOptions, WorkspacePlan } from '../plan';
+import { SERVICE_PORT } from '../render/labels';
+import type { KubeObject } from '../render/options';
+import { checkOrThrow, defaultNamespaceOf, emit, fromCheck, type CheckedWorkspace } from './internal';
+import type { KaitoOperator } from './kaito-operator';
+
+/** Options of a Workspace that are not fields of the Workspace itself. */
+export interface KaitoWorkspaceOptions {
+  /**
+   * The operator that serves this workspace: its CRD (and the rest of its bundle) is applied first, also
+   * when the operator lives in another chart (that chart is then synthesized first).
+   * @default - no ordering
+   */
+  readonly operator?: KaitoOperator;
+  /**
+   * Catalogs to validate and plan with, and the GPUs of bring-your-own nodes.
+   * @default - the default preset and SKU catalogs
+   */
+  readonly planOptions?: PlanOptions;
+}
+
+/**
+ * A Kaito Workspace, with the same shape as its YAML (fields at the top level, not under `spec`).
+ * @see https://github.com/kaito-project/kaito/blob/main/api/v1beta1/workspace_types.go
+ */
+export interface KaitoWorkspaceProps extends KaitoWorkspaceOptions {
+  /** Name (a DNS-1123 label), namespace, labels and annotations (`kaito.sh/runtime`, `kaito.sh/enablelb`, ...). */
+  readonly metadata: WorkspaceMetadata;
+  /** The GPU nodes: `instanceType` to provision, or bring-your-own nodes picked by `labelSelector`. */
+  readonly resource: ResourceSpec;
+  /**
+   * Serve a model; exactly one of `inference` and `tuning`.
+   * @default - none
+   */
+  readonly inference?: InferenceSpec;
+  /**
+   * Fine-tune a model; exactly one of `inference` and `tuning`.
+   * @default - none
+   */
+  readonly tuning?: TuningSpec;
+}
+
+/** Props whose workspace was already checked: by {@link KaitoWorkspace.fromYaml} in the version it was written in, or by an intent-level construct with its own prop names. */
+const adopted = new WeakMap<object, CheckedWorkspace>();
+
+/** Props for a workspace that was already validated and planned (for the constructs of this package). */
+export function checkedProps(checked: CheckedWorkspace, options: KaitoWorkspaceOptions = {}): KaitoWorkspaceProps {
+  const { apiVersion: _v, kind: _k, status: _s, ...fields } = checked.workspace;
+  const props = { ...fields, ...options } as KaitoWorkspaceProps;
+  adopted.set(props, checked);
+  return props;
+}
+
+/**
+ * A `kaito.sh/v1beta1` Workspace custom resource, validated and planned when it is constructed (a
+ * {@link ValidationError} or a {@link FitError} names the field). The operator (or Kaito) creates its nodes
+ * and workload. It is emitted in v1beta1, the storage version, on purpose: `cdk8s import` would name the
+ * first version of the CRD (v1alpha1) plainly.
+ */
+export class KaitoWorkspace extends Construct {
+  /**
+   * Adopts an existing Workspace manifest, `kaito.sh/v1alpha1` or `v1beta1`, emitted as v1beta1 (v1alpha1's
+   * default instance type made explicit; `status` dropped).
+   * @param fileOrText a path to a YAML or JSON file, or the text itself; it must hold exactly one Workspace
+   */
+  static fromYaml(
+    scope: Construct,
+    id: string,
+    fileOrText: string,
+    options: KaitoWorkspaceOptions = {},
+  ): KaitoWorkspace {
+    const fromFile = !fileOrText.includes('\n') && existsSync(fileOrText);
+    const text = fromFile ? readFileSync(fileOrText, 'utf8') : fileOrText;
+    const subject = fromFile ? `Workspace in ${fileOrText}` : 'Workspace';
+    const documents = readDocuments(text);
+    if (documents.length !== 1) {
+      throw new ValidationError(
+        [
+          {
+            path: '',
+            message: `expected exactly one Workspace, found ${documents.length} documents`,
+            severity: 'error',
+          },
+        ],
+        subject,
+      );
+    }
+    const [doc] = documents;
+    if (doc.value === undefined) throw new ValidationError(doc.problems, subject);
+    const checked = fromCheck(checkWorkspaceObject(doc.value, options.planOptions), subject);
+    return new KaitoWorkspace(scope, id, checkedProps(checked, options));
+  }
+
+  /** The workspace as emitted: the internal (v1beta1) model. */
+  readonly workspace: Workspace;
+  /** How the workspace lands on GPUs (node count, parallelism, dtype, ...). */
+  readonly plan: WorkspacePlan;
+  /** Warnings of the validation (deprecated fields, reserved selector keys, ...). */
+  readonly warnings: readonly Problem[];
+  /** The Workspace object. */
+  readonly apiObject: ApiObject;
+  private readonly defaultNamespace: string;
+
+  constructor(scope: Construct, id: string, props: KaitoWorkspaceProps) {
+    super(scope, id);
+    const { operator, planOptions, ...fields } = props;
+    const checked =
+      adopted.get(props) ??
+      checkOrThrow(
+        { ...fields, apiVersion: `${KAITO_GROUP}/${STORAGE_VERSION}`, kind: 'Workspace' },
+        `Workspace ${JSON.stringify(props.metadata?.name ?? id)}`,
+        planOptions,
+      );
+    this.workspace = checked.workspace;
+    this.plan = checked.plan;
+    this.warnings = checked.warnings;
+    this.defaultNamespace = defaultNamespaceOf(this);
+    const { status: _status, ...object } = checked.workspace;
+    this.apiObject = emit(this, 'Resource', object as unknown as KubeObject);
+    if (operator !== undefined) this.apiObject.addDependency(operator.crd);
+  }
+
+  /** The workspace's name. */
+  get name(): string {
+    return this.workspace.metadata.name;
+  }
+
+  /** The workspace's namespace: its own, else the chart's, else `default`. */
+  get namespace(): string {
+    return this.workspace.metadata.namespace ?? this.defaultNamespace;
+  }
+
+  /** The Service that answers inference requests (the workspace's name); undefined for tuning. */
+  get serviceName(): string | undefined {
+    return this.workspace.inference === undefined ? undefined : this.name;
+  }
+
+  /** `http://<name>.<namespace>.svc.cluster.local:80` for inference; undefined for tuning. */
+  get serviceUrl(): string | undefined {
+    const service = this.serviceName;
+    return service === undefined ? undefined : `http://${service}.${this.namespace}.svc.cluster.local:${SERVICE_PORT}`;
+  }
+}

@@ -1,0 +1,192 @@
+import { readdirSync, readFileSync } from 'node:fs';
+import { Chart, Testing } from 'cdk8s';
+import { Construct } from 'constructs';
+import { KaitoOperator, KaitoWorkspace } from '../../../src/cdk8s';
+import { FitError, ValidationError } from '../../../src';
+import { WorkspaceV1Beta1, type WorkspaceV1Beta1Props } from '../../../imports/kaito.sh';
+import { chart, crdSchema, ids, plain, seed, seedPath, structureProblems, synth, thrown } from './helpers';
+
+const resource = { instanceType: 'Standard_NC6s_v3', labelSelector: { matchLabels: { apps: 'phi-3' } } };
+
+describe('KaitoWorkspace', () => {
+  test('emits the props as a kaito.sh/v1beta1 Workspace, fields at the top level', () => {
+    const c = chart();
+    const ws = new KaitoWorkspace(c, 'phi', {
+      metadata: { name: 'phi', annotations: { 'kaito.sh/runtime': 'transformers' } },
+      resource,
+      inference: { preset: { name: 'phi-3-mini-4k-instruct' } },
+    });
+    expect(synth(c)).toEqual([
+      {
+        apiVersion: 'kaito.sh/v1beta1',
+        kind: 'Workspace',
+        metadata: { name: 'phi', annotations: { 'kaito.sh/runtime': 'transformers' } },
+        resource: { instanceType: 'Standard_NC6s_v3', labelSelector: { matchLabels: { apps: 'phi-3' } } },
+        inference: { preset: { name: 'phi-3-mini-4k-instruct' } },
+      },
+    ]);
+    expect([ws.name, ws.namespace, ws.serviceName, ws.serviceUrl]).toEqual([
+      'phi',
+      'default',
+      'phi',
+      'http://phi.default.svc.cluster.local:80',
+    ]);
+    expect([ws.plan.runtime, ws.plan.nodeCount, ws.plan.dtype]).toEqual(['transformers', 1, 'float16']);
+  });
+
+  test('a tuning workspace has no Service', () => {
+    const ws = new KaitoWorkspace(chart('ml'), 'tune', {
+      metadata: { name: 'tune' },
+      resource,
+      tuning: {
+        preset: { name: 'phi-3-mini-128k-instruct' },
+        method: 'qlora',
+        input: { urls: ['https://example.com/data.parquet'] },
+        output: { volumeSource: { emptyDir: {} } },
+      },
+    });
+    expect([ws.namespace, ws.serviceName, ws.serviceUrl, ws.plan.kind]).toEqual(['ml', undefined, undefined, 'tuning']);
+  });
+
+  test("a workspace without a namespace goes to the chart's; one with a namespace keeps it", () => {
+    const c = chart('ml');
+    const a = new KaitoWorkspace(c, 'a', {
+      metadata: { name: 'a' },
+      resource,
+      inference: { preset: { name: 'phi-3-mini-4k-instruct' } },
+    });
+    const b = new KaitoWorkspace(c, 'b', {
+      metadata: { name: 'b', namespace: 'other' },
+      resource,
+      inference: { preset: { name: 'phi-3-mini-4k-instruct' } },
+    });
+    expect(ids(synth(c))).toEqual(['Workspace/ml/a', 'Workspace/other/b']);
+    expect([a.serviceUrl, b.serviceUrl]).toEqual([
+      'http://a.ml.svc.cluster.local:80',
+      'http://b.other.svc.cluster.local:80',
+    ]);
+  });
+
+  test('fromYaml adopts a v1alpha1 seed file as the normalized v1beta1 Workspace', () => {
+    for (const file of ['phi-3-mini-inference.yaml', 'phi-3-mini-128k-qlora-tuning.yaml']) {
+      const c = chart();
+      const ws = KaitoWorkspace.fromYaml(c, 'seed', seedPath(file));
+      const expected = seed(file);
+      expect(synth(c)).toEqual([plain(expected.ws)]);
+      expect(ws.plan).toEqual(expected.plan);
+    }
+  });
+
+  test('fromYaml reads YAML text of either version; status is dropped', () => {
+    const text = readFileSync(seedPath('phi-3-mini-inference.yaml'), 'utf8')
+      .replace('kaito.sh/v1alpha1', 'kaito.sh/v1beta1')
+      .concat('status:\n  workerNodes: [a]\n');
+    const c = chart();
+    KaitoWorkspace.fromYaml(c, 'seed', text);
+    expect(synth(c)).toEqual([
+      {
+        apiVersion: 'kaito.sh/v1beta1',
+        kind: 'Workspace',
+        metadata: { name: 'workspace-phi-3-mini' },
+        resource: { instanceType: 'Standard_NC6s_v3', labelSelector: { matchLabels: { apps: 'phi-3' } } },
+        inference: { preset: { name: 'phi-3-mini-4k-instruct' } },
+      },
+    ]);
+  });
+
+  test('v1alpha1 without an instance type gets its default made explicit', () => {
+    const c = chart();
+    const ws = KaitoWorkspace.fromYaml(
+      c,
+      'w',
+      'apiVersion: kaito.sh/v1alpha1\nkind: Workspace\nmetadata: {name: w}\nresource: {labelSelector: {matchLabels: {a: b}}}\ninference: {preset: {name: phi-3-mini-4k-instruct}}\n',
+    );
+    expect(ws.workspace.resource.instanceType).toBe('Standard_NC24ads_A100_v4');
+  });
+
+  test('a bad preset throws the ValidationError with the field path', () => {
+    const e = thrown(
+      () =>
+        new KaitoWorkspace(chart(), 'w', {
+          metadata: { name: 'w' },
+          resource,
+          inference: { preset: { name: 'phi-3-mini-4k-instrukt' } },
+        }),
+    );
+    expect(e).toBeInstanceOf(ValidationError);
+    expect((e as ValidationError).problems.map((p) => [p.path, p.severity])).toEqual([
+      ['inference.preset.name', 'error'],
+    ]);
+    expect(e.message).toMatch(
+      /^Workspace "w" is invalid:\n {2}inference\.preset\.name: unknown preset "phi-3-mini-4k-instrukt"\. Did you mean "phi-3-mini-4k-instruct"/,
+    );
+  });
+
+  test('a model that does not fit throws the FitError with the field path', () => {
+    const e = thrown(
+      () =>
+        new KaitoWorkspace(chart(), 'w', {
+          metadata: { name: 'w' },
+          resource: { ...resource, count: 1 },
+          inference: { preset: { name: 'phi-3-medium-128k-instruct' } },
+        }),
+    );
+    expect(e).toBeInstanceOf(FitError);
+    const fit = e as FitError;
+    expect([fit.path, fit.requiredGpuMemoryGiB, fit.availableGpuMemoryGiB]).toEqual(['resource.count', 41.83, 16]);
+    expect(fit.message).toMatch(
+      /^Workspace "w": resource\.count: phi-3-medium-128k-instruct needs 41\.83 GiB of GPU memory/,
+    );
+  });
+
+  test('fromYaml reports the file and every problem of an invalid manifest', () => {
+    const e = thrown(() => KaitoWorkspace.fromYaml(chart(), 'w', seedPath('README.md')));
+    expect(e).toBeInstanceOf(ValidationError);
+    const twoDocs = thrown(() =>
+      KaitoWorkspace.fromYaml(
+        chart(),
+        'w',
+        `${readFileSync(seedPath('phi-3-mini-inference.yaml'), 'utf8')}---\na: 1\n`,
+      ),
+    );
+    expect(twoDocs.message).toBe('Workspace is invalid:\n  expected exactly one Workspace, found 2 documents');
+  });
+
+  test('with an operator, the Workspace comes after the CRD in its chart, or its chart after the operator chart', () => {
+    const props = { metadata: { name: 'w' }, resource, inference: { preset: { name: 'phi-3-mini-4k-instruct' } } };
+    const c = chart();
+    const early = new Construct(c, 'early'); // first in the tree, so first in the output unless ordered
+    const operator = new KaitoOperator(c, 'op');
+    new KaitoWorkspace(early, 'w', { ...props, operator });
+    const kinds = synth(c).map((m) => m.kind);
+    expect(kinds.indexOf('CustomResourceDefinition')).toBeLessThan(kinds.indexOf('Workspace'));
+
+    // Two team charts declared before the platform chart share its operator; the platform is written first.
+    const app = Testing.app();
+    const teams = [new Chart(app, 'team-a'), new Chart(app, 'team-b')];
+    const shared = new KaitoOperator(new Chart(app, 'platform'), 'op');
+    for (const team of teams) new KaitoWorkspace(team, 'w', { ...props, operator: shared });
+    const files = app.synthYaml();
+    expect(files.indexOf('kind: CustomResourceDefinition')).toBeLessThan(files.indexOf('kind: Workspace'));
+    app.synth();
+    expect(readdirSync(app.outdir).sort()).toEqual([
+      '0000-platform.k8s.yaml',
+      '0001-team-a.k8s.yaml',
+      '0002-team-b.k8s.yaml',
+    ]);
+  });
+
+  test('the emitted Workspace has only fields of the CRD (schema and cdk8s import of crds/)', () => {
+    const c = chart();
+    KaitoWorkspace.fromYaml(c, 'a', seedPath('phi-3-mini-inference-with-adapters.yaml'));
+    KaitoWorkspace.fromYaml(c, 'b', seedPath('phi-3-mini-128k-qlora-tuning.yaml'));
+    const schema = crdSchema('crds/kaito.sh_workspaces.yaml', 'v1beta1');
+    for (const manifest of synth(c)) {
+      expect(structureProblems(schema, manifest)).toEqual([]);
+      // The generated class keeps only the fields it knows: nothing may be lost.
+      const { apiVersion: _a, kind: _k, ...props } = manifest;
+      expect(WorkspaceV1Beta1.manifest(props as unknown as WorkspaceV1Beta1Props)).toEqual(manifest);
+      expect(WorkspaceV1Beta1.GVK).toEqual({ apiVersion: 'kaito.sh/v1beta1', kind: 'Workspace' });
+    }
+  });
+});
