@@ -1,0 +1,76 @@
+import type { Condition } from '../api/types';
+
+/** The condition types the reconciler owns. */
+export const CONDITION = {
+  nodeClaimReady: 'NodeClaimReady',
+  resourceReady: 'ResourceReady',
+  inferenceReady: 'InferenceReady',
+  jobStarted: 'JobStarted',
+  workspaceSucceeded: 'WorkspaceSucceeded',
+  workspaceReady: 'WorkspaceReady',
+  workspaceDeleting: 'WorkspaceDeleting',
+} as const;
+
+/** A condition before bookkeeping: what the reconciler decided. */
+export interface ConditionInput {
+  readonly type: string;
+  readonly status: 'True' | 'False' | 'Unknown';
+  readonly reason: string;
+  readonly message: string;
+}
+
+/** An event to record on the Workspace. */
+export interface WorkspaceEvent {
+  readonly type: 'Normal' | 'Warning';
+  readonly reason: string;
+  readonly message: string;
+}
+
+/** Reasons of False conditions that are waiting, not failing: their transitions are Normal events. */
+const WAITING_REASONS = new Set([
+  'NodeClaimNotReady',
+  'workspaceResourceStatusNotReady',
+  'WorkspaceInferenceStatusPending',
+  'WorkspaceTuningJobStatusPending',
+  'workspacePending',
+]);
+
+/**
+ * Merges decided conditions into the previous ones: `lastTransitionTime` moves only when the status does;
+ * every condition carries `observedGeneration`. Conditions of other types are kept. Returns an event per
+ * transition (a new condition type counts as one).
+ */
+export function mergeConditions(
+  previous: readonly Condition[],
+  decided: readonly ConditionInput[],
+  generation: number,
+  now: string,
+): { conditions: Condition[]; events: WorkspaceEvent[] } {
+  const byType = new Map(previous.map((c) => [c.type, c]));
+  const events: WorkspaceEvent[] = [];
+  for (const d of decided) {
+    const old = byType.get(d.type);
+    const transitioned = old === undefined || old.status !== d.status;
+    byType.set(d.type, {
+      type: d.type,
+      status: d.status,
+      reason: d.reason,
+      message: d.message,
+      observedGeneration: generation,
+      lastTransitionTime: transitioned ? now : old.lastTransitionTime,
+    });
+    if (transitioned || old.reason !== d.reason) {
+      const failing = d.status === 'False' && !WAITING_REASONS.has(d.reason);
+      events.push({
+        type: failing ? 'Warning' : 'Normal',
+        reason: d.reason,
+        message: `${d.type} is ${d.status}: ${d.message}`,
+      });
+    }
+  }
+  const order = [
+    ...previous.map((c) => c.type),
+    ...decided.map((d) => d.type).filter((t) => !previous.some((c) => c.type === t)),
+  ];
+  return { conditions: order.map((t) => byType.get(t)!), events };
+}

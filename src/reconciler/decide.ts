@@ -1,0 +1,359 @@
+import type { Condition, Workspace, WorkspaceStatus } from '../api/types';
+import { LABEL_WORKSPACE, LABEL_WORKSPACE_NAMESPACE } from '../api/types';
+import { checkWorkspaceObject } from '../plan/check';
+import type { WorkspacePlan } from '../plan/plan';
+import { sanitizedMatchLabels } from '../render/labels';
+import type { KubeObject, NodeProvisioner } from '../render/options';
+import { renderWorkspace } from '../render/workspace';
+import { CONDITION, mergeConditions, type ConditionInput, type WorkspaceEvent } from './conditions';
+import { nodeClaimView, nodeView, podProblem, type NodeView, type RawObject } from './observe';
+
+/*
+ * The reconciler's decision, as a pure function: given a Workspace and what was observed of its nodes,
+ * NodeClaims, workload and pods, return the actions to take and the status to write. The shell around it
+ * (watches, queue, API calls) carries the actions out and is the only part that talks to the API server.
+ */
+
+/** The finalizer that holds a Workspace until its NodeClaims are gone. */
+export const WORKSPACE_FINALIZER = 'workspace.finalizer.kaito.sh';
+
+/** How nodes come to exist (the reconciler's `--node-provisioner`). */
+export type ProvisionerName = 'gpu-provisioner' | 'karpenter' | 'machine' | 'byo';
+
+export interface DecideOptions {
+  readonly provisioner: ProvisionerName;
+  /** Registry of Kaito's images. @default 'mcr.microsoft.com/aks/kaito' */
+  readonly registry?: string;
+  /** The time conditions that move are stamped with (RFC 3339). */
+  readonly now: string;
+}
+
+/** What the shell observed for one workspace. */
+export interface Observation {
+  readonly workspace: RawObject;
+  /** NodeClaims (or Machines) labelled with this workspace and its namespace. */
+  readonly nodeClaims: readonly RawObject[];
+  /** Nodes the workspace may use (all nodes, or those its labels select). */
+  readonly nodes: readonly RawObject[];
+  /** The StatefulSet or Job named after the workspace, if it exists. */
+  readonly workload?: RawObject;
+  /** Pods labelled with the workspace. */
+  readonly pods: readonly RawObject[];
+}
+
+/** A cluster-scoped object to delete. */
+export interface ObjectRef {
+  readonly apiVersion: string;
+  readonly kind: string;
+  readonly name: string;
+}
+
+export interface Decision {
+  readonly finalizer: 'add' | 'remove' | 'keep';
+  /** NodeClaims or Machines to create (names are deterministic: creating one twice conflicts). */
+  readonly create: readonly KubeObject[];
+  readonly delete: readonly ObjectRef[];
+  /** Namespaced objects to server-side apply (ConfigMaps, Services, the workload). */
+  readonly apply: readonly KubeObject[];
+  /** The status to write, or undefined when it has not changed. */
+  readonly status?: WorkspaceStatus;
+  readonly events: readonly WorkspaceEvent[];
+  /** The plan, when the workspace is valid and fits. */
+  readonly plan?: WorkspacePlan;
+}
+
+const NODE_KINDS = new Set(['NodeClaim', 'Machine']);
+
+function renderProvisioner(name: ProvisionerName): NodeProvisioner {
+  return name === 'byo' ? 'byo' : name === 'machine' ? 'machine' : 'karpenter';
+}
+
+function sameStatus(a: WorkspaceStatus | undefined, b: WorkspaceStatus): boolean {
+  return JSON.stringify(a ?? {}) === JSON.stringify(b);
+}
+
+/** Nodes that count for the workspace: Ready, with GPUs reported by the device plugin. */
+function usableNodes(
+  ws: Workspace,
+  provisioner: NodeProvisioner,
+  claimNodeNames: Set<string>,
+  nodes: NodeView[],
+  gpusPerNode: number,
+) {
+  const namespace = ws.metadata.namespace ?? 'default';
+  if (provisioner === 'byo') {
+    const selector = sanitizedMatchLabels(ws.resource.labelSelector);
+    return nodes.filter(
+      (n) => n.ready && n.gpus >= gpusPerNode && Object.entries(selector).every(([k, v]) => n.labels[k] === v),
+    );
+  }
+  return nodes.filter(
+    (n) =>
+      n.ready &&
+      n.gpus > 0 &&
+      (claimNodeNames.has(n.name) ||
+        (n.labels[LABEL_WORKSPACE] === ws.metadata.name && n.labels[LABEL_WORKSPACE_NAMESPACE] === namespace)) &&
+      (ws.resource.instanceType === undefined ||
+        n.labels['node.kubernetes.io/instance-type'] === ws.resource.instanceType),
+  );
+}
+
+function finish(
+  ws: RawObject,
+  decided: ConditionInput[],
+  extra: Omit<WorkspaceStatus, 'conditions'>,
+  options: DecideOptions,
+  rest: Omit<Decision, 'status' | 'events'>,
+): Decision {
+  const previous = (ws.status ?? {}) as WorkspaceStatus;
+  const { conditions, events } = mergeConditions(
+    (previous.conditions ?? []) as Condition[],
+    decided,
+    ws.metadata?.generation ?? 0,
+    options.now,
+  );
+  const status: WorkspaceStatus = { ...previous, ...extra, conditions };
+  return { ...rest, events, ...(sameStatus(previous, status) ? {} : { status }) };
+}
+
+/** Decides what to do for one workspace. */
+export function decide(observed: Observation, options: DecideOptions): Decision {
+  const raw = observed.workspace;
+  const meta = raw.metadata ?? {};
+  const hasFinalizer = (meta.finalizers ?? []).includes(WORKSPACE_FINALIZER);
+  const claims = observed.nodeClaims.map(nodeClaimView);
+
+  if (meta.deletionTimestamp !== undefined) {
+    if (!hasFinalizer) return { finalizer: 'keep', create: [], delete: [], apply: [], events: [] };
+    const live = observed.nodeClaims.filter((c) => c.metadata?.deletionTimestamp === undefined);
+    const refs = live.map((c) => ({
+      apiVersion: c.apiVersion ?? 'karpenter.sh/v1',
+      kind: c.kind ?? 'NodeClaim',
+      name: c.metadata?.name ?? '',
+    }));
+    const gone = observed.nodeClaims.length === 0;
+    const decided: ConditionInput[] = [
+      {
+        type: CONDITION.workspaceDeleting,
+        status: 'True',
+        reason: 'workspaceDeleted',
+        message: gone ? 'all nodes released' : `waiting for ${observed.nodeClaims.length} node claim(s) to go`,
+      },
+    ];
+    const rest = { finalizer: gone ? ('remove' as const) : ('keep' as const), create: [], delete: refs, apply: [] };
+    // Once the finalizer goes, the object goes: no status write.
+    return gone ? { ...rest, events: [] } : finish(raw, decided, {}, options, rest);
+  }
+
+  const finalizer = hasFinalizer ? 'keep' : 'add';
+  const nodes = observed.nodes.map(nodeView);
+  const plainWorkspace = { ...raw, apiVersion: 'kaito.sh/v1beta1', kind: 'Workspace' } as Record<string, unknown>;
+  const byoNode = nodes.find((n) => n.ready && n.gpu !== undefined)?.gpu;
+  const firstCheck = checkWorkspaceObject(plainWorkspace);
+  const ws = firstCheck.workspace;
+  const provisioner = ws ? (ws.resource.instanceType ? renderProvisioner(options.provisioner) : 'byo') : 'byo';
+  const check =
+    ws !== undefined && provisioner === 'byo' && byoNode !== undefined
+      ? checkWorkspaceObject(plainWorkspace, { observedNode: byoNode })
+      : firstCheck;
+  const isTuning = ws?.tuning !== undefined;
+
+  if (ws === undefined || check.plan === undefined) {
+    const errors = check.problems.filter((p) => p.severity === 'error');
+    const reason = check.fitError ? 'InsufficientGPUMemory' : 'InvalidWorkspace';
+    const message = errors.map((p) => (p.path ? `${p.path}: ${p.message}` : p.message)).join('; ');
+    const decided: ConditionInput[] = [
+      { type: CONDITION.resourceReady, status: 'False', reason, message },
+      { type: CONDITION.workspaceReady, status: 'False', reason, message },
+    ];
+    return finish(raw, decided, { state: isTuning ? 'Failed' : 'Pending' }, options, {
+      finalizer,
+      create: [],
+      delete: [],
+      apply: [],
+    });
+  }
+
+  const plan = check.plan;
+  const target = plan.nodeCount;
+  const rendered = renderWorkspace(ws, plan, {
+    nodeProvisioner: provisioner,
+    ...(meta.uid ? { ownerUid: meta.uid } : {}),
+    ...(options.registry ? { registry: options.registry } : {}),
+  });
+  const desiredNodes = rendered.filter((o) => NODE_KINDS.has(o.kind));
+  const existing = new Set(claims.map((c) => c.name));
+  const missing = Math.max(0, target - claims.length);
+  const create = desiredNodes.filter((o) => !existing.has(o.metadata.name)).slice(0, missing);
+
+  const decided: ConditionInput[] = [];
+  const claimNodeNames = new Set(claims.flatMap((c) => (c.nodeName ? [c.nodeName] : [])));
+  const usable = usableNodes(ws, provisioner, claimNodeNames, nodes, plan.gpusPerNode);
+  const failure = claims.find((c) => c.failure !== undefined)?.failure;
+  if (provisioner !== 'byo') {
+    const ready = claims.filter((c) => c.ready).length;
+    decided.push(
+      ready >= target
+        ? {
+            type: CONDITION.nodeClaimReady,
+            status: 'True',
+            reason: 'NodeClaimsReady',
+            message: `${ready}/${target} node claims are ready`,
+          }
+        : failure
+          ? { type: CONDITION.nodeClaimReady, status: 'False', reason: failure.reason, message: failure.message }
+          : {
+              type: CONDITION.nodeClaimReady,
+              status: 'False',
+              reason: 'NodeClaimNotReady',
+              message: `${ready}/${target} node claims are ready`,
+            },
+    );
+  }
+  const resourceReady = usable.length >= target;
+  const what = provisioner === 'byo' ? 'ready nodes matching the label selector with enough GPUs' : 'ready GPU nodes';
+  decided.push(
+    resourceReady
+      ? {
+          type: CONDITION.resourceReady,
+          status: 'True',
+          reason: 'workspaceResourceStatusSuccess',
+          message: `${usable.length}/${target} ${what}`,
+        }
+      : failure
+        ? { type: CONDITION.resourceReady, status: 'False', reason: failure.reason, message: failure.message }
+        : {
+            type: CONDITION.resourceReady,
+            status: 'False',
+            reason: 'workspaceResourceStatusNotReady',
+            message: `${usable.length}/${target} ${what}`,
+          },
+  );
+  const apply = resourceReady ? rendered.filter((o) => !NODE_KINDS.has(o.kind)) : [];
+  const previousState = (raw.status as WorkspaceStatus | undefined)?.state;
+  const workerNodes = usable.map((n) => n.name).sort();
+  const problem = observed.pods.map(podProblem).find((p) => p !== undefined);
+
+  if (isTuning) {
+    const job = observed.workload;
+    const jobStatus = (job?.status ?? {}) as { active?: number; succeeded?: number; failed?: number };
+    const jobConditions =
+      (job?.status as { conditions?: Array<{ type?: string; status?: string; message?: string }> })?.conditions ?? [];
+    const failed = jobConditions.find((c) => c.type === 'Failed' && c.status === 'True');
+    const succeeded =
+      jobConditions.some((c) => c.type === 'Complete' && c.status === 'True') || (jobStatus.succeeded ?? 0) > 0;
+    const started =
+      job !== undefined &&
+      ((jobStatus.active ?? 0) > 0 || succeeded || failed !== undefined || (jobStatus.failed ?? 0) > 0);
+    const failMessage = [failed?.message, problem?.message].filter(Boolean).join('; ') || 'the tuning job failed';
+    decided.push(
+      failed
+        ? {
+            type: CONDITION.jobStarted,
+            status: 'False',
+            reason: 'WorkspaceTuningJobStatusFailed',
+            message: failMessage,
+          }
+        : started
+          ? {
+              type: CONDITION.jobStarted,
+              status: 'True',
+              reason: 'WorkspaceTuningJobStatusStarted',
+              message: 'the tuning job has started',
+            }
+          : {
+              type: CONDITION.jobStarted,
+              status: 'False',
+              reason: problem?.reason ?? 'WorkspaceTuningJobStatusPending',
+              message:
+                problem?.message ?? (resourceReady ? 'waiting for the tuning job to start' : 'waiting for GPU nodes'),
+            },
+    );
+    const outcome: ConditionInput = succeeded
+      ? {
+          type: CONDITION.workspaceSucceeded,
+          status: 'True',
+          reason: 'workspaceSucceeded',
+          message: 'tuning finished and its result was stored',
+        }
+      : failed
+        ? { type: CONDITION.workspaceSucceeded, status: 'False', reason: 'workspaceFailed', message: failMessage }
+        : {
+            type: CONDITION.workspaceSucceeded,
+            status: 'False',
+            reason: 'workspacePending',
+            message: 'tuning has not finished',
+          };
+    decided.push(outcome, { ...outcome, type: CONDITION.workspaceReady });
+    const state = succeeded ? 'Succeeded' : failed ? 'Failed' : started ? 'Running' : 'Pending';
+    return finish(raw, decided, { state, workerNodes, targetNodeCount: target }, options, {
+      finalizer,
+      create,
+      delete: [],
+      apply,
+      plan,
+    });
+  }
+
+  const sts = observed.workload;
+  const replicas = ((sts?.spec as { replicas?: number }) ?? {}).replicas ?? 0;
+  const readyReplicas = ((sts?.status as { readyReplicas?: number }) ?? {}).readyReplicas ?? 0;
+  const inferenceReady = resourceReady && sts !== undefined && replicas > 0 && readyReplicas >= replicas;
+  decided.push(
+    inferenceReady
+      ? {
+          type: CONDITION.inferenceReady,
+          status: 'True',
+          reason: 'WorkspaceInferenceStatusSuccess',
+          message: `${readyReplicas}/${replicas} inference pods are ready`,
+        }
+      : {
+          type: CONDITION.inferenceReady,
+          status: 'False',
+          reason: problem?.reason ?? 'WorkspaceInferenceStatusPending',
+          message:
+            problem?.message ??
+            (resourceReady
+              ? `${readyReplicas}/${replicas || target} inference pods are ready`
+              : 'waiting for GPU nodes'),
+        },
+  );
+  const ready = resourceReady && inferenceReady;
+  const notReadyReason = decided.find((c) => c.status === 'False');
+  decided.push(
+    ready
+      ? {
+          type: CONDITION.workspaceSucceeded,
+          status: 'True',
+          reason: 'workspaceSucceeded',
+          message: 'the model is being served',
+        }
+      : {
+          type: CONDITION.workspaceSucceeded,
+          status: 'False',
+          reason: 'workspacePending',
+          message: notReadyReason?.message ?? 'not ready',
+        },
+    ready
+      ? {
+          type: CONDITION.workspaceReady,
+          status: 'True',
+          reason: 'WorkspaceReady',
+          message: 'the model is being served',
+        }
+      : {
+          type: CONDITION.workspaceReady,
+          status: 'False',
+          reason: notReadyReason?.reason ?? 'WorkspaceNotReady',
+          message: notReadyReason?.message ?? 'not ready',
+        },
+  );
+  const state = ready ? 'Ready' : previousState === 'Ready' || previousState === 'NotReady' ? 'NotReady' : 'Pending';
+  return finish(raw, decided, { state, workerNodes, targetNodeCount: target }, options, {
+    finalizer,
+    create,
+    delete: [],
+    apply,
+    plan,
+  });
+}
