@@ -1,0 +1,246 @@
+import { GpuNodePool } from '../../../src/cdk8s';
+import { ValidationError } from '../../../src';
+import type { JSONSchemaProps } from '../../../src/api/schema';
+import { NodePool, NodePoolSpecLimits, type NodePoolProps } from '../../../imports/karpenter-nodepool-karpenter.sh';
+import { chart, crdSchema, structureProblems, synth, thrown, type Manifest } from './helpers';
+
+const problems = (f: () => unknown): Array<[string, string]> =>
+  (thrown(f) as ValidationError).problems.map((p) => [p.path, p.message]);
+
+/*
+ * ManagedClustersAgentPool (containerservice.azure.com/v20250801) as ASO's generated API defines the fields
+ * GpuNodePool writes (names, types, enums, the azureName pattern). No package ships ASO's CRDs, so this is
+ * the structural part of its schema for those fields, written from v2/api/containerservice/v20250801.
+ */
+const str: JSONSchemaProps = { type: 'string' };
+const int: JSONSchemaProps = { type: 'integer' };
+const strings: JSONSchemaProps = { type: 'array', items: str };
+const stringMap: JSONSchemaProps = { type: 'object', additionalProperties: str };
+const ASO_AGENT_POOL: JSONSchemaProps = {
+  type: 'object',
+  required: ['apiVersion', 'kind', 'metadata', 'spec'],
+  properties: {
+    apiVersion: { type: 'string', enum: ['containerservice.azure.com/v20250801'] },
+    kind: { type: 'string', enum: ['ManagedClustersAgentPool'] },
+    metadata: {
+      type: 'object',
+      required: ['name', 'namespace'],
+      properties: { name: str, namespace: str, labels: stringMap },
+    },
+    spec: {
+      type: 'object',
+      required: ['owner'],
+      properties: {
+        azureName: { type: 'string', minLength: 1, maxLength: 12 },
+        owner: { type: 'object', required: ['name'], properties: { name: str, armId: str } },
+        vmSize: str,
+        count: int,
+        enableAutoScaling: { type: 'boolean' },
+        minCount: int,
+        maxCount: int,
+        mode: { type: 'string', enum: ['Gateway', 'System', 'User'] },
+        osType: { type: 'string', enum: ['Linux', 'Windows'] },
+        osSKU: {
+          type: 'string',
+          enum: ['AzureLinux', 'AzureLinux3', 'CBLMariner', 'Ubuntu', 'Ubuntu2204', 'Windows2019', 'Windows2022'],
+        },
+        nodeLabels: stringMap,
+        nodeTaints: strings,
+        gpuProfile: { type: 'object', properties: { driver: { type: 'string', enum: ['Install', 'None'] } } },
+        gpuInstanceProfile: { type: 'string', enum: ['MIG1g', 'MIG2g', 'MIG3g', 'MIG4g', 'MIG7g'] },
+      },
+    },
+  },
+};
+
+const KARPENTER_NODE_POOL = crdSchema('test/fixtures/crds/karpenter.sh_nodepools.yaml', 'v1');
+
+describe('GpuNodePool', () => {
+  test('ASO: a User agent pool of the managed cluster, tainted sku=gpu:NoSchedule, selected by its AKS pool label', () => {
+    const c = chart('infra');
+    const pool = new GpuNodePool(c, 'gpunc24', {
+      provider: 'aso',
+      cluster: 'prod-aks',
+      vmSize: 'standard_nc24ads_a100_v4',
+      count: 2,
+      labels: { team: 'ml' },
+      taints: [{ key: 'dedicated', value: 'ml', effect: 'NoExecute' }],
+      osSku: 'AzureLinux',
+      gpuDriver: 'None',
+    });
+    expect(synth(c)).toEqual([
+      {
+        apiVersion: 'containerservice.azure.com/v20250801',
+        kind: 'ManagedClustersAgentPool',
+        metadata: { name: 'gpunc24', namespace: 'infra' },
+        spec: {
+          owner: { name: 'prod-aks' },
+          vmSize: 'Standard_NC24ads_A100_v4',
+          count: 2,
+          mode: 'User',
+          osType: 'Linux',
+          osSKU: 'AzureLinux',
+          nodeLabels: { team: 'ml' },
+          nodeTaints: ['sku=gpu:NoSchedule', 'dedicated=ml:NoExecute'],
+          gpuProfile: { driver: 'None' },
+        },
+      },
+    ]);
+    expect(pool.labelSelector).toEqual({ matchLabels: { team: 'ml', 'kubernetes.azure.com/agentpool': 'gpunc24' } });
+    expect([pool.sku.gpuModel, pool.maxNodes]).toEqual(['NVIDIA A100', 2]);
+  });
+
+  test('ASO: { min, max } autoscales', () => {
+    const c = chart();
+    new GpuNodePool(c, 'gpu', {
+      provider: 'aso',
+      cluster: 'aks',
+      vmSize: 'Standard_NC6s_v3',
+      count: { min: 0, max: 3 },
+    });
+    expect(synth(c)[0].spec).toEqual({
+      owner: { name: 'aks' },
+      vmSize: 'Standard_NC6s_v3',
+      count: 0,
+      enableAutoScaling: true,
+      minCount: 0,
+      maxCount: 3,
+      mode: 'User',
+      osType: 'Linux',
+      nodeTaints: ['sku=gpu:NoSchedule'],
+    });
+  });
+
+  test('Karpenter: a NodePool limited to the instance type and capped by its GPUs', () => {
+    const c = chart('ignored-for-cluster-scoped');
+    const pool = new GpuNodePool(c, 'a100', {
+      provider: 'karpenter',
+      vmSize: 'Standard_NC48ads_A100_v4',
+      count: { min: 0, max: 3 },
+      labels: { team: 'ml' },
+      taints: [{ key: 'sku', value: 'gpu', effect: 'NoSchedule' }],
+    });
+    expect(synth(c)).toEqual([
+      {
+        apiVersion: 'karpenter.sh/v1',
+        kind: 'NodePool',
+        metadata: { name: 'a100' },
+        spec: {
+          template: {
+            metadata: { labels: { team: 'ml' } },
+            spec: {
+              nodeClassRef: { group: 'karpenter.azure.com', kind: 'AKSNodeClass', name: 'default' },
+              requirements: [
+                { key: 'node.kubernetes.io/instance-type', operator: 'In', values: ['Standard_NC48ads_A100_v4'] },
+                { key: 'kubernetes.io/os', operator: 'In', values: ['linux'] },
+              ],
+              taints: [{ key: 'sku', value: 'gpu', effect: 'NoSchedule' }],
+            },
+          },
+          disruption: { consolidationPolicy: 'WhenEmpty', consolidateAfter: '10m' },
+          limits: { 'nvidia.com/gpu': 6 },
+        },
+      },
+    ]);
+    expect(pool.labelSelector).toEqual({ matchLabels: { team: 'ml', 'karpenter.sh/nodepool': 'a100' } });
+  });
+
+  test('emitted pools have only the fields, types and values their CRDs define', () => {
+    const c = chart();
+    new GpuNodePool(c, 'gpu1', { provider: 'aso', cluster: 'aks', vmSize: 'Standard_NC6s_v3', count: 1 });
+    new GpuNodePool(c, 'gpu2', {
+      provider: 'aso',
+      cluster: 'aks',
+      vmSize: 'Standard_NC6s_v3',
+      count: { min: 1, max: 2 },
+      labels: { a: 'b' },
+      osSku: 'Ubuntu2204',
+      gpuDriver: 'Install',
+    });
+    new GpuNodePool(c, 'kp1', { provider: 'karpenter', vmSize: 'Standard_NC6s_v3', count: 2, labels: { a: 'b' } });
+    new GpuNodePool(c, 'kp2', {
+      provider: 'karpenter',
+      vmSize: 'Standard_NV36ads_A10_v5',
+      count: { min: 0, max: 1 },
+      nodeClass: { group: 'karpenter.azure.com', kind: 'AKSNodeClass', name: 'gpu' },
+    });
+    const manifests = synth(c);
+    const [aso, karpenter] = [manifests.slice(0, 2), manifests.slice(2)];
+    for (const m of aso) {
+      expect(structureProblems(ASO_AGENT_POOL, m)).toEqual([]);
+      expect(m.metadata.name).toMatch(/^[a-z][a-z0-9]{0,11}$/);
+    }
+    for (const m of karpenter) {
+      expect(structureProblems(KARPENTER_NODE_POOL, m)).toEqual([]);
+      // The class `cdk8s import` generated from the same CRD keeps only the fields it knows: nothing is lost.
+      const spec = m.spec as { limits: Record<string, number> };
+      const limits = Object.fromEntries(
+        Object.entries(spec.limits).map(([k, v]) => [k, NodePoolSpecLimits.fromNumber(v)]),
+      );
+      const props = { metadata: m.metadata, spec: { ...spec, limits } } as unknown as NodePoolProps;
+      expect(NodePool.manifest(props)).toEqual(m as Manifest);
+    }
+  });
+
+  describe('errors name the prop', () => {
+    test('a vmSize that is not a GPU instance type lists the near names', () => {
+      expect(
+        problems(
+          () =>
+            new GpuNodePool(chart(), 'gpu', { provider: 'aso', cluster: 'aks', vmSize: 'Standard_D4s_v3', count: 1 }),
+        ),
+      ).toEqual([
+        [
+          'vmSize',
+          '"Standard_D4s_v3" is not a GPU instance type in the catalog. Did you mean "Standard_NC24s_v3", "Standard_NC6s_v3", "Standard_NV24s_v3"? The catalog knows 29 GPU instance types (defaultSkus.list()); register another with registerSku()',
+        ],
+      ]);
+      expect(
+        problems(
+          () => new GpuNodePool(chart(), 'gpu', { provider: 'aso', cluster: 'aks', vmSize: 'p4d.24xlarge', count: 1 }),
+        )[0][1],
+      ).toMatch(/^"p4d\.24xlarge" is an instance type of cloud aws, not Azure\./);
+    });
+
+    test('ASO pool names follow the AKS rule; the cluster is required', () => {
+      expect(
+        problems(
+          () =>
+            new GpuNodePool(chart(), 'gpu-pool-one', {
+              provider: 'aso',
+              cluster: 'aks',
+              vmSize: 'Standard_NC6s_v3',
+              count: 1,
+            }),
+        ),
+      ).toEqual([
+        [
+          'name',
+          '"gpu-pool-one": an AKS node pool name is 1 to 12 lower-case letters and digits, starting with a letter',
+        ],
+      ]);
+      expect(
+        problems(() => new GpuNodePool(chart(), 'gpu', { provider: 'aso', vmSize: 'Standard_NC6s_v3', count: 1 })),
+      ).toEqual([['cluster', 'required for provider "aso": the name of the ManagedCluster that owns the pool']]);
+    });
+
+    test('counts, and ASO-only props on Karpenter', () => {
+      const karpenter = { provider: 'karpenter', vmSize: 'Standard_NC6s_v3' } as const;
+      expect(problems(() => new GpuNodePool(chart(), 'g', { ...karpenter, count: 0 }))).toEqual([
+        ['count', '0 is not a whole number between 1 and 1000'],
+      ]);
+      expect(problems(() => new GpuNodePool(chart(), 'g', { ...karpenter, count: { min: 3, max: 2 } }))).toEqual([
+        ['count', 'min (3) is greater than max (2)'],
+      ]);
+      expect(problems(() => new GpuNodePool(chart(), 'g', { ...karpenter, count: { min: 1, max: 2 } }))).toEqual([
+        [
+          'count',
+          'Karpenter launches nodes for pending pods only: use { min: 0, max: 2 } or a fixed count, or provider "aso" for nodes that are always there',
+        ],
+      ]);
+      expect(problems(() => new GpuNodePool(chart(), 'g', { ...karpenter, count: 1, gpuDriver: 'None' }))).toEqual([
+        ['gpuDriver', 'applies to provider "aso" only; for Karpenter set it on the node class'],
+      ]);
+    });
+  });
+});
