@@ -1,0 +1,70 @@
+import * as pulumi from '@pulumi/pulumi';
+import { childPath, formatProblem, type Problem } from '../api';
+
+/** Type token prefix of every component of this package (`<package>:<module>:<Type>`). */
+export const TYPE_PREFIX = 'kaito-constructs:index:';
+
+/**
+ * The error a component throws, before it registers anything, when its args are invalid: a Pulumi
+ * `InputPropertiesError` whose message names every bad field (`model: unknown preset ...`) and whose
+ * `errors` carry each field path and reason, so the engine can point at them.
+ */
+export function invalidArgs(
+  component: string,
+  name: string,
+  problems: readonly Problem[],
+): pulumi.InputPropertiesError {
+  const errors = problems.filter((p) => p.severity === 'error');
+  return new pulumi.InputPropertiesError({
+    message: `${component} "${name}" has invalid args:\n${errors.map((p) => `  ${formatProblem(p)}`).join('\n')}`,
+    errors: errors.map((p) => ({ propertyPath: p.path, reason: p.message })),
+  });
+}
+
+/** Throws {@link invalidArgs} when any problem is an error; returns the warnings otherwise. */
+export function throwOnErrors(component: string, name: string, problems: readonly Problem[]): Problem[] {
+  if (problems.some((p) => p.severity === 'error')) throw invalidArgs(component, name, problems);
+  return problems.filter((p) => p.severity === 'warning');
+}
+
+/** Logs warnings against the component (after it is registered). */
+export function logWarnings(resource: pulumi.Resource, warnings: readonly Problem[]): void {
+  for (const w of warnings) void pulumi.log.warn(formatProblem(w), resource);
+}
+
+/**
+ * Problems for every Pulumi `Output` or promise inside a value that must be plain: the workspace is
+ * validated, planned and rendered when the component is constructed, so its fields must be known then.
+ */
+export function plainValueProblems(value: unknown, path: string, out: Problem[] = []): Problem[] {
+  if (pulumi.Output.isInstance(value) || value instanceof Promise) {
+    out.push({
+      path,
+      message: 'must be a plain value, not an Output or a promise: it is validated when the component is constructed',
+      severity: 'error',
+    });
+  } else if (Array.isArray(value)) {
+    value.forEach((v, i) => plainValueProblems(v, childPath(path, i), out));
+  } else if (typeof value === 'object' && value !== null) {
+    for (const [k, v] of Object.entries(value)) plainValueProblems(v, childPath(path, k), out);
+  }
+  return out;
+}
+
+/**
+ * Rewrites field paths of a workspace (`inference.preset.name`) to the args a component takes (`model`):
+ * the longest matching prefix wins; paths no rule covers are kept.
+ */
+export function mapPaths(problems: readonly Problem[], rules: ReadonlyArray<readonly [string, string]>): Problem[] {
+  const sorted = [...rules].sort((a, b) => b[0].length - a[0].length);
+  return problems.map((p) => {
+    for (const [from, to] of sorted) {
+      if (from === '' ? p.path === '' : p.path === from) return { ...p, path: to };
+      if (from !== '' && (p.path.startsWith(`${from}.`) || p.path.startsWith(`${from}[`))) {
+        const rest = p.path.slice(from.length);
+        return { ...p, path: to === '' ? rest.replace(/^\./, '') : `${to}${rest}` };
+      }
+    }
+    return p;
+  });
+}

@@ -1,0 +1,29 @@
+/*
+ * kaito-constructs/pulumi: Pulumi components for Kaito workspaces. Needs the optional peer dependencies
+ * @pulumi/pulumi, @pulumi/kubernetes and @pulumi/azure-native.
+ */
+export {
+  KaitoWorkspace,
+  serviceUrl,
+  DEFAULT_NAMESPACE,
+  INFERENCE_TIMEOUT_MINUTES,
+  TUNING_TIMEOUT_MINUTES,
+  type KaitoWorkspaceArgs,
+  type KaitoWorkspaceMetadataArgs,
+  type KaitoWorkspaceYamlArgs,
+  type WaitArgs,
+} from './kaito-workspace';
+export { InferenceService, type InferenceServiceArgs } from './inference-service';
+export { TuningJob, type TuningJobArgs } from './tuning-job';
+export {
+  GpuNodePool,
+  POOL_LABEL,
+  POOL_TAINT,
+  type GpuNodePoolArgs,
+  type GpuNodePoolOsSku,
+  type GpuDriver,
+  type GpuInstanceProfile,
+} from './gpu-node-pool';
+export { KaitoOperator, type KaitoOperatorArgs } from './kaito-operator';
+export { type DeploymentMode, type PlacementArgs } from './workload';
+export { TYPE_PREFIX } from './errors';

@@ -1,0 +1,124 @@
+import * as pulumi from '@pulumi/pulumi';
+import * as k8s from '@pulumi/kubernetes';
+import { error, type Problem } from '../api';
+import {
+  DEFAULT_RECONCILER_IMAGE,
+  renderOperator,
+  type KubeObject,
+  type OperatorNodeProvisioner,
+  type OperatorOptions,
+} from '../render';
+import { TYPE_PREFIX, invalidArgs, plainValueProblems, throwOnErrors } from './errors';
+import { childDependsOn, childName, declareObject } from './objects';
+
+/** Args of a {@link KaitoOperator}. */
+export interface KaitoOperatorArgs {
+  /**
+   * Namespace of the reconciler; created (with the Pod Security "restricted" profile) unless it is one of
+   * Kubernetes' own.
+   * @default 'kaito-system'
+   */
+  readonly namespace?: string;
+  /**
+   * Image of the reconciler; may be an output (an image built in the same program).
+   * @default DEFAULT_RECONCILER_IMAGE
+   */
+  readonly image?: pulumi.Input<string>;
+  /**
+   * Reconciler replicas; one leads at a time.
+   * @default 1
+   */
+  readonly replicas?: number;
+  /**
+   * How the reconciler gets GPU nodes for workspaces that name an instance type. Workspaces on a
+   * {@link GpuNodePool} bring their own nodes whatever this says.
+   * @default 'gpu-provisioner'
+   */
+  readonly nodeProvisioner?: OperatorNodeProvisioner;
+  /**
+   * Also deploy the NVIDIA device plugin DaemonSet (kube-system), for GPU nodes that do not come with one.
+   * @default false
+   */
+  readonly devicePlugin?: boolean;
+  /**
+   * Image of the NVIDIA device plugin.
+   * @default NVIDIA_DEVICE_PLUGIN_IMAGE
+   */
+  readonly devicePluginImage?: string;
+}
+
+const COMPONENT = 'KaitoOperator';
+
+/** The bundle, or the bundle's own validation error turned into an args error. */
+function render(name: string, args: KaitoOperatorArgs): KubeObject[] {
+  const problems: Problem[] = plainValueProblems({ ...args, image: undefined }, '');
+  throwOnErrors(COMPONENT, name, problems);
+  const options: OperatorOptions = {
+    ...args,
+    image: typeof args.image === 'string' ? args.image : DEFAULT_RECONCILER_IMAGE,
+  };
+  try {
+    return renderOperator(options);
+  } catch (e) {
+    // renderOperator names the field: "operator.replicas: -1 is not a whole number of at least 0".
+    const match = e instanceof Error ? /^operator\.(\w+): (.*)$/s.exec(e.message) : null;
+    if (match === null) throw e;
+    throw invalidArgs(COMPONENT, name, [error(match[1], match[2])]);
+  }
+}
+
+/**
+ * The operator: the Workspace CRD, the reconciler's namespace, ServiceAccount, least-privilege RBAC and
+ * leader-election Role, its Deployment and metrics Service, optionally the NVIDIA device plugin; the same
+ * objects `kaito operator` prints. The CRDs are declared first and everything else depends on them.
+ *
+ * Workspaces wait for the CRD with `{ dependsOn: operator.crds }`, or for the whole operator (its Deployment
+ * ready) with `{ dependsOn: operator }`.
+ */
+export class KaitoOperator extends pulumi.ComponentResource {
+  /** The CustomResourceDefinitions: depend on these to create workspaces. */
+  readonly crds: readonly k8s.apiextensions.v1.CustomResourceDefinition[];
+  /** The reconciler Deployment. */
+  readonly deployment: k8s.apps.v1.Deployment;
+  /** Namespace of the reconciler. */
+  readonly namespace: pulumi.Output<string>;
+  /** Every declared object, in apply order. */
+  readonly resources: readonly pulumi.CustomResource[];
+
+  constructor(name: string, args: KaitoOperatorArgs = {}, opts: pulumi.ComponentResourceOptions = {}) {
+    const objects = render(name, args);
+    super(`${TYPE_PREFIX}${COMPONENT}`, name, {}, opts);
+    const declare = (object: KubeObject, deps: readonly pulumi.Resource[]) =>
+      declareObject(childName(name, object), object, { parent: this, dependsOn: childDependsOn(opts.dependsOn, deps) });
+    const namespaceObject = objects.find((o) => o.kind === 'Namespace');
+    const ns = namespaceObject === undefined ? undefined : declare(namespaceObject, []);
+    const crds = objects
+      .filter((o) => o.kind === 'CustomResourceDefinition')
+      .map((o) => declare(o, []) as k8s.apiextensions.v1.CustomResourceDefinition);
+    const first = [...(ns === undefined ? [] : [ns]), ...crds];
+    const rest = objects
+      .filter((o) => o !== namespaceObject && o.kind !== 'CustomResourceDefinition')
+      .map((o) => {
+        const image = o.kind === 'Deployment' && args.image !== undefined && typeof args.image !== 'string';
+        return declare(image ? withImage(o, args.image!) : o, first);
+      });
+    this.crds = crds;
+    this.resources = [...first, ...rest];
+    this.deployment = rest.find((r): r is k8s.apps.v1.Deployment => r instanceof k8s.apps.v1.Deployment)!;
+    this.namespace = this.deployment.metadata.apply((m) => m.namespace);
+    this.registerOutputs({ namespace: this.namespace });
+  }
+}
+
+/** The reconciler Deployment with its container image replaced by an output. */
+function withImage(deployment: KubeObject, image: pulumi.Input<string>): KubeObject {
+  const spec = deployment.spec as { template: { spec: { containers: Array<Record<string, unknown>> } } };
+  const [container, ...others] = spec.template.spec.containers;
+  return {
+    ...deployment,
+    spec: {
+      ...spec,
+      template: { ...spec.template, spec: { ...spec.template.spec, containers: [{ ...container, image }, ...others] } },
+    },
+  };
+}

@@ -1,0 +1,238 @@
+import * as pulumi from '@pulumi/pulumi';
+import * as k8s from '@pulumi/kubernetes';
+import {
+  KAITO_GROUP,
+  STORAGE_VERSION,
+  error,
+  readDocuments,
+  workspaceVersionOf,
+  type InferenceSpec,
+  type Problem,
+  type ResourceSpec,
+  type TuningSpec,
+  type Workspace,
+} from '../api';
+import type { WorkspacePlan } from '../plan';
+import { SERVICE_PORT } from '../render';
+import { TYPE_PREFIX, invalidArgs, logWarnings, plainValueProblems, throwOnErrors } from './errors';
+import { SKIP_AWAIT, WAIT_FOR, childDependsOn, timeouts } from './objects';
+import { checkWorkspace, jsonCopy, preparedFor, type PreparedWorkspace } from './prepare';
+
+/** Metadata of a workspace. */
+export interface KaitoWorkspaceMetadataArgs {
+  /**
+   * Name of the Workspace (a DNS-1123 label).
+   * @default - the component's name
+   */
+  readonly name?: string;
+  /**
+   * Namespace of the Workspace.
+   * @default 'default'
+   */
+  readonly namespace?: string;
+  /** @default - none */
+  readonly labels?: Readonly<Record<string, string>>;
+  /** Annotations, such as `kaito.sh/runtime: transformers`. @default - none */
+  readonly annotations?: Readonly<Record<string, string>>;
+}
+
+/** How Pulumi waits for a workspace or its workload. */
+export interface WaitArgs {
+  /**
+   * Make `pulumi up` wait until the workspace is ready: inference serving (condition `InferenceReady`), or a
+   * tuning run finished (condition `WorkspaceSucceeded`). GPU nodes, image pulls and weight downloads take
+   * minutes, a tuning run can take hours.
+   * @default false for a Workspace resource (Pulumi then does not await it at all)
+   */
+  readonly waitForReady?: boolean;
+  /**
+   * How long Pulumi waits when `waitForReady` is on, in minutes.
+   * @default 30 for inference, 360 for tuning
+   */
+  readonly readyTimeoutMinutes?: number;
+}
+
+/**
+ * Args of a {@link KaitoWorkspace}: the same shape as a Workspace manifest (fields at the top level, not
+ * under `spec`). Plain values, not Outputs: the workspace is validated and planned when the component is
+ * constructed, before anything is registered.
+ */
+export interface KaitoWorkspaceArgs extends WaitArgs {
+  /**
+   * The version the args are written in; the resource is always declared as `kaito.sh/v1beta1`.
+   * @default 'kaito.sh/v1beta1'
+   */
+  readonly apiVersion?: 'kaito.sh/v1alpha1' | 'kaito.sh/v1beta1';
+  /** @default - name from the component, namespace `default` */
+  readonly metadata?: KaitoWorkspaceMetadataArgs;
+  /** Which GPU nodes serve the workspace: instance type and label selector. */
+  readonly resource: ResourceSpec;
+  /** Serve a model; exclusive with `tuning`. */
+  readonly inference?: InferenceSpec;
+  /** Fine-tune a model; exclusive with `inference`. */
+  readonly tuning?: TuningSpec;
+}
+
+/** Options of {@link KaitoWorkspace.fromYaml}. */
+export type KaitoWorkspaceYamlArgs = WaitArgs;
+
+export const DEFAULT_NAMESPACE = 'default';
+export const INFERENCE_TIMEOUT_MINUTES = 30;
+export const TUNING_TIMEOUT_MINUTES = 360;
+
+const COMPONENT = 'KaitoWorkspace';
+const OWN_KEYS = new Set(['waitForReady', 'readyTimeoutMinutes']);
+/** Metadata the API server sets; dropped when a manifest exported from a cluster is adopted. */
+const SERVER_METADATA = [
+  'uid',
+  'resourceVersion',
+  'generation',
+  'creationTimestamp',
+  'deletionTimestamp',
+  'deletionGracePeriodSeconds',
+  'managedFields',
+  'selfLink',
+  'finalizers',
+];
+const LAST_APPLIED = 'kubectl.kubernetes.io/last-applied-configuration';
+
+/** `http://<service>.<namespace>.svc.cluster.local`: the in-cluster address of an inference Service. */
+export function serviceUrl(service: string, namespace: string): string {
+  return `http://${service}.${namespace}.svc.cluster.local`;
+}
+
+/** Checks the wait args; returns the timeout in minutes. */
+export function waitTimeout(args: WaitArgs, tuning: boolean, problems: Problem[]): number {
+  const minutes = args.readyTimeoutMinutes ?? (tuning ? TUNING_TIMEOUT_MINUTES : INFERENCE_TIMEOUT_MINUTES);
+  if (!(Number.isFinite(minutes) && minutes > 0)) {
+    problems.push(error('readyTimeoutMinutes', `${minutes} is not a positive number of minutes`));
+  }
+  return minutes;
+}
+
+/**
+ * A Kaito `Workspace` custom resource (`kaito.sh/v1beta1`), for a cluster running the Kaito operator or
+ * this package's reconciler ({@link KaitoOperator}). The body is the validated, normalized workspace:
+ * a bad preset, a model that does not fit its GPUs or a malformed adapter fails the program before anything
+ * is registered, with the field path.
+ *
+ * Pulumi does not await custom resources unless told to: with `waitForReady` the resource carries
+ * `pulumi.com/waitFor` and a timeout; without it, `pulumi.com/skipAwait: "true"`.
+ *
+ * Make it wait for the CRD with `dependsOn: operator.crds` (or the operator itself).
+ */
+export class KaitoWorkspace extends pulumi.ComponentResource {
+  /** Name of the Workspace in the cluster. */
+  readonly name: pulumi.Output<string>;
+  /** Namespace of the Workspace. */
+  readonly namespace: pulumi.Output<string>;
+  /** The main Service of an inference workspace (created by the operator); undefined for tuning. */
+  readonly serviceName: pulumi.Output<string | undefined>;
+  /** Port of the main Service. */
+  readonly port: number = SERVICE_PORT;
+  /** In-cluster URL of an inference workspace, `http://<name>.<namespace>.svc.cluster.local`; undefined for tuning. */
+  readonly url: pulumi.Output<string | undefined>;
+  /** The validated workspace in the internal (v1beta1) model. */
+  readonly workspace: Workspace;
+  /** How the workspace lands on GPUs. */
+  readonly plan: WorkspacePlan;
+  /** The Workspace custom resource. */
+  readonly resource: k8s.apiextensions.CustomResource;
+
+  /**
+   * Adopts an existing Workspace manifest (YAML or JSON text, or a parsed object; `kaito.sh/v1alpha1` or
+   * `v1beta1`), as written by hand or exported with `kubectl get -o yaml` (status and server-set metadata
+   * are dropped). The text must hold exactly one Workspace.
+   */
+  static fromYaml(
+    name: string,
+    manifest: string | object,
+    args: KaitoWorkspaceYamlArgs = {},
+    opts: pulumi.ComponentResourceOptions = {},
+  ): KaitoWorkspace {
+    const docs = readDocuments(manifest);
+    const problems = docs.flatMap((d) => d.problems);
+    if (problems.length === 0 && docs.length !== 1) {
+      problems.push(error('', `expected exactly one Workspace, found ${docs.length} documents`));
+    }
+    const value = docs[0]?.value;
+    const version = value === undefined ? undefined : workspaceVersionOf(value);
+    if (version !== undefined && typeof version !== 'string') problems.push(version);
+    if (problems.length > 0 || value === undefined) throw invalidArgs(COMPONENT, name, problems);
+    const { kind: _kind, status: _status, metadata, ...body } = value as Record<string, unknown> & {
+      metadata?: Record<string, unknown>;
+    };
+    const meta: Record<string, unknown> = { ...(metadata ?? {}) };
+    for (const key of SERVER_METADATA) delete meta[key];
+    if (typeof meta.annotations === 'object' && meta.annotations !== null) {
+      const annotations: Record<string, unknown> = { ...meta.annotations };
+      delete annotations[LAST_APPLIED];
+      meta.annotations = Object.keys(annotations).length > 0 ? annotations : undefined;
+    }
+    return new KaitoWorkspace(name, { ...body, metadata: meta, ...args } as unknown as KaitoWorkspaceArgs, opts);
+  }
+
+  constructor(name: string, args: KaitoWorkspaceArgs, opts: pulumi.ComponentResourceOptions = {}) {
+    const { prepared, timeoutMinutes, checkedByParent } = KaitoWorkspace.check(name, args);
+    super(`${TYPE_PREFIX}${COMPONENT}`, name, {}, opts);
+    if (!checkedByParent) logWarnings(this, prepared.warnings);
+    const { workspace, plan } = prepared;
+    this.workspace = workspace;
+    this.plan = plan;
+    const tuning = workspace.tuning !== undefined;
+    const waitFor = tuning ? 'condition=WorkspaceSucceeded' : 'condition=InferenceReady';
+    const metadata = workspace.metadata;
+    const body = {
+      ...workspace,
+      metadata: {
+        ...metadata,
+        namespace: metadata.namespace ?? DEFAULT_NAMESPACE,
+        annotations: {
+          ...(metadata.annotations ?? {}),
+          ...(args.waitForReady === true ? { [WAIT_FOR]: waitFor } : { [SKIP_AWAIT]: 'true' }),
+        },
+      },
+    };
+    this.resource = new k8s.apiextensions.CustomResource(
+      `${name}-workspace-${metadata.name}`,
+      body as k8s.apiextensions.CustomResourceArgs,
+      {
+        parent: this,
+        dependsOn: childDependsOn(opts.dependsOn, []),
+        ...(args.waitForReady === true ? { customTimeouts: timeouts(timeoutMinutes) } : {}),
+      },
+    );
+    const meta = this.resource.metadata;
+    this.name = meta.apply((m) => m.name);
+    this.namespace = meta.apply((m) => m.namespace);
+    this.serviceName = meta.apply((m) => (tuning ? undefined : m.name));
+    this.url = meta.apply((m) => (tuning ? undefined : serviceUrl(m.name, m.namespace)));
+    this.registerOutputs({ name: this.name, namespace: this.namespace, serviceName: this.serviceName, url: this.url });
+  }
+
+  /** Validates and plans the args; throws before anything is registered. */
+  private static check(
+    name: string,
+    args: KaitoWorkspaceArgs,
+  ): { prepared: PreparedWorkspace; timeoutMinutes: number; checkedByParent: boolean } {
+    const problems: Problem[] = [];
+    const timeoutMinutes = waitTimeout(args, args.tuning !== undefined, problems);
+    const known = preparedFor(args);
+    if (known !== undefined) {
+      throwOnErrors(COMPONENT, name, problems);
+      return { prepared: known, timeoutMinutes, checkedByParent: true };
+    }
+    const body = Object.fromEntries(Object.entries(args).filter(([k]) => !OWN_KEYS.has(k)));
+    plainValueProblems(body, '', problems);
+    throwOnErrors(COMPONENT, name, problems);
+    const raw = jsonCopy({
+      ...body,
+      apiVersion: args.apiVersion ?? `${KAITO_GROUP}/${STORAGE_VERSION}`,
+      kind: 'Workspace',
+      metadata: { ...(args.metadata ?? {}), name: args.metadata?.name ?? name },
+    });
+    const outcome = checkWorkspace(raw);
+    if (!outcome.ok) throw invalidArgs(COMPONENT, name, [...problems, ...outcome.problems]);
+    return { prepared: outcome.prepared, timeoutMinutes, checkedByParent: false };
+  }
+}

@@ -1,0 +1,180 @@
+import * as pulumi from '@pulumi/pulumi';
+import { GpuNodePool, type GpuNodePoolArgs } from '../../../src/pulumi';
+import { runProgram, valueOf } from './harness';
+
+const AGENT_POOL = 'azure-native:containerservice:AgentPool';
+const base: GpuNodePoolArgs = { resourceGroupName: 'rg', clusterName: 'aks', vmSize: 'Standard_NC6s_v3' };
+
+describe('GpuNodePool', () => {
+  test('declares a User-mode AgentPool on the cluster, tainted and labelled, parented to the component', async () => {
+    let pool: GpuNodePool | undefined;
+    const { graph } = await runProgram(() => {
+      pool = new GpuNodePool('gpu', base);
+    });
+    expect(graph.summary()).toEqual([`${AGENT_POOL} gpu-agentpool-gpu`, 'kaito-constructs:index:GpuNodePool gpu']);
+    const agentPool = graph.get('gpu-agentpool-gpu');
+    expect(agentPool.inputs).toEqual({
+      resourceGroupName: 'rg',
+      resourceName: 'aks',
+      agentPoolName: 'gpu',
+      vmSize: 'Standard_NC6s_v3',
+      mode: 'User',
+      osType: 'Linux',
+      osSKU: 'Ubuntu',
+      count: 1,
+      enableAutoScaling: false,
+      nodeLabels: { 'kaito-constructs/gpu-pool': 'gpu' },
+      nodeTaints: ['sku=gpu:NoSchedule'],
+      gpuProfile: { driver: 'Install' },
+    });
+    expect(graph.parentOf(agentPool)?.type).toBe('kaito-constructs:index:GpuNodePool');
+    expect(agentPool.ignoreChanges).toEqual([]);
+    expect(await valueOf(pool!.agentPoolName)).toBe('gpu');
+    expect(await valueOf(pool!.labelSelector)).toEqual({ matchLabels: { 'kaito-constructs/gpu-pool': 'gpu' } });
+    expect(pool!.matchLabels).toEqual({ 'kaito-constructs/gpu-pool': 'gpu' });
+    expect([pool!.sku.gpuCount, pool!.sku.gpuMemoryPerGpuGiB, pool!.sku.gpuModel]).toEqual([1, 16, 'NVIDIA V100']);
+    expect(graph.outputs.get(graph.get('gpu', 'kaito-constructs:index:GpuNodePool').urn)).toEqual({
+      agentPoolName: 'gpu',
+      labelSelector: { matchLabels: { 'kaito-constructs/gpu-pool': 'gpu' } },
+    });
+  });
+
+  test('autoscaling sets the bounds, starts at minCount and leaves the count to the autoscaler', async () => {
+    const { graph } = await runProgram(
+      () => new GpuNodePool('a100', { ...base, vmSize: 'standard_nc24ads_a100_v4', minCount: 0, maxCount: 3 }),
+    );
+    const agentPool = graph.get('a100-agentpool-a100');
+    expect(agentPool.inputs).toMatchObject({
+      vmSize: 'Standard_NC24ads_A100_v4',
+      count: 0,
+      enableAutoScaling: true,
+      minCount: 0,
+      maxCount: 3,
+    });
+    expect(agentPool.ignoreChanges).toEqual(['count']);
+  });
+
+  test('every option reaches the AgentPool', async () => {
+    const { graph } = await runProgram(
+      () =>
+        new GpuNodePool('mig', {
+          ...base,
+          vmSize: 'Standard_NC24ads_A100_v4',
+          agentPoolName: 'mig1',
+          count: 2,
+          minCount: 1,
+          maxCount: 4,
+          nodeLabels: { apps: 'phi-3', 'example.com/team': 'ml' },
+          nodeTaints: ['dedicated=ml:NoExecute'],
+          osSKU: 'AzureLinux',
+          gpuDriver: 'None',
+          gpuInstanceProfile: 'MIG1g',
+          osDiskSizeGB: pulumi.output(256),
+          availabilityZones: ['1', '2'],
+          vnetSubnetID: '/subscriptions/s/resourceGroups/rg/providers/Microsoft.Network/virtualNetworks/v/subnets/n',
+          tags: { team: pulumi.output('ml') },
+        }),
+    );
+    expect(graph.get('mig-agentpool-mig1').inputs).toEqual({
+      resourceGroupName: 'rg',
+      resourceName: 'aks',
+      agentPoolName: 'mig1',
+      vmSize: 'Standard_NC24ads_A100_v4',
+      mode: 'User',
+      osType: 'Linux',
+      osSKU: 'AzureLinux',
+      count: 2,
+      enableAutoScaling: true,
+      minCount: 1,
+      maxCount: 4,
+      nodeLabels: { apps: 'phi-3', 'example.com/team': 'ml' },
+      nodeTaints: ['sku=gpu:NoSchedule', 'dedicated=ml:NoExecute'],
+      gpuProfile: { driver: 'None' },
+      gpuInstanceProfile: 'MIG1g',
+      osDiskSizeGB: 256,
+      availabilityZones: ['1', '2'],
+      vnetSubnetID: '/subscriptions/s/resourceGroups/rg/providers/Microsoft.Network/virtualNetworks/v/subnets/n',
+      tags: { team: 'ml' },
+    });
+  });
+
+  test('the component dependsOn reaches the AgentPool', async () => {
+    const { graph } = await runProgram(() => {
+      const first = new GpuNodePool('first', base);
+      new GpuNodePool('second', base, { dependsOn: [first] });
+    });
+    expect(graph.dependencyNames(graph.get('second-agentpool-second'))).toEqual(['first-agentpool-first']);
+  });
+
+  const invalid: Array<[string, Partial<GpuNodePoolArgs>, string, string]> = [
+    [
+      'an unknown VM size, with the near names',
+      { vmSize: 'Standard_NC6s_v4' },
+      'vmSize',
+      '"Standard_NC6s_v4" is not an Azure NVIDIA GPU VM size in the catalog. Did you mean "Standard_NC6s_v3", "Standard_NC12s_v3", "Standard_NC24s_v3"?',
+    ],
+    ['an AWS instance type', { vmSize: 'p5.48xlarge' }, 'vmSize', '"p5.48xlarge" is not an Azure NVIDIA GPU VM size'],
+    ['an AMD VM size', { vmSize: 'Standard_NG32ads_V620_v1' }, 'vmSize', 'is not an Azure NVIDIA GPU VM size'],
+    [
+      'a pool name AKS refuses',
+      { agentPoolName: 'gpu-pool' },
+      'agentPoolName',
+      '"gpu-pool" must be 1-12 lower-case letters and digits, starting with a letter, as AKS requires',
+    ],
+    ['a pool name too long', { agentPoolName: 'gpupoolnumber1' }, 'agentPoolName', 'must be 1-12'],
+    ['minCount without maxCount', { minCount: 1 }, 'maxCount', 'set minCount and maxCount together'],
+    ['minCount above maxCount', { minCount: 3, maxCount: 2 }, 'minCount', '3 is greater than maxCount 2'],
+    [
+      'a count outside the bounds',
+      { count: 5, minCount: 1, maxCount: 3 },
+      'count',
+      '5 is outside minCount..maxCount (1..3)',
+    ],
+    ['a fractional count', { count: 1.5 }, 'count', '1.5 is not in 0..1000'],
+    ['a maxCount of zero', { minCount: 0, maxCount: 0 }, 'maxCount', '0 is not in 1..1000'],
+    [
+      'a label Kaito reserves',
+      { nodeLabels: { 'kaito.sh/workspace': 'x' } },
+      'nodeLabels[kaito.sh/workspace]',
+      'reserved by Kaito',
+    ],
+    [
+      'a label prefix AKS reserves',
+      { nodeLabels: { 'kubernetes.azure.com/agentpool': 'x' } },
+      'nodeLabels[kubernetes.azure.com/agentpool]',
+      'uses a prefix AKS reserves',
+    ],
+    [
+      'a bad label value',
+      { nodeLabels: { apps: 'phi 3' } },
+      'nodeLabels[apps]',
+      'label value "phi 3" is not a valid label value',
+    ],
+    ['no labels', { nodeLabels: {} }, 'nodeLabels', 'must have at least one label'],
+    ['a malformed taint', { nodeTaints: ['gpu'] }, 'nodeTaints[0]', '"gpu" is not key=value:Effect'],
+    ['a Windows image', { osSKU: 'Windows2022' as never }, 'osSKU', '"Windows2022" is not one of'],
+    ['a driver mode AKS lacks', { gpuDriver: 'Skip' as never }, 'gpuDriver', '"Skip" is not one of Install, None'],
+    [
+      'MIG on a GPU without it',
+      { gpuInstanceProfile: 'MIG1g' },
+      'gpuInstanceProfile',
+      'Standard_NC6s_v3 has NVIDIA V100 GPUs, which do not support MIG',
+    ],
+  ];
+
+  test.each(invalid)('rejects %s before registering anything', async (_what, change, path, reason) => {
+    const { graph, error } = await runProgram(() => new GpuNodePool('gpu', { ...base, ...change }));
+    expect(graph.registrations).toEqual([]);
+    expect(pulumi.InputPropertiesError.isInstance(error)).toBe(true);
+    const e = error as pulumi.InputPropertiesError;
+    expect(e.errors.map((x) => x.propertyPath)).toEqual([path]);
+    expect(e.errors[0].reason).toContain(reason);
+    expect(e.message).toContain(`GpuNodePool "gpu" has invalid args:\n  ${path}: `);
+  });
+
+  test('the default pool name comes from the component name, and says so when AKS would refuse it', () => {
+    expect(() => new GpuNodePool('gpu-pool', base)).toThrow(
+      'agentPoolName: "gpu-pool" (the component name; set agentPoolName) must be 1-12 lower-case letters and digits',
+    );
+  });
+});
