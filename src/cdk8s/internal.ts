@@ -132,6 +132,15 @@ export function emit(scope: Construct, id: string, object: KubeObject): ApiObjec
   return api;
 }
 
+/**
+ * Keeps objects in the given order in the output: each depends on the one before. (cdk8s writes an object
+ * right before the first object that depends on it, so without the chain a dependency on one object of a
+ * bundle, such as a Workspace on the CRD, would move that object behind the rest of the bundle.)
+ */
+export function keepOrder(objects: readonly ApiObject[]): void {
+  for (let i = 1; i < objects.length; i++) objects[i].addDependency(objects[i - 1]);
+}
+
 /** A stable construct id for an object: `Kind-name` (unique within one set of rendered objects). */
 export function objectId(object: KubeObject): string {
   return `${object.kind}-${object.metadata.name}`;

@@ -11,7 +11,7 @@ import {
 } from '../render/operator';
 import { WORKSPACE_CRD_NAME } from '../render/crd';
 import type { KubeObject } from '../render/options';
-import { emit, objectId } from './internal';
+import { emit, keepOrder, objectId } from './internal';
 
 /** Props of {@link KaitoOperator}. */
 export interface KaitoOperatorProps {
@@ -116,6 +116,7 @@ export class KaitoOperator extends Construct {
     this.crd = crd;
     this.leaderElectionRole = leaderElectionRole;
     this.apiObjects = apiObjects;
+    keepOrder(apiObjects);
     this.serviceAccount = kplus.ServiceAccount.fromServiceAccountName(this, 'ServiceAccountRef', RECONCILER_NAME, {
       namespaceName: this.namespace,
     });

@@ -5,7 +5,7 @@ import type { WorkspacePlan } from '../plan';
 import type { PresetCatalog } from '../catalog';
 import { renderWorkspace } from '../render/workspace';
 import type { NodeProvisioner } from '../render/options';
-import { defaultNamespaceOf, emit, objectId } from './internal';
+import { defaultNamespaceOf, emit, keepOrder, objectId } from './internal';
 
 /** Props of {@link WorkspaceObjects}. */
 export interface WorkspaceObjectsProps {
@@ -49,5 +49,6 @@ export class WorkspaceObjects extends Construct {
       ...(props.presets === undefined ? {} : { presets: props.presets }),
     });
     this.apiObjects = objects.map((object) => emit(this, objectId(object), object));
+    keepOrder(this.apiObjects);
   }
 }

@@ -61,3 +61,49 @@ export function thrown(f: () => unknown): Error {
   }
   throw new Error('expected an error');
 }
+
+/*
+ * ManagedClustersAgentPool (containerservice.azure.com/v20250801) as ASO's generated API defines the fields
+ * GpuNodePool writes (names, types, enums, lengths). No package ships ASO's CRDs, so this is
+ * the structural part of its schema for those fields, written from v2/api/containerservice/v20250801.
+ */
+const str: JSONSchemaProps = { type: 'string' };
+const int: JSONSchemaProps = { type: 'integer' };
+const strings: JSONSchemaProps = { type: 'array', items: str };
+const stringMap: JSONSchemaProps = { type: 'object', additionalProperties: str };
+export const ASO_AGENT_POOL: JSONSchemaProps = {
+  type: 'object',
+  required: ['apiVersion', 'kind', 'metadata', 'spec'],
+  properties: {
+    apiVersion: { type: 'string', enum: ['containerservice.azure.com/v20250801'] },
+    kind: { type: 'string', enum: ['ManagedClustersAgentPool'] },
+    metadata: {
+      type: 'object',
+      required: ['name', 'namespace'],
+      properties: { name: str, namespace: str, labels: stringMap },
+    },
+    spec: {
+      type: 'object',
+      required: ['owner'],
+      properties: {
+        azureName: { type: 'string', minLength: 1, maxLength: 12 },
+        owner: { type: 'object', required: ['name'], properties: { name: str, armId: str } },
+        vmSize: str,
+        count: int,
+        enableAutoScaling: { type: 'boolean' },
+        minCount: int,
+        maxCount: int,
+        mode: { type: 'string', enum: ['Gateway', 'System', 'User'] },
+        osType: { type: 'string', enum: ['Linux', 'Windows'] },
+        osSKU: {
+          type: 'string',
+          enum: ['AzureLinux', 'AzureLinux3', 'CBLMariner', 'Ubuntu', 'Ubuntu2204', 'Windows2019', 'Windows2022'],
+        },
+        nodeLabels: stringMap,
+        nodeTaints: strings,
+        gpuProfile: { type: 'object', properties: { driver: { type: 'string', enum: ['Install', 'None'] } } },
+        gpuInstanceProfile: { type: 'string', enum: ['MIG1g', 'MIG2g', 'MIG3g', 'MIG4g', 'MIG7g'] },
+      },
+    },
+  },
+};

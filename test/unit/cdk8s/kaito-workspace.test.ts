@@ -3,6 +3,7 @@ import { Chart, Testing } from 'cdk8s';
 import { Construct } from 'constructs';
 import { KaitoOperator, KaitoWorkspace } from '../../../src/cdk8s';
 import { FitError, ValidationError } from '../../../src';
+import { renderOperator } from '../../../src/render';
 import { WorkspaceV1Beta1, type WorkspaceV1Beta1Props } from '../../../imports/kaito.sh';
 import { chart, crdSchema, ids, plain, seed, seedPath, structureProblems, synth, thrown } from './helpers';
 
@@ -158,7 +159,10 @@ describe('KaitoWorkspace', () => {
     const early = new Construct(c, 'early'); // first in the tree, so first in the output unless ordered
     const operator = new KaitoOperator(c, 'op');
     new KaitoWorkspace(early, 'w', { ...props, operator });
-    const kinds = synth(c).map((m) => m.kind);
+    const manifests = synth(c);
+    // The bundle keeps the renderer's order; the Workspace comes after the CRD.
+    expect(manifests.filter((m) => m.kind !== 'Workspace')).toEqual(plain(renderOperator()));
+    const kinds = manifests.map((m) => m.kind);
     expect(kinds.indexOf('CustomResourceDefinition')).toBeLessThan(kinds.indexOf('Workspace'));
 
     // Two team charts declared before the platform chart share its operator; the platform is written first.
