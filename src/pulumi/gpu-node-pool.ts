@@ -202,6 +202,8 @@ export class GpuNodePool extends pulumi.ComponentResource {
   readonly matchLabels: Readonly<Record<string, string>>;
   /** The catalog entry of the VM size: GPUs per node, memory per GPU, GPU model. */
   readonly sku: GpuSku;
+  /** The most nodes the pool can have: `maxCount` when autoscaling, else `count`. */
+  readonly maxNodes: number;
   /** The agent pool resource. */
   readonly agentPool: containerservice.AgentPool;
 
@@ -211,6 +213,7 @@ export class GpuNodePool extends pulumi.ComponentResource {
     this.sku = c.sku;
     this.matchLabels = { ...c.nodeLabels };
     const count = args.count ?? (c.autoscale ? args.minCount : 1);
+    this.maxNodes = (c.autoscale ? args.maxCount : count) ?? 1;
     this.agentPool = new containerservice.AgentPool(
       `${name}-agentpool-${c.poolName}`,
       {

@@ -77,13 +77,13 @@ function render(name: string, args: KaitoOperatorArgs): KubeObject[] {
  */
 export class KaitoOperator extends pulumi.ComponentResource {
   /** The CustomResourceDefinitions: depend on these to create workspaces. */
-  readonly crds: readonly k8s.apiextensions.v1.CustomResourceDefinition[];
+  readonly crds: k8s.apiextensions.v1.CustomResourceDefinition[];
   /** The reconciler Deployment. */
   readonly deployment: k8s.apps.v1.Deployment;
   /** Namespace of the reconciler. */
   readonly namespace: pulumi.Output<string>;
   /** Every declared object, in apply order. */
-  readonly resources: readonly pulumi.CustomResource[];
+  readonly resources: pulumi.CustomResource[];
 
   constructor(name: string, args: KaitoOperatorArgs = {}, opts: pulumi.ComponentResourceOptions = {}) {
     const objects = render(name, args);

@@ -159,7 +159,12 @@ export class KaitoWorkspace extends pulumi.ComponentResource {
     const version = value === undefined ? undefined : workspaceVersionOf(value);
     if (version !== undefined && typeof version !== 'string') problems.push(version);
     if (problems.length > 0 || value === undefined) throw invalidArgs(COMPONENT, name, problems);
-    const { kind: _kind, status: _status, metadata, ...body } = value as Record<string, unknown> & {
+    const {
+      kind: _kind,
+      status: _status,
+      metadata,
+      ...body
+    } = value as Record<string, unknown> & {
       metadata?: Record<string, unknown>;
     };
     const meta: Record<string, unknown> = { ...(metadata ?? {}) };

@@ -51,7 +51,7 @@ export class TuningJob extends pulumi.ComponentResource {
   /** Operator mode: the Workspace resource. */
   readonly kaitoWorkspace?: KaitoWorkspace;
   /** Direct mode: the declared objects, in apply order. */
-  readonly resources: readonly pulumi.CustomResource[];
+  readonly resources: pulumi.CustomResource[];
 
   constructor(name: string, args: TuningJobArgs, opts: pulumi.ComponentResourceOptions = {}) {
     const intent = intentWorkspace(

@@ -87,6 +87,7 @@ function pathRules(kind: 'inference' | 'tuning', onPool: boolean): Array<readonl
     ['resource.labelSelector', onPool ? 'nodePool' : 'labelSelector'],
     [kind, 'preset'],
     [`${kind}.preset`, 'preset'],
+    [`${kind}.preset.name`, 'preset'],
     [`${kind}.preset.presetOptions.modelAccessSecret`, 'modelAccessSecret'],
     [`${kind}.config`, 'config'],
     ['inference.adapters', 'adapters'],
@@ -158,6 +159,17 @@ export function intentWorkspace(
   if (!outcome.ok) {
     throw invalidArgs(component, name, mapPaths(outcome.problems, pathRules(kind, args.nodePool !== undefined)));
   }
+  const { plan } = outcome.prepared;
+  if (args.nodePool !== undefined && plan.nodeCount > args.nodePool.maxNodes) {
+    const pool = args.nodePool;
+    throw invalidArgs(component, name, [
+      error(
+        'nodePool',
+        `${plan.preset ?? 'the model'} needs ${plan.nodeCount} nodes of ${pool.sku.name} ` +
+          `(${plan.requiredGpuMemoryGiB} GiB of GPU memory); the pool has at most ${pool.maxNodes}`,
+      ),
+    ]);
+  }
   const warnings = mapPaths(outcome.prepared.warnings, pathRules(kind, args.nodePool !== undefined));
   return { prepared: { ...outcome.prepared, warnings }, timeoutMinutes };
 }
@@ -172,7 +184,7 @@ export interface DeployedWorkload {
   /** Operator mode: the Workspace. */
   readonly workspace?: KaitoWorkspace;
   /** Direct mode: one resource per rendered object, in render order. */
-  readonly resources: readonly pulumi.CustomResource[];
+  readonly resources: pulumi.CustomResource[];
 }
 
 /** The objects whose readiness Pulumi awaits. */

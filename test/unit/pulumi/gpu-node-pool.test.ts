@@ -32,6 +32,7 @@ describe('GpuNodePool', () => {
     expect(await valueOf(pool!.agentPoolName)).toBe('gpu');
     expect(await valueOf(pool!.labelSelector)).toEqual({ matchLabels: { 'kaito-constructs/gpu-pool': 'gpu' } });
     expect(pool!.matchLabels).toEqual({ 'kaito-constructs/gpu-pool': 'gpu' });
+    expect(pool!.maxNodes).toBe(1);
     expect([pool!.sku.gpuCount, pool!.sku.gpuMemoryPerGpuGiB, pool!.sku.gpuModel]).toEqual([1, 16, 'NVIDIA V100']);
     expect(graph.outputs.get(graph.get('gpu', 'kaito-constructs:index:GpuNodePool').urn)).toEqual({
       agentPoolName: 'gpu',
@@ -40,9 +41,11 @@ describe('GpuNodePool', () => {
   });
 
   test('autoscaling sets the bounds, starts at minCount and leaves the count to the autoscaler', async () => {
-    const { graph } = await runProgram(
-      () => new GpuNodePool('a100', { ...base, vmSize: 'standard_nc24ads_a100_v4', minCount: 0, maxCount: 3 }),
-    );
+    let pool: GpuNodePool | undefined;
+    const { graph } = await runProgram(() => {
+      pool = new GpuNodePool('a100', { ...base, vmSize: 'standard_nc24ads_a100_v4', minCount: 0, maxCount: 3 });
+    });
+    expect(pool!.maxNodes).toBe(3);
     const agentPool = graph.get('a100-agentpool-a100');
     expect(agentPool.inputs).toMatchObject({
       vmSize: 'Standard_NC24ads_A100_v4',
