@@ -12,4 +12,5 @@ module.exports = {
   moduleFileExtensions: ['ts', 'js', 'json'],
   testTimeout: 120_000,
   maxWorkers: 1,
+  reporters: ['default', ['<rootDir>/test/support/summary-reporter.js', { name: 'cluster' }]],
 };

@@ -10,8 +10,10 @@ cd "$ROOT"
 # The project's own Node and Jest, as `npm run` would put them first on PATH.
 export PATH="$ROOT/node_modules/.bin:$PATH"
 
-results="$ROOT/.cluster/jest-results.json"
-mkdir -p "$ROOT/.cluster"
+state="${KAITO_TEST_CLUSTER_STATE:-$ROOT/.cluster}"
+export KUBECONFIG_TEST="$state/kubeconfig"
+results="$state/jest-results.json"
+mkdir -p "$state"
 rm -f "$results"
 jest_pid=""
 

@@ -13,12 +13,13 @@
 #   KAITO_TEST_CLUSTER_CACHE    binary cache (default ${XDG_CACHE_HOME:-$HOME/.cache}/kaito-constructs/test-cluster)
 #   KAITO_TEST_CLUSTER_TIMEOUT  seconds to wait for readiness (default 120)
 #   KAITO_TEST_CLUSTER_OWNER_PID  as --owner-pid
+#   KAITO_TEST_CLUSTER_STATE    where the kubeconfig, PIDs and logs go (default: .cluster/ in the repo)
 #   GO                          the go command (default: go on PATH, else /usr/local/go/bin/go)
 set -euo pipefail
 
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 MODULE_DIR="$ROOT/test/cluster/apiserver"
-STATE_DIR="$ROOT/.cluster"
+STATE_DIR="${KAITO_TEST_CLUSTER_STATE:-$ROOT/.cluster}"
 CACHE_ROOT="${KAITO_TEST_CLUSTER_CACHE:-${XDG_CACHE_HOME:-$HOME/.cache}/kaito-constructs/test-cluster}"
 READY_TIMEOUT="${KAITO_TEST_CLUSTER_TIMEOUT:-120}"
 STOP_TIMEOUT=15

@@ -21,6 +21,7 @@ import {
   type WorkspaceVersion,
 } from './types';
 import { unsafeUrlReason } from './url-safety';
+import { IMAGE_REF, IMAGE_REF_ANY_CASE } from './image-ref';
 
 /** The catalogs validation and planning read. */
 export interface CatalogOptions {
@@ -59,19 +60,13 @@ export function parseStrength(value: string): number | undefined {
   return n >= 0 && n <= 1 ? n : undefined;
 }
 
-// Loose docker reference check: [registry/]path[:tag][@digest], lower-case path.
-const IMAGE_REF =
-  /^([a-zA-Z0-9.-]+(:[0-9]+)?\/)?[a-z0-9]+([._-][a-z0-9]+)*(\/[a-z0-9]+([._-][a-z0-9]+)*)*(:[\w][\w.-]{0,127})?(@sha256:[a-f0-9]{64})?$/;
-
-const IMAGE_REF_ANY_CASE = new RegExp(IMAGE_REF.source.replace(/a-z0-9/g, 'a-zA-Z0-9_'));
-
 /** Problems with an image reference: an error when it cannot be one, a warning when only its case is wrong. */
 function checkImage(value: string, path: string, out: Problem[]): void {
   if (IMAGE_REF.test(value)) return;
   if (IMAGE_REF_ANY_CASE.test(value)) {
     out.push(warning(path, `${JSON.stringify(value)}: repository names must be lower case (is this a placeholder?)`));
   } else {
-    out.push(error(path, `${JSON.stringify(value)} is not a valid image reference`));
+    out.push(error(path, `${JSON.stringify(value)} ${MSG.imageReference}`));
   }
 }
 
@@ -187,7 +182,7 @@ function checkResource(
     out.push(warning('resource.preferredNodes', 'deprecated in v1beta1'));
   }
   if (resource.partition !== undefined && isString(instanceType) && instanceType !== '') {
-    out.push(error('resource.partition', 'partitions need bring-your-own nodes: remove resource.instanceType'));
+    out.push(error('resource.partition', MSG.partitionByo));
   }
   if (ws.tuning !== undefined) {
     if (resource.count !== undefined && resource.count !== 1) out.push(error('resource.count', MSG.tuningCount));
@@ -224,7 +219,7 @@ function checkPreset(
     );
   }
   if (preset.accessMode === 'private' && !isString(preset.presetOptions?.image)) {
-    out.push(error(childPath(path, 'presetOptions.image'), 'required when accessMode is private'));
+    out.push(error(childPath(path, 'presetOptions.image'), MSG.privateImage));
   }
   return resolved;
 }

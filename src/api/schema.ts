@@ -1,5 +1,6 @@
 import type { JSONSchemaProps as K8sSchemaProps, ValidationRule } from 'kubernetes-types/apiextensions/v1';
 import { MSG } from './messages';
+import { IMAGE_REF_ANY_CASE_PATTERN } from './image-ref';
 import { BLOCKED_URL_PATTERN, DOTTED_QUAD_PATTERN, NUMERIC_HOST_PATTERN } from './url-safety';
 import { RESERVED_SELECTOR_KEYS, type WorkspaceVersion } from './types';
 
@@ -36,6 +37,16 @@ const ADAPTER_NAME_MAX = 56;
 /** A CEL string literal holding `text` (backslashes and quotes escaped, so regexes survive intact). */
 export function celString(text: string): string {
   return `'${text.replace(/\\/g, '\\\\').replace(/'/g, "\\'")}'`;
+}
+
+/** An image reference; the CEL rule refuses what cannot be one (the validator also warns about upper case). */
+function imageRef(): JSONSchemaProps {
+  return str({
+    maxLength: 512,
+    'x-kubernetes-validations': [
+      { rule: `self.matches(${celString(IMAGE_REF_ANY_CASE_PATTERN)})`, message: `image ${MSG.imageReference}` },
+    ],
+  });
 }
 
 function labelSelector(): JSONSchemaProps {
@@ -92,6 +103,12 @@ function presetSpec(version: WorkspaceVersion): JSONSchemaProps {
       accessMode: str({ enum: ['public', 'private'], description: 'Deprecated.' }),
       presetOptions: { type: 'object', properties: presetOptions },
     },
+    'x-kubernetes-validations': [
+      {
+        rule: "!has(self.accessMode) || self.accessMode != 'private' || (has(self.presetOptions) && has(self.presetOptions.image))",
+        message: `presetOptions.image ${MSG.privateImage}`,
+      },
+    ],
   };
 }
 
@@ -99,7 +116,7 @@ function dataSource(kind: 'input' | 'adapter'): JSONSchemaProps {
   const properties: Record<string, JSONSchemaProps> = {
     name: str({ maxLength: 253 }),
     urls: strList({ maxItems: 100, items: str({ maxLength: 1024 }) }),
-    image: str({ maxLength: 512 }),
+    image: imageRef(),
     imagePullSecrets: strList({ maxItems: 32 }),
     volumeSource: schemaless('A Kubernetes VolumeSource.'),
   };
@@ -121,7 +138,7 @@ function dataSource(kind: 'input' | 'adapter'): JSONSchemaProps {
               `!has(self.urls) || self.urls.all(u, !isURL(u) || (url(u).getHostname() != '' && ` +
               `!u.lowerAscii().matches(${celString(BLOCKED_URL_PATTERN)}) && ` +
               `(!u.lowerAscii().matches(${celString(NUMERIC_HOST_PATTERN)}) || u.lowerAscii().matches(${celString(DOTTED_QUAD_PATTERN)}))))`,
-            message: `no URL ${MSG.urlHost.replace('must not point', 'may point')}`,
+            message: `every URL ${MSG.urlHost}`,
             fieldPath: '.urls',
           },
         ]
@@ -189,7 +206,7 @@ function tuningSpec(version: WorkspaceVersion): JSONSchemaProps {
   return {
     type: 'object',
     description: 'Fine-tune a model.',
-    required: ['input', 'output'],
+    required: ['method', 'input', 'output'],
     properties: {
       preset: presetSpec(version),
       method: str({ enum: ['lora', 'qlora'] }),
@@ -198,7 +215,7 @@ function tuningSpec(version: WorkspaceVersion): JSONSchemaProps {
       output: {
         type: 'object',
         properties: {
-          image: str({ maxLength: 512 }),
+          image: imageRef(),
           imagePushSecret: str({ maxLength: 253 }),
           volumeSource: schemaless('A Kubernetes VolumeSource.'),
         },
@@ -247,6 +264,11 @@ function resourceSpec(version: WorkspaceVersion): JSONSchemaProps {
   const partitionRules =
     version === 'v1beta1'
       ? [
+          {
+            rule: '!has(self.partition) || !has(self.instanceType)',
+            message: `partition ${MSG.partitionByo}`,
+            fieldPath: '.partition',
+          },
           {
             rule: 'has(self.partition) == has(oldSelf.partition)',
             message: `partition ${MSG.immutable}`,

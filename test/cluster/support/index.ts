@@ -1,2 +1,3 @@
 export * from './kubeconfig';
 export * from './kube-client';
+export * from './objects';

@@ -1,0 +1,89 @@
+import { readdirSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+
+import { parseWorkspace } from '../../src/api';
+import { planWorkspace } from '../../src/plan';
+import { renderOperator, renderWorkspace, renderWorkspaceCrd } from '../../src/render';
+import {
+  KubeClient,
+  KubeObject,
+  REPO_ROOT,
+  applyObject,
+  ensureNamespace,
+  installCrd,
+  karpenterCrds,
+  lostFields,
+} from './support';
+
+/** Everything we emit installs on a real API server, and nothing we send is pruned or rewritten. */
+
+const admin = KubeClient.fromKubeconfig();
+const suffix = Date.now().toString(36);
+const SEED_DIR = join(REPO_ROOT, 'test', 'fixtures', 'seed');
+const seeds = readdirSync(SEED_DIR).filter((f) => f.endsWith('.yaml'));
+
+beforeAll(async () => {
+  for (const crd of karpenterCrds()) await installCrd(admin, crd);
+});
+
+describe('the Workspace CRD', () => {
+  test('installs, every CEL rule compiles, and it becomes Established with both versions served', async () => {
+    const stored = (await installCrd(admin, renderWorkspaceCrd() as KubeObject)) as KubeObject & {
+      spec: { versions: { name: string; served: boolean; storage: boolean }[] };
+      status: { conditions: { type: string; status: string }[] };
+    };
+    expect(stored.spec.versions.map((v) => [v.name, v.served, v.storage])).toEqual([
+      ['v1alpha1', true, false],
+      ['v1beta1', true, true],
+    ]);
+    expect(stored.status.conditions.find((c) => c.type === 'NamesAccepted')?.status).toBe('True');
+    expect(lostFields(renderWorkspaceCrd(), stored)).toEqual([]);
+  });
+});
+
+describe('the operator bundle (kaito operator)', () => {
+  test.each([
+    ['default options', {}],
+    ['with the device plugin and a custom namespace', { namespace: `kaito-ops-${suffix}`, devicePlugin: true }],
+  ])('applies object by object with nothing pruned: %s', async (_label, options) => {
+    for (const object of renderOperator(options)) {
+      const stored = await applyObject(admin, object as KubeObject);
+      expect([object.kind, object.metadata.name, lostFields(object, stored)]).toEqual([
+        object.kind,
+        object.metadata.name,
+        [],
+      ]);
+    }
+  });
+});
+
+describe('kaito render --mode direct of every seed example', () => {
+  // Seeds share names (a tuning and an inference workspace are both workspace-phi-3-mini): one namespace each.
+  const namespaceOf = (seed: string) => `render-${seeds.indexOf(seed)}-${suffix}`;
+  beforeAll(async () => {
+    for (const seed of seeds) await ensureNamespace(admin, namespaceOf(seed));
+  });
+
+  test.each(seeds)('%s applies with nothing pruned', async (seed) => {
+    const namespace = namespaceOf(seed);
+    const ws = parseWorkspace(readFileSync(join(SEED_DIR, seed), 'utf8'));
+    const objects = renderWorkspace({ ...ws, metadata: { ...ws.metadata, namespace } }, planWorkspace(ws));
+    expect(objects.length).toBeGreaterThanOrEqual(3);
+    for (const object of objects) {
+      const stored = await applyObject(admin, object as KubeObject);
+      expect([object.kind, object.metadata.name, lostFields(object, stored)]).toEqual([
+        object.kind,
+        object.metadata.name,
+        [],
+      ]);
+    }
+  });
+
+  test.each(seeds)('%s: the Workspace itself (operator mode) is stored as sent, in v1beta1', async (seed) => {
+    const ws = parseWorkspace(readFileSync(join(SEED_DIR, seed), 'utf8'));
+    const sent = { ...ws, metadata: { ...ws.metadata, namespace: namespaceOf(seed) } } as KubeObject;
+    const stored = await applyObject(admin, sent);
+    expect(stored.apiVersion).toBe('kaito.sh/v1beta1');
+    expect(lostFields(sent, stored)).toEqual([]);
+  });
+});
