@@ -17,8 +17,8 @@ const OS_SKUS: readonly GpuNodePoolOsSku[] = ['Ubuntu', 'Ubuntu2204', 'AzureLinu
 const DRIVERS: readonly GpuDriver[] = ['Install', 'None'];
 const MIG_PROFILES: readonly GpuInstanceProfile[] = ['MIG1g', 'MIG2g', 'MIG3g', 'MIG4g', 'MIG7g'];
 
-/** The label every GPU node pool puts on its nodes, unless `nodeLabels` are given. */
-export const POOL_LABEL = 'kaito-constructs/gpu-pool';
+/** The label AKS puts on every node of an agent pool, with the pool's name: what workspaces select. */
+export const AKS_AGENT_POOL_LABEL = 'kubernetes.azure.com/agentpool';
 /** The taint of every GPU node pool, which Kaito workloads tolerate: `sku=gpu:NoSchedule`. */
 export const POOL_TAINT = `${GPU_TAINT.key}=${GPU_TAINT.value}:${GPU_TAINT.effect}`;
 
@@ -54,8 +54,9 @@ export interface GpuNodePoolArgs {
    */
   readonly maxCount?: number;
   /**
-   * Labels of the pool's nodes, which workspaces on the pool select (see `matchLabels`).
-   * @default { 'kaito-constructs/gpu-pool': <agentPoolName> }
+   * Labels of the pool's nodes. Workspaces on the pool select them, and the label AKS puts on every node
+   * of the pool, `kubernetes.azure.com/agentpool: <agentPoolName>` (see `matchLabels`).
+   * @default - none
    */
   readonly nodeLabels?: Readonly<Record<string, string>>;
   /**
@@ -161,8 +162,7 @@ function check(name: string, args: GpuNodePoolArgs) {
   else if (count !== undefined && autoscale && ((minCount ?? 0) > count || count > (maxCount ?? 1000))) {
     problems.push(error('count', `${count} is outside minCount..maxCount (${minCount}..${maxCount})`));
   }
-  const nodeLabels = args.nodeLabels ?? { [POOL_LABEL]: poolName };
-  if (Object.keys(nodeLabels).length === 0) problems.push(error('nodeLabels', 'must have at least one label'));
+  const nodeLabels = args.nodeLabels ?? {};
   for (const [key, value] of Object.entries(nodeLabels)) {
     const keyProblem = labelKeyProblem(key);
     if (keyProblem !== undefined) problems.push(error(`nodeLabels[${key}]`, keyProblem));
@@ -198,7 +198,10 @@ export class GpuNodePool extends pulumi.ComponentResource {
   readonly agentPoolName: pulumi.Output<string>;
   /** The label selector of the pool's nodes, once the pool exists. */
   readonly labelSelector: pulumi.Output<{ matchLabels: Record<string, string> }>;
-  /** The pool's node labels, known at construction (what `labelSelector` matches). */
+  /**
+   * What selects the pool's nodes, known at construction: its `nodeLabels` and
+   * `kubernetes.azure.com/agentpool: <agentPoolName>`.
+   */
   readonly matchLabels: Readonly<Record<string, string>>;
   /** The catalog entry of the VM size: GPUs per node, memory per GPU, GPU model. */
   readonly sku: GpuSku;
@@ -211,7 +214,7 @@ export class GpuNodePool extends pulumi.ComponentResource {
     const c = check(name, args);
     super(`${TYPE_PREFIX}GpuNodePool`, name, {}, opts);
     this.sku = c.sku;
-    this.matchLabels = { ...c.nodeLabels };
+    this.matchLabels = { ...c.nodeLabels, [AKS_AGENT_POOL_LABEL]: c.poolName };
     const count = args.count ?? (c.autoscale ? args.minCount : 1);
     this.maxNodes = (c.autoscale ? args.maxCount : count) ?? 1;
     this.agentPool = new containerservice.AgentPool(
@@ -227,7 +230,7 @@ export class GpuNodePool extends pulumi.ComponentResource {
         count,
         enableAutoScaling: c.autoscale,
         ...(c.autoscale ? { minCount: args.minCount, maxCount: args.maxCount } : {}),
-        nodeLabels: { ...c.nodeLabels },
+        ...(Object.keys(c.nodeLabels).length === 0 ? {} : { nodeLabels: { ...c.nodeLabels } }),
         nodeTaints: [POOL_TAINT, ...(args.nodeTaints ?? [])],
         gpuProfile: { driver: c.driver },
         ...(args.gpuInstanceProfile === undefined ? {} : { gpuInstanceProfile: args.gpuInstanceProfile }),
@@ -243,7 +246,7 @@ export class GpuNodePool extends pulumi.ComponentResource {
         ...(c.autoscale ? { ignoreChanges: ['count'] } : {}),
       },
     );
-    const labels = { ...c.nodeLabels };
+    const labels = { ...this.matchLabels };
     this.agentPoolName = this.agentPool.id.apply(() => c.poolName);
     this.labelSelector = this.agentPool.id.apply(() => ({ matchLabels: { ...labels } }));
     this.registerOutputs({ agentPoolName: this.agentPoolName, labelSelector: this.labelSelector });

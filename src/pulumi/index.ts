@@ -17,7 +17,7 @@ export { InferenceService, type InferenceServiceArgs } from './inference-service
 export { TuningJob, type TuningJobArgs } from './tuning-job';
 export {
   GpuNodePool,
-  POOL_LABEL,
+  AKS_AGENT_POOL_LABEL,
   POOL_TAINT,
   type GpuNodePoolArgs,
   type GpuNodePoolOsSku,

@@ -23,20 +23,19 @@ describe('GpuNodePool', () => {
       osSKU: 'Ubuntu',
       count: 1,
       enableAutoScaling: false,
-      nodeLabels: { 'kaito-constructs/gpu-pool': 'gpu' },
       nodeTaints: ['sku=gpu:NoSchedule'],
       gpuProfile: { driver: 'Install' },
     });
     expect(graph.parentOf(agentPool)?.type).toBe('kaito-constructs:index:GpuNodePool');
     expect(agentPool.ignoreChanges).toEqual([]);
     expect(await valueOf(pool!.agentPoolName)).toBe('gpu');
-    expect(await valueOf(pool!.labelSelector)).toEqual({ matchLabels: { 'kaito-constructs/gpu-pool': 'gpu' } });
-    expect(pool!.matchLabels).toEqual({ 'kaito-constructs/gpu-pool': 'gpu' });
+    expect(await valueOf(pool!.labelSelector)).toEqual({ matchLabels: { 'kubernetes.azure.com/agentpool': 'gpu' } });
+    expect(pool!.matchLabels).toEqual({ 'kubernetes.azure.com/agentpool': 'gpu' });
     expect(pool!.maxNodes).toBe(1);
     expect([pool!.sku.gpuCount, pool!.sku.gpuMemoryPerGpuGiB, pool!.sku.gpuModel]).toEqual([1, 16, 'NVIDIA V100']);
     expect(graph.outputs.get(graph.get('gpu', 'kaito-constructs:index:GpuNodePool').urn)).toEqual({
       agentPoolName: 'gpu',
-      labelSelector: { matchLabels: { 'kaito-constructs/gpu-pool': 'gpu' } },
+      labelSelector: { matchLabels: { 'kubernetes.azure.com/agentpool': 'gpu' } },
     });
   });
 
@@ -101,6 +100,16 @@ describe('GpuNodePool', () => {
     });
   });
 
+  test('workspaces select the node labels and the label AKS puts on the pool', async () => {
+    let pool: GpuNodePool | undefined;
+    await runProgram(() => {
+      pool = new GpuNodePool('gpu', { ...base, nodeLabels: { apps: 'phi-3' } });
+    });
+    const expected = { apps: 'phi-3', 'kubernetes.azure.com/agentpool': 'gpu' };
+    expect(pool!.matchLabels).toEqual(expected);
+    expect(await valueOf(pool!.labelSelector)).toEqual({ matchLabels: expected });
+  });
+
   test('the component dependsOn reaches the AgentPool', async () => {
     const { graph } = await runProgram(() => {
       const first = new GpuNodePool('first', base);
@@ -153,7 +162,6 @@ describe('GpuNodePool', () => {
       'nodeLabels[apps]',
       'label value "phi 3" is not a valid label value',
     ],
-    ['no labels', { nodeLabels: {} }, 'nodeLabels', 'must have at least one label'],
     ['a malformed taint', { nodeTaints: ['gpu'] }, 'nodeTaints[0]', '"gpu" is not key=value:Effect'],
     ['a Windows image', { osSKU: 'Windows2022' as never }, 'osSKU', '"Windows2022" is not one of'],
     ['a driver mode AKS lacks', { gpuDriver: 'Skip' as never }, 'gpuDriver', '"Skip" is not one of Install, None'],

@@ -32,7 +32,7 @@ describe('InferenceService in operator mode', () => {
       apiVersion: 'kaito.sh/v1beta1',
       kind: 'Workspace',
       metadata: { name: 'phi-3', namespace: 'default', annotations: { 'pulumi.com/skipAwait': 'true' } },
-      resource: { labelSelector: { matchLabels: { 'kaito-constructs/gpu-pool': 'gpu' } } },
+      resource: { labelSelector: { matchLabels: { 'kubernetes.azure.com/agentpool': 'gpu' } } },
       inference: { preset: { name: 'phi-3-mini-4k-instruct' } },
     });
     expect(graph.dependencyNames(cr)).toEqual([POOL, CRD]);

@@ -94,7 +94,7 @@ test('the program declares a node pool, the operator and the seed workspaces on 
     apiVersion: 'kaito.sh/v1beta1',
     kind: 'Workspace',
     metadata: { name: 'workspace-phi-3-mini', namespace: 'default', annotations: { 'pulumi.com/skipAwait': 'true' } },
-    resource: { labelSelector: { matchLabels: { 'kaito-constructs/gpu-pool': 'gpu' } } },
+    resource: { labelSelector: { matchLabels: { 'kubernetes.azure.com/agentpool': 'gpu' } } },
     inference: { preset: { name: 'phi-3-mini-4k-instruct' } },
   });
   const tuning = graph.get('tuning-phi-3-workspace-workspace-tuning-phi-3');

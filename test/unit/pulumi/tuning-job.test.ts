@@ -29,7 +29,7 @@ describe('TuningJob', () => {
         namespace: 'default',
         annotations: { 'pulumi.com/waitFor': 'condition=WorkspaceSucceeded' },
       },
-      resource: { labelSelector: { matchLabels: { 'kaito-constructs/gpu-pool': 'gpu' } } },
+      resource: { labelSelector: { matchLabels: { 'kubernetes.azure.com/agentpool': 'gpu' } } },
       tuning: {
         preset: { name: 'phi-3-mini-128k-instruct' },
         method: 'qlora',
