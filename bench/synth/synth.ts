@@ -1,0 +1,156 @@
+/*
+ * Synth benchmark of the cdk8s face (a script, not a test): N inference workspaces declared with our
+ * constructs and synthesized to YAML, against the same objects declared as plain cdk8s ApiObjects, in the
+ * same process. Run: npm run bench:synth  (or: node --expose-gc -r ts-node/register/transpile-only bench/synth/synth.ts [runs])
+ *
+ * For each mode (operator: one Workspace per service; direct: ConfigMap, two Services and a StatefulSet per
+ * service) and N in 100, 1,000, 10,000 it reports the median over several runs of
+ * - time: construct the app and `app.synthYaml()` (everything cdk8s synth does but writing files);
+ * - heap: heap in use after synth minus before (the app, the objects and the YAML still referenced), after
+ *   a full GC before each run;
+ * - peak RSS: the maximum resident set of a separate process that runs that one cell once (its baseline,
+ *   the process with the modules loaded, is reported too);
+ * and the ratio ours / plain ApiObjects. The plain objects are computed once, before timing.
+ */
+import { execFileSync } from 'node:child_process';
+import { readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { performance } from 'node:perf_hooks';
+import { ApiObject, App, Chart } from 'cdk8s';
+import { parseAllDocuments } from 'yaml';
+import { InferenceService } from '../../src/cdk8s';
+
+type Mode = 'operator' | 'direct';
+type Manifest = { apiVersion: string; kind: string; metadata: { name: string } } & Record<string, unknown>;
+
+const SIZES = [100, 1_000, 10_000];
+/** Runs per cell: fewer for the large cells, which are slow and steady. */
+const RUNS: Record<number, number> = { 100: 9, 1_000: 5, 10_000: 3 };
+
+const gc = (globalThis as { gc?: () => void }).gc;
+if (gc === undefined) throw new Error('run with node --expose-gc');
+
+function ours(mode: Mode, n: number): App {
+  const app = new App();
+  const chart = new Chart(app, 'bench');
+  for (let i = 0; i < n; i++) {
+    new InferenceService(chart, `phi-${i}`, {
+      preset: 'phi-3-mini-4k-instruct',
+      instanceType: 'Standard_NC6s_v3',
+      nodeLabels: { apps: `phi-${i}` },
+      mode,
+    });
+  }
+  return app;
+}
+
+function plain(manifests: readonly Manifest[]): App {
+  const app = new App();
+  const chart = new Chart(app, 'bench');
+  manifests.forEach((m, i) => new ApiObject(chart, `o${i}`, m));
+  return app;
+}
+
+/** The plain objects: exactly what our constructs synthesize, parsed back from one synth. */
+function objectsOf(yaml: string): Manifest[] {
+  return parseAllDocuments(yaml).map((d) => d.toJS() as Manifest);
+}
+
+interface Sample {
+  readonly ms: number;
+  readonly heapMiB: number;
+}
+
+function measure(build: () => App): Sample {
+  gc!();
+  const heap0 = process.memoryUsage().heapUsed;
+  const t0 = performance.now();
+  const app = build();
+  const yaml = app.synthYaml();
+  const ms = performance.now() - t0;
+  // Measured while the app and its YAML are still referenced.
+  const heapMiB = (process.memoryUsage().heapUsed - heap0) / 2 ** 20;
+  return { ms, heapMiB: app.charts.length > 0 && yaml.length > 0 ? heapMiB : 0 };
+}
+
+const median = (xs: readonly number[]): number => {
+  const s = [...xs].sort((a, b) => a - b);
+  return s.length % 2 === 1 ? s[(s.length - 1) / 2] : (s[s.length / 2 - 1] + s[s.length / 2]) / 2;
+};
+
+const fmt = (x: number, digits = 1): string => x.toFixed(digits);
+
+/**
+ * Child process: one cell once (`plain` reads its objects from a JSON file), then its peak RSS in MiB on
+ * stdout; with N = 0 it only loads the modules.
+ */
+function child(mode: Mode, variant: string, n: number, objectsFile?: string): void {
+  if (n > 0) {
+    const app =
+      variant === 'ours' ? ours(mode, n) : plain(JSON.parse(readFileSync(objectsFile!, 'utf8')) as Manifest[]);
+    app.synthYaml();
+  }
+  process.stdout.write(`${process.resourceUsage().maxRSS / 1024}`);
+}
+
+function peakRss(mode: Mode, variant: 'ours' | 'plain', n: number, objects: readonly Manifest[] = []): number {
+  const file = join(tmpdir(), `kaito-bench-${process.pid}.json`);
+  if (variant === 'plain') writeFileSync(file, JSON.stringify(objects));
+  try {
+    const args = [...process.execArgv, __filename, '--child', mode, variant, String(n), file];
+    return Number(execFileSync(process.execPath, args, { encoding: 'utf8' }));
+  } finally {
+    rmSync(file, { force: true });
+  }
+}
+
+if (process.argv[2] === '--child') {
+  child(process.argv[3] as Mode, process.argv[4], Number(process.argv[5]), process.argv[6]);
+} else {
+  main();
+}
+
+function main(): void {
+  // Warm-up: JIT both paths before anything is timed.
+  for (const mode of ['operator', 'direct'] as const) {
+    const yaml = ours(mode, 200).synthYaml();
+    plain(objectsOf(yaml)).synthYaml();
+  }
+
+  console.log(`node ${process.version}; medians of ${SIZES.map((n) => `${RUNS[n]} runs at N = ${n}`).join(', ')}`);
+  console.log(`peak RSS of a process that only loads the modules: ${fmt(peakRss('direct', 'ours', 0), 0)} MiB\n`);
+  console.log(
+    '| mode | N | objects | ours ms | plain ms | ratio | ours us/ws | ours heap MiB | plain heap MiB | ours peak RSS MiB | plain peak RSS MiB |',
+  );
+  console.log('| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |');
+  const perWorkspace: Record<Mode, number[]> = { operator: [], direct: [] };
+  for (const mode of ['operator', 'direct'] as const) {
+    for (const n of SIZES) {
+      const objects = objectsOf(ours(mode, n).synthYaml());
+      const a: Sample[] = [];
+      const b: Sample[] = [];
+      for (let r = 0; r < RUNS[n]; r++) {
+        // Alternate the order so that neither side always runs on a warmer or fuller heap.
+        if (r % 2 === 0) {
+          a.push(measure(() => ours(mode, n)));
+          b.push(measure(() => plain(objects)));
+        } else {
+          b.push(measure(() => plain(objects)));
+          a.push(measure(() => ours(mode, n)));
+        }
+      }
+      const [oursMs, plainMs] = [median(a.map((s) => s.ms)), median(b.map((s) => s.ms))];
+      perWorkspace[mode].push((oursMs * 1000) / n);
+      console.log(
+        `| ${mode} | ${n} | ${objects.length} | ${fmt(oursMs)} | ${fmt(plainMs)} | ${fmt(oursMs / plainMs, 2)} | ` +
+          `${fmt((oursMs * 1000) / n, 0)} | ${fmt(median(a.map((s) => s.heapMiB)))} | ${fmt(median(b.map((s) => s.heapMiB)))} | ` +
+          `${fmt(peakRss(mode, 'ours', n), 0)} | ${fmt(peakRss(mode, 'plain', n, objects), 0)} |`,
+      );
+    }
+  }
+  console.log('\nLinearity (ours, microseconds per workspace at N = 100 / 1,000 / 10,000):');
+  for (const mode of ['operator', 'direct'] as const) {
+    console.log(`  ${mode}: ${perWorkspace[mode].map((x) => fmt(x, 0)).join(' / ')}`);
+  }
+}
