@@ -68,8 +68,20 @@ function renderProvisioner(name: ProvisionerName): NodeProvisioner {
   return name === 'byo' ? 'byo' : name === 'machine' ? 'machine' : 'karpenter';
 }
 
+/** JSON with object keys sorted: equal for equal values, whatever order their keys came in. */
+function canonical(value: unknown): string {
+  if (Array.isArray(value)) return `[${value.map(canonical).join(',')}]`;
+  if (value !== null && typeof value === 'object') {
+    const entries = Object.entries(value as Record<string, unknown>).filter(([, v]) => v !== undefined);
+    entries.sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
+    return `{${entries.map(([k, v]) => `${JSON.stringify(k)}:${canonical(v)}`).join(',')}}`;
+  }
+  return JSON.stringify(value);
+}
+
+/** The API server returns a stored status with its keys sorted; the order of keys is no change. */
 function sameStatus(a: WorkspaceStatus | undefined, b: WorkspaceStatus): boolean {
-  return JSON.stringify(a ?? {}) === JSON.stringify(b);
+  return canonical(a ?? {}) === canonical(b);
 }
 
 /** Nodes that count for the workspace: Ready, with GPUs reported by the device plugin. */

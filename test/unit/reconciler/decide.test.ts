@@ -239,6 +239,39 @@ describe('decide: inference on provisioned nodes', () => {
     expect(second.events).toEqual([]);
   });
 
+  /** The API server stores a custom resource's JSON with sorted keys: the order of keys is no change. */
+  const sortedKeys = (value: unknown): unknown =>
+    Array.isArray(value)
+      ? value.map(sortedKeys)
+      : value !== null && typeof value === 'object'
+        ? Object.fromEntries(
+            Object.entries(value)
+              .sort(([a], [b]) => (a < b ? -1 : 1))
+              .map(([k, v]) => [k, sortedKeys(v)]),
+          )
+        : value;
+
+  test.each([
+    ['waiting for nodes', {}],
+    [
+      'ready',
+      {
+        nodeClaims: [claim(CLAIM, [{ type: 'Ready', status: 'True' }], 'aks-ws-0')],
+        nodes: [gpuNode],
+        workload: sts(1, 1),
+      },
+    ],
+  ])('%s: a status read back with sorted keys is unchanged', (_name, obs: Partial<Observation>) => {
+    const first = decide(observe(stored(INFERENCE), obs), { provisioner: 'gpu-provisioner', now: NOW });
+    const readBack = sortedKeys(first.status) as WorkspaceStatus;
+    expect(JSON.stringify(readBack)).not.toBe(JSON.stringify(first.status));
+    const second = decide(observe(stored(INFERENCE, { status: readBack }), obs), {
+      provisioner: 'gpu-provisioner',
+      now: LATER,
+    });
+    expect(second.status).toBeUndefined();
+  });
+
   test('a crash-looping pod shows in InferenceReady, and a workspace that was Ready becomes NotReady', () => {
     const obs = {
       nodeClaims: [claim(CLAIM, [{ type: 'Ready', status: 'True' }], 'aks-ws-0')],
