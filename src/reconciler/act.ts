@@ -1,0 +1,229 @@
+import { createHash, randomBytes } from 'node:crypto';
+import type { KubeObject } from '../render/options';
+import type { WorkspaceEvent } from './conditions';
+import { WORKSPACE_FINALIZER, type Decision } from './decide';
+import { isStatus, type KubeApi } from './http';
+import type { Logger } from './log';
+import type { ReconcilerMetrics } from './metrics';
+import type { RawObject } from './observe';
+import type { Sources } from './sources';
+
+/*
+ * Carries out a Decision: the finalizer, NodeClaims to create and delete, objects to server-side apply,
+ * the status, and events on the Workspace. Writes that would change nothing are not sent: an object is
+ * applied again only when what is desired differs from what this process last applied, or the live object
+ * is gone or was changed by someone else (its generation moved), so a converged system makes no writes.
+ */
+
+/** The field manager of every server-side apply. */
+export const FIELD_MANAGER = 'kaito-reconciler';
+
+const PLURALS: Readonly<Record<string, string>> = {
+  ConfigMap: 'configmaps',
+  Service: 'services',
+  StatefulSet: 'statefulsets',
+  Job: 'jobs',
+  NodeClaim: 'nodeclaims',
+  Machine: 'machines',
+  Workspace: 'workspaces',
+  Event: 'events',
+  PersistentVolumeClaim: 'persistentvolumeclaims',
+  Secret: 'secrets',
+};
+
+/** The API path of an object (or of its collection, without a name). */
+export function objectPath(apiVersion: string, kind: string, namespace: string | undefined, name?: string): string {
+  const plural = PLURALS[kind] ?? `${kind.toLowerCase()}s`;
+  const root = apiVersion.includes('/') ? `/apis/${apiVersion}` : `/api/${apiVersion}`;
+  const ns = namespace ? `/namespaces/${encodeURIComponent(namespace)}` : '';
+  return `${root}${ns}/${plural}${name === undefined ? '' : `/${encodeURIComponent(name)}`}`;
+}
+
+interface Applied {
+  readonly hash: string;
+  readonly generation?: number;
+}
+
+/** Options of an {@link Actor}. */
+export interface ActorOptions {
+  readonly api: KubeApi;
+  readonly sources: Sources;
+  readonly log: Logger;
+  readonly metrics?: ReconcilerMetrics;
+  /** Names this process in the events it records. */
+  readonly reportingInstance: string;
+}
+
+/** Several actions of one reconcile failed. */
+export class ActionsFailedError extends Error {
+  constructor(readonly errors: readonly unknown[]) {
+    super(errors.map((e) => (e instanceof Error ? e.message : String(e))).join('; '));
+  }
+}
+
+/** Executes decisions against the API server. */
+export class Actor {
+  /** What this process last applied, by workspace key, then by object. */
+  private readonly applied = new Map<string, Map<string, Applied>>();
+
+  constructor(private readonly options: ActorOptions) {}
+
+  /** Forgets what was applied for a workspace that is gone. */
+  forget(key: string): void {
+    this.applied.delete(key);
+  }
+
+  /** Carries out `decision` for the workspace `key`, whose cached copy is `workspace`. */
+  async act(key: string, workspace: RawObject, decision: Decision): Promise<void> {
+    const { api, sources } = this.options;
+    const meta = workspace.metadata ?? {};
+    const ns = meta.namespace ?? '';
+    const name = meta.name ?? '';
+    const path = objectPath('kaito.sh/v1beta1', 'Workspace', ns, name);
+    const finalizers = [...(meta.finalizers ?? [])];
+    let current = workspace;
+    if (decision.finalizer === 'add')
+      current = await this.patchFinalizers(path, current, [...finalizers, WORKSPACE_FINALIZER]);
+
+    const events: WorkspaceEvent[] = [];
+    const failures: unknown[] = [];
+    const attempt = async (work: () => Promise<void>) => work().catch((e: unknown) => void failures.push(e));
+    await Promise.all([
+      ...decision.create.map((o) => attempt(() => this.create(o, events))),
+      ...decision.delete.map((ref) =>
+        attempt(async () => {
+          await api.request('DELETE', objectPath(ref.apiVersion, ref.kind, undefined, ref.name)).catch((e) => {
+            if (!isStatus(e, 404)) throw e;
+          });
+          events.push({ type: 'Normal', reason: `${ref.kind}Deleted`, message: `deleted ${ref.kind} ${ref.name}` });
+        }),
+      ),
+      ...decision.apply.map((o) => attempt(() => this.apply(key, o))),
+    ]);
+
+    if (decision.status !== undefined) {
+      current = await api.request<RawObject>('PATCH', `${path}/status`, {
+        contentType: 'application/merge-patch+json',
+        body: { metadata: { resourceVersion: current.metadata?.resourceVersion }, status: decision.status },
+      });
+      sources.workspaces.upsert(current);
+    }
+    // Events follow the status they describe: a status write that conflicts is retried with its events.
+    await this.record(current, [...events, ...decision.events]);
+    if (failures.length > 0) throw failures.length === 1 ? failures[0] : new ActionsFailedError(failures);
+    if (decision.finalizer === 'remove') {
+      const rest = (current.metadata?.finalizers ?? []).filter((f) => f !== WORKSPACE_FINALIZER);
+      await this.patchFinalizers(path, current, rest);
+      this.forget(key);
+    }
+  }
+
+  /** Sets the finalizers, if the workspace did not change since `current` (resourceVersion precondition). */
+  private async patchFinalizers(path: string, current: RawObject, finalizers: string[]): Promise<RawObject> {
+    const updated = await this.options.api.request<RawObject>('PATCH', path, {
+      contentType: 'application/merge-patch+json',
+      body: { metadata: { finalizers, resourceVersion: current.metadata?.resourceVersion } },
+    });
+    this.options.sources.workspaces.upsert(updated);
+    return updated;
+  }
+
+  /** Creates a NodeClaim or Machine; one that exists already is fine (names are deterministic). */
+  private async create(object: KubeObject, events: WorkspaceEvent[]): Promise<void> {
+    const path = objectPath(object.apiVersion, object.kind, object.metadata.namespace);
+    try {
+      const created = await this.options.api.request<RawObject>('POST', path, { body: object });
+      this.options.sources.cacheFor(object.kind)?.upsert(created);
+      events.push({
+        type: 'Normal',
+        reason: `${object.kind}Created`,
+        message: `created ${object.kind} ${object.metadata.name}`,
+      });
+    } catch (e) {
+      if (isStatus(e, 409)) return;
+      const message = `could not create ${object.kind} ${object.metadata.name}: ${(e as Error).message}`;
+      events.push({ type: 'Warning', reason: `${object.kind}CreationFailed`, message });
+      throw e;
+    }
+  }
+
+  /** Server-side applies `object`, unless this process applied the same and it still exists unchanged. */
+  private async apply(key: string, object: KubeObject): Promise<void> {
+    const { namespace, name } = object.metadata;
+    const id = `${object.apiVersion}/${object.kind}/${namespace ?? ''}/${name}`;
+    const hash = createHash('sha256').update(JSON.stringify(object)).digest('base64');
+    const records = this.applied.get(key) ?? new Map<string, Applied>();
+    this.applied.set(key, records);
+    const last = records.get(id);
+    const cache = this.options.sources.cacheFor(object.kind);
+    const live = cache?.get(namespace ? `${namespace}/${name}` : name);
+    if (
+      last?.hash === hash &&
+      live !== undefined &&
+      (last.generation === undefined || live.metadata?.generation === last.generation)
+    ) {
+      return;
+    }
+    const applied = await this.options.api.request<RawObject>(
+      'PATCH',
+      objectPath(object.apiVersion, object.kind, namespace, name),
+      {
+        contentType: 'application/apply-patch+yaml',
+        query: { fieldManager: FIELD_MANAGER, force: true },
+        body: object,
+      },
+    );
+    cache?.upsert(applied);
+    const generation = applied.metadata?.generation;
+    records.set(id, { hash, ...(generation !== undefined ? { generation } : {}) });
+  }
+
+  /** Records events on the workspace (core/v1, which `kubectl describe` lists). Failures are only logged. */
+  private async record(workspace: RawObject, events: readonly WorkspaceEvent[]): Promise<void> {
+    if (events.length === 0) return;
+    const meta = workspace.metadata ?? {};
+    const now = new Date().toISOString();
+    await Promise.all(
+      events.map(async (event) => {
+        const body = {
+          apiVersion: 'v1',
+          kind: 'Event',
+          metadata: {
+            name: `${meta.name}.${Date.now().toString(16)}${randomBytes(4).toString('hex')}`,
+            namespace: meta.namespace,
+          },
+          involvedObject: {
+            apiVersion: 'kaito.sh/v1beta1',
+            kind: 'Workspace',
+            name: meta.name,
+            namespace: meta.namespace,
+            uid: meta.uid,
+            resourceVersion: meta.resourceVersion,
+          },
+          type: event.type,
+          reason: event.reason,
+          message: event.message.slice(0, 1024),
+          source: { component: FIELD_MANAGER },
+          reportingComponent: FIELD_MANAGER,
+          reportingInstance: this.options.reportingInstance,
+          firstTimestamp: now,
+          lastTimestamp: now,
+          count: 1,
+        };
+        try {
+          await this.options.api.request('POST', objectPath('v1', 'Event', meta.namespace), { body });
+          this.options.metrics?.events.inc({ type: event.type });
+        } catch (e) {
+          this.options.log.error('could not record an event', {
+            workspace: `${meta.namespace}/${meta.name}`,
+            error: e,
+          });
+        }
+      }),
+    );
+    for (const event of events) {
+      const fields = { workspace: `${meta.namespace}/${meta.name}`, type: event.type, reason: event.reason };
+      this.options.log.info(event.message, fields);
+    }
+  }
+}

@@ -1,0 +1,161 @@
+import { Actor } from './act';
+import { decide, type ProvisionerName } from './decide';
+import { isStatus, type KubeApi } from './http';
+import type { Logger } from './log';
+import type { ReconcileResult, ReconcilerMetrics } from './metrics';
+import { WorkQueue, type WorkQueueOptions } from './queue';
+import { Sources } from './sources';
+
+/*
+ * The workspace controller: caches feed the pure decision, an Actor carries it out. Work goes through a
+ * de-duplicating queue keyed by namespace/name, so a workspace is reconciled by one worker at a time,
+ * and a failure comes back after a per-key backoff.
+ */
+
+/** Options of a {@link WorkspaceController}. */
+export interface ControllerOptions {
+  readonly api: KubeApi;
+  readonly provisioner: ProvisionerName;
+  /** Reconcile only this namespace's workspaces. @default all namespaces */
+  readonly namespace?: string;
+  /** Workspaces reconciled at the same time. @default 5 */
+  readonly concurrency?: number;
+  /** Registry of Kaito's images (passed to the renderers). */
+  readonly registry?: string;
+  readonly log: Logger;
+  readonly metrics?: ReconcilerMetrics;
+  /** Names this process in events. @default 'kaito-reconciler' */
+  readonly identity?: string;
+  /** Restart a watch that sent nothing (not even a bookmark) for this long. @default 150000 */
+  readonly watchIdleTimeoutMs?: number;
+  /** Retry delays of failed lists and watches. @default { initialMs: 250, maxMs: 30000 } */
+  readonly watchBackoff?: { readonly initialMs: number; readonly maxMs: number };
+  /** Per-workspace retry delays after a failed reconcile. @default { baseDelayMs: 100, maxDelayMs: 60000 } */
+  readonly retry?: WorkQueueOptions;
+  /** The clock conditions are stamped with. @default () => new Date() */
+  readonly now?: () => Date;
+}
+
+/** Watches, queues and reconciles workspaces. */
+export class WorkspaceController {
+  readonly sources: Sources;
+  readonly queue: WorkQueue;
+  private readonly actor: Actor;
+  private workers: Promise<void>[] = [];
+
+  constructor(private readonly options: ControllerOptions) {
+    this.queue = new WorkQueue(options.retry);
+    this.sources = new Sources(
+      {
+        api: options.api,
+        provisioner: options.provisioner,
+        log: options.log,
+        ...(options.namespace !== undefined ? { namespace: options.namespace } : {}),
+        ...(options.metrics ? { metrics: options.metrics } : {}),
+        ...(options.watchIdleTimeoutMs ? { watchIdleTimeoutMs: options.watchIdleTimeoutMs } : {}),
+        ...(options.watchBackoff ? { watchBackoff: options.watchBackoff } : {}),
+      },
+      (key) => this.queue.add(key),
+    );
+    this.actor = new Actor({
+      api: options.api,
+      sources: this.sources,
+      log: options.log,
+      reportingInstance: options.identity ?? 'kaito-reconciler',
+      ...(options.metrics ? { metrics: options.metrics } : {}),
+    });
+  }
+
+  /** Starts the watches (work waits for {@link runWorkers}). */
+  start(): void {
+    this.sources.start();
+  }
+
+  /** Resolves once every cache has listed once. */
+  waitForSync(): Promise<void> {
+    return this.sources.waitForSync();
+  }
+
+  get synced(): boolean {
+    return this.sources.synced;
+  }
+
+  /** True while workers run. */
+  get working(): boolean {
+    return this.workers.length > 0;
+  }
+
+  /** Queues every cached workspace and starts the workers. */
+  runWorkers(): void {
+    if (this.workers.length > 0 || this.queue.isShutDown) return;
+    for (const ws of this.sources.workspaces.list()) {
+      this.queue.add(`${ws.metadata?.namespace ?? ''}/${ws.metadata?.name ?? ''}`);
+    }
+    const n = Math.max(1, this.options.concurrency ?? 5);
+    this.workers = Array.from({ length: n }, () => this.work());
+    this.options.log.info('workers started', { workers: n, queued: this.queue.length });
+  }
+
+  /** Stops taking work and waits for the reconciles in flight. */
+  async stopWorkers(): Promise<void> {
+    this.queue.shutDown();
+    await Promise.all(this.workers);
+    await this.queue.drained();
+  }
+
+  /** Stops the workers, then the watches. */
+  async stop(): Promise<void> {
+    await this.stopWorkers();
+    await this.sources.stop();
+  }
+
+  /** Workspaces in the cache by `status.state` (`Unknown` before the first status). */
+  workspaceStates(): Map<string, number> {
+    const states = new Map<string, number>();
+    for (const ws of this.sources.workspaces.list()) {
+      const state = (ws.status as { state?: string } | undefined)?.state ?? 'Unknown';
+      states.set(state, (states.get(state) ?? 0) + 1);
+    }
+    return states;
+  }
+
+  private async work(): Promise<void> {
+    for (;;) {
+      const key = await this.queue.get();
+      if (key === undefined) return;
+      const started = performance.now();
+      let result: ReconcileResult = 'success';
+      try {
+        await this.reconcile(key);
+        this.queue.forget(key);
+      } catch (e) {
+        result = isStatus(e, 409) ? 'conflict' : 'error';
+        const retryInMs = this.queue.addRateLimited(key);
+        const fields = { workspace: key, error: e, retryInMs, failures: this.queue.failuresOf(key) };
+        if (result === 'conflict') this.options.log.debug('reconcile conflicted: retrying', fields);
+        else this.options.log.error('reconcile failed', fields);
+      } finally {
+        const seconds = (performance.now() - started) / 1000;
+        this.options.metrics?.reconciles.inc({ result });
+        this.options.metrics?.reconcileSeconds.observe({ result }, seconds);
+        this.queue.done(key);
+      }
+    }
+  }
+
+  /** Reconciles one workspace: observe the caches, decide, act. */
+  async reconcile(key: string): Promise<void> {
+    const workspace = this.sources.workspaces.get(key);
+    if (workspace === undefined) {
+      this.actor.forget(key);
+      return;
+    }
+    const now = (this.options.now?.() ?? new Date()).toISOString().replace(/\.\d+Z$/, 'Z');
+    const decision = decide(this.sources.observe(workspace), {
+      provisioner: this.options.provisioner,
+      now,
+      ...(this.options.registry ? { registry: this.options.registry } : {}),
+    });
+    await this.actor.act(key, workspace, decision);
+  }
+}

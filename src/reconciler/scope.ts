@@ -1,0 +1,75 @@
+import type { LabelSelector } from '../api/types';
+import { LABEL_WORKSPACE, LABEL_WORKSPACE_NAMESPACE } from '../api/types';
+import { sanitizedMatchLabels } from '../render/labels';
+import type { ProvisionerName } from './decide';
+import type { RawObject } from './observe';
+
+/*
+ * Which objects belong to which workspace: the keys the shell files changes under, and the nodes a
+ * workspace's decision looks at. Pure functions of the objects, so the shell only looks things up.
+ */
+
+/** The work-queue key of a workspace: `namespace/name`. */
+export function workspaceKey(namespace: string, name: string): string {
+  return `${namespace}/${name}`;
+}
+
+interface OwnerRef {
+  readonly apiVersion?: string;
+  readonly kind?: string;
+  readonly name?: string;
+}
+
+/**
+ * The workspace a namespaced object (workload, Service, ConfigMap, Pod) belongs to: its Workspace owner
+ * reference, else its `kaito.sh/workspace` label, in its own namespace.
+ */
+export function ownerWorkspaceKey(object: RawObject): string | undefined {
+  const ns = object.metadata?.namespace;
+  const owners = (object.metadata?.ownerReferences ?? []) as readonly OwnerRef[];
+  const owner = owners.find((r) => r.kind === 'Workspace' && r.apiVersion?.startsWith('kaito.sh/'));
+  const name = owner?.name ?? object.metadata?.labels?.[LABEL_WORKSPACE];
+  return ns && name ? workspaceKey(ns, name) : undefined;
+}
+
+/** The workspace a NodeClaim, Machine or provisioned Node is labelled with. */
+export function labelledWorkspaceKey(object: RawObject): string | undefined {
+  const labels = object.metadata?.labels ?? {};
+  const name = labels[LABEL_WORKSPACE];
+  const ns = labels[LABEL_WORKSPACE_NAMESPACE];
+  return name && ns ? workspaceKey(ns, name) : undefined;
+}
+
+/** The nodes a workspace's decision looks at. */
+export type NodeScope =
+  /** Bring-your-own nodes: those whose labels include these (the selector's non-reserved matchLabels). */
+  | { readonly kind: 'selector'; readonly matchLabels: Readonly<Record<string, string>> }
+  /** Provisioned nodes: those its NodeClaims became, and those labelled with the workspace. */
+  | { readonly kind: 'provisioned' };
+
+/**
+ * How a workspace finds its nodes: by its label selector when nothing is provisioned for it (the BYO
+ * provisioner, or no instance type), else through its NodeClaims. Mirrors `decide`'s own choice.
+ */
+export function nodeScope(workspace: RawObject, provisioner: ProvisionerName): NodeScope {
+  const resource = (workspace.resource ?? {}) as { instanceType?: string; labelSelector?: LabelSelector };
+  if (provisioner !== 'byo' && resource.instanceType) return { kind: 'provisioned' };
+  return { kind: 'selector', matchLabels: sanitizedMatchLabels(resource.labelSelector) };
+}
+
+/** True when `node`'s labels include all of `matchLabels`. */
+export function matchesLabels(node: RawObject, matchLabels: Readonly<Record<string, string>>): boolean {
+  const labels = node.metadata?.labels ?? {};
+  return Object.entries(matchLabels).every(([k, v]) => labels[k] === v);
+}
+
+/** What of a node a decision reads: whether it changed decides whether workspaces are woken. */
+export function nodeFingerprint(node: RawObject | undefined): string {
+  if (node === undefined) return '';
+  const status = (node.status ?? {}) as {
+    capacity?: Record<string, string>;
+    conditions?: Array<{ type?: string; status?: string }>;
+  };
+  const ready = (status.conditions ?? []).find((c) => c.type === 'Ready')?.status ?? '';
+  return JSON.stringify([node.metadata?.labels ?? {}, status.capacity?.['nvidia.com/gpu'] ?? '', ready]);
+}
