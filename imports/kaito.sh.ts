@@ -217,7 +217,7 @@ export interface WorkspaceTuning {
   /**
    * @schema WorkspaceTuning#method
    */
-  readonly method?: WorkspaceTuningMethod;
+  readonly method: WorkspaceTuningMethod;
 
   /**
    * ConfigMap with key training_config.yaml.
@@ -908,7 +908,7 @@ export interface WorkspaceV1Beta1Tuning {
   /**
    * @schema WorkspaceV1Beta1Tuning#method
    */
-  readonly method?: WorkspaceV1Beta1TuningMethod;
+  readonly method: WorkspaceV1Beta1TuningMethod;
 
   /**
    * ConfigMap with key training_config.yaml.
