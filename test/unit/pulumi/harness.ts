@@ -66,7 +66,7 @@ export class Graph {
    */
   normalized(): NormalizedResource[] {
     return [...this.registrations]
-      .sort((a, b) => a.name.localeCompare(b.name) || a.type.localeCompare(b.type))
+      .sort((a, b) => compare(a.name, b.name) || compare(a.type, b.type))
       .map((r) => ({
         type: r.type,
         name: r.name,
@@ -78,6 +78,8 @@ export class Graph {
       }));
   }
 }
+
+const compare = (a: string, b: string): number => (a < b ? -1 : a > b ? 1 : 0);
 
 /** One resource of {@link Graph.normalized}. */
 export interface NormalizedResource {
