@@ -1,5 +1,5 @@
+import { Agent as HttpAgent, request as httpRequest, type IncomingMessage } from 'node:http';
 import { Agent, request as httpsRequest, type RequestOptions } from 'node:https';
-import type { IncomingMessage } from 'node:http';
 import type { Connection } from './connection';
 
 /*
@@ -83,7 +83,8 @@ const MAX_THROTTLE_RETRIES = 3;
 
 /** The Kubernetes API as JSON over HTTPS. */
 export class KubeApi {
-  private readonly agent: Agent;
+  private readonly agent: Agent | HttpAgent;
+  private readonly send: typeof httpsRequest;
   private readonly userAgent: string;
   private readonly timeoutMs: number;
 
@@ -93,16 +94,20 @@ export class KubeApi {
   ) {
     this.userAgent = options.userAgent ?? 'kaito-reconciler';
     this.timeoutMs = options.requestTimeoutMs ?? 30_000;
-    this.agent = new Agent({
-      keepAlive: true,
-      maxSockets: 64,
-      maxFreeSockets: 16,
-      ...(connection.ca ? { ca: connection.ca } : {}),
-      ...(connection.cert ? { cert: connection.cert } : {}),
-      ...(connection.key ? { key: connection.key } : {}),
-      ...(connection.tlsServerName ? { servername: connection.tlsServerName } : {}),
-      rejectUnauthorized: connection.insecureSkipTlsVerify !== true,
-    });
+    const pool = { keepAlive: true, maxSockets: 64, maxFreeSockets: 16 };
+    // Plain HTTP for a local proxy (`kubectl proxy`) or a test server; HTTPS otherwise.
+    const plain = connection.server.startsWith('http:');
+    this.send = plain ? (httpRequest as typeof httpsRequest) : httpsRequest;
+    this.agent = plain
+      ? new HttpAgent(pool)
+      : new Agent({
+          ...pool,
+          ...(connection.ca ? { ca: connection.ca } : {}),
+          ...(connection.cert ? { cert: connection.cert } : {}),
+          ...(connection.key ? { key: connection.key } : {}),
+          ...(connection.tlsServerName ? { servername: connection.tlsServerName } : {}),
+          rejectUnauthorized: connection.insecureSkipTlsVerify !== true,
+        });
   }
 
   /** Closes idle connections (open watches end when their signals abort). */
@@ -148,7 +153,7 @@ export class KubeApi {
     const started = performance.now();
     const timeout = init.timeoutMs ?? this.timeoutMs;
     return new Promise<T>((resolve, reject) => {
-      const req = httpsRequest(url, { ...options, timeout }, (res) => {
+      const req = this.send(url, { ...options, timeout }, (res) => {
         const chunks: Buffer[] = [];
         res.on('data', (c: Buffer) => chunks.push(c));
         res.on('error', reject);
@@ -201,7 +206,7 @@ export class KubeApi {
         if (stalled || error) reject(stalled ?? error);
         else resolve();
       };
-      const req = httpsRequest(url, options, (res: IncomingMessage) => {
+      const req = this.send(url, options, (res: IncomingMessage) => {
         status = res.statusCode ?? 0;
         if (status < 200 || status >= 300) {
           const chunks: Buffer[] = [];

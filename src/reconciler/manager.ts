@@ -51,7 +51,10 @@ export interface ReconcilerOptions {
   readonly healthProbeBindAddress?: string;
   /** @default JSON lines on stderr */
   readonly log?: Logger;
+  /** Restart a watch that sent nothing (not even a bookmark) for this long. @default 150000 */
   readonly watchIdleTimeoutMs?: number;
+  /** A request without an answer for this long fails. @default 30000 */
+  readonly requestTimeoutMs?: number;
   readonly watchBackoff?: { readonly initialMs: number; readonly maxMs: number };
   readonly retry?: WorkQueueOptions;
 }
@@ -87,7 +90,10 @@ export async function startReconciler(options: ReconcilerOptions): Promise<Runni
     queueDepth: (): number => ctl.queue.length,
     workspaceStates: (): Map<string, number> => ctl.workspaceStates(),
   });
-  const api = new KubeApi(connection, { onRequest: (r) => metrics.request(r) });
+  const api = new KubeApi(connection, {
+    onRequest: (r) => metrics.request(r),
+    ...(options.requestTimeoutMs !== undefined ? { requestTimeoutMs: options.requestTimeoutMs } : {}),
+  });
   const ctl: WorkspaceController = new WorkspaceController({
     api,
     provisioner: options.provisioner,
