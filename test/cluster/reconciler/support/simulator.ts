@@ -54,6 +54,8 @@ export class Simulator {
   readonly nodeReadyAt = new Map<string, number>();
   /** Errors of the simulated components (tests expect none). */
   readonly errors: unknown[] = [];
+  /** Workspaces (by name) whose claims are left alone. */
+  readonly heldWorkspaces = new Set<string>();
   private readonly claims: Informer;
   private readonly statefulSets: Informer;
   private readonly jobs: Informer;
@@ -115,12 +117,13 @@ export class Simulator {
       if (!(claim.metadata.finalizers ?? []).includes(TERMINATION)) return;
       const nodeName = (claim.status as { nodeName?: string } | undefined)?.nodeName;
       if (nodeName) await api.request('DELETE', `/api/v1/nodes/${nodeName}`).catch(ignore(404));
-      await api
-        .request('PATCH', this.claimPath(name), { contentType: MERGE, body: { metadata: { finalizers: [] } } })
-        .catch(ignore(404));
+      const rest = (claim.metadata.finalizers ?? []).filter((f) => f !== TERMINATION);
+      const body = { metadata: { finalizers: rest, resourceVersion: claim.metadata.resourceVersion } };
+      await api.request('PATCH', this.claimPath(name), { contentType: MERGE, body }).catch(ignore(404, 409));
       return;
     }
     if (!this.fulfil || this.started.has(name)) return;
+    if (this.heldWorkspaces.has(claim.metadata?.labels?.['kaito.sh/workspace'] ?? '')) return;
     this.started.add(name);
     if (this.options.terminationFinalizer ?? true) {
       await api.request('PATCH', this.claimPath(name), {
@@ -261,8 +264,8 @@ export class Simulator {
   }
 }
 
-function ignore(status: number) {
+function ignore(...statuses: number[]) {
   return (e: unknown) => {
-    if ((e as { status?: number }).status !== status) throw e;
+    if (!statuses.includes((e as { status?: number }).status ?? 0)) throw e;
   };
 }
