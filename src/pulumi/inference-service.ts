@@ -59,7 +59,7 @@ export class InferenceService extends pulumi.ComponentResource {
   readonly serviceName: pulumi.Output<string>;
   /** Port of the Service. */
   readonly port: number = SERVICE_PORT;
-  /** `http://<service>.<namespace>.svc.cluster.local` */
+  /** `http://<service>.<namespace>.svc.cluster.local:80` */
   readonly url: pulumi.Output<string>;
   readonly mode: DeploymentMode;
   /** The validated workspace in the internal (v1beta1) model. */

@@ -96,9 +96,9 @@ const SERVER_METADATA = [
 ];
 const LAST_APPLIED = 'kubectl.kubernetes.io/last-applied-configuration';
 
-/** `http://<service>.<namespace>.svc.cluster.local`: the in-cluster address of an inference Service. */
+/** `http://<service>.<namespace>.svc.cluster.local:80`: the in-cluster address of an inference Service. */
 export function serviceUrl(service: string, namespace: string): string {
-  return `http://${service}.${namespace}.svc.cluster.local`;
+  return `http://${service}.${namespace}.svc.cluster.local:${SERVICE_PORT}`;
 }
 
 /** Checks the wait args; returns the timeout in minutes. */
@@ -130,7 +130,7 @@ export class KaitoWorkspace extends pulumi.ComponentResource {
   readonly serviceName: pulumi.Output<string | undefined>;
   /** Port of the main Service. */
   readonly port: number = SERVICE_PORT;
-  /** In-cluster URL of an inference workspace, `http://<name>.<namespace>.svc.cluster.local`; undefined for tuning. */
+  /** In-cluster URL of an inference workspace, `http://<name>.<namespace>.svc.cluster.local:80`; undefined for tuning. */
   readonly url: pulumi.Output<string | undefined>;
   /** The validated workspace in the internal (v1beta1) model. */
   readonly workspace: Workspace;

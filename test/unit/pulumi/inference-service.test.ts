@@ -46,13 +46,13 @@ describe('InferenceService in operator mode', () => {
     expect(svc!.mode).toBe('operator');
     expect(svc!.resources).toEqual([]);
     expect(await valueOf(svc!.serviceName)).toBe('phi-3');
-    expect(await valueOf(svc!.url)).toBe('http://phi-3.default.svc.cluster.local');
+    expect(await valueOf(svc!.url)).toBe('http://phi-3.default.svc.cluster.local:80');
     expect(graph.outputs.get(component.urn)).toEqual({
       name: 'phi-3',
       namespace: 'default',
       serviceName: 'phi-3',
       port: 80,
-      url: 'http://phi-3.default.svc.cluster.local',
+      url: 'http://phi-3.default.svc.cluster.local:80',
     });
   });
 
@@ -123,7 +123,7 @@ describe('InferenceService in direct mode', () => {
     expect(regs.map((r) => r.customTimeouts?.create ?? null)).toEqual([null, '30m', '30m', '30m']);
     expect(graph.ofType('kubernetes:kaito.sh/v1beta1:Workspace')).toEqual([]);
     expect(await valueOf(svc!.serviceName)).toBe('phi-3');
-    expect(await valueOf(svc!.url)).toBe('http://phi-3.default.svc.cluster.local');
+    expect(await valueOf(svc!.url)).toBe('http://phi-3.default.svc.cluster.local:80');
     expect(await valueOf(svc!.name)).toBe('phi-3');
   });
 

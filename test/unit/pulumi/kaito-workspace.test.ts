@@ -45,14 +45,14 @@ describe('KaitoWorkspace', () => {
     expect(await valueOf(ws!.name)).toBe('phi-3');
     expect(await valueOf(ws!.namespace)).toBe('default');
     expect(await valueOf(ws!.serviceName)).toBe('phi-3');
-    expect(await valueOf(ws!.url)).toBe('http://phi-3.default.svc.cluster.local');
+    expect(await valueOf(ws!.url)).toBe('http://phi-3.default.svc.cluster.local:80');
     expect(ws!.port).toBe(80);
     expect([ws!.plan.nodeCount, ws!.plan.dtype, ws!.plan.gpuModel]).toEqual([1, 'float16', 'NVIDIA V100']);
     expect(graph.outputs.get(graph.get('phi-3', 'kaito-constructs:index:KaitoWorkspace').urn)).toEqual({
       name: 'phi-3',
       namespace: 'default',
       serviceName: 'phi-3',
-      url: 'http://phi-3.default.svc.cluster.local',
+      url: 'http://phi-3.default.svc.cluster.local:80',
     });
   });
 

@@ -156,7 +156,7 @@ test('the README example declares the node pool, the operator and the inference 
     'kaito-constructs:index:KaitoWorkspace phi-3',
     'kubernetes:kaito.sh/v1beta1:Workspace phi-3-workspace-phi-3',
   ]);
-  expect(packed.url).toBe('http://phi-3.default.svc.cluster.local');
+  expect(packed.url).toBe('http://phi-3.default.svc.cluster.local:80');
   const workspace = packed.graph.find((r) => r.name === 'phi-3-workspace-phi-3')!;
   expect(workspace.parent).toBe('phi-3');
   expect(workspace.dependsOn).toEqual(['gpu-agentpool-gpu', 'kaito-customresourcedefinition-workspaces.kaito.sh']);

@@ -122,7 +122,9 @@ test('every Kubernetes object goes to the cluster through its provider, built fr
 
 test('the program exports the pool name and the inference URL', async () => {
   expect(await valueOf(exported.agentPoolName as string)).toBe('gpu');
-  expect(await valueOf(exported.inferenceUrl as string)).toBe('http://workspace-phi-3-mini.default.svc.cluster.local');
+  expect(await valueOf(exported.inferenceUrl as string)).toBe(
+    'http://workspace-phi-3-mini.default.svc.cluster.local:80',
+  );
   expect(await valueOf(exported.tuningWorkspace as string)).toBe('workspace-tuning-phi-3');
 });
 
@@ -152,7 +154,7 @@ test('loaded as pulumi up loads it (Pulumi ts-node registration, type-checked), 
   const out = execFileSync(process.execPath, ['-e', script], { cwd: root, encoding: 'utf8', stdio: 'pipe' });
   expect(JSON.parse(out.trim().split('\n').at(-1)!)).toEqual({
     names: EXPECTED,
-    url: 'http://workspace-phi-3-mini.default.svc.cluster.local',
+    url: 'http://workspace-phi-3-mini.default.svc.cluster.local:80',
   });
 }, 120_000);
 
