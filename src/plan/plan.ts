@@ -159,6 +159,9 @@ export function planWorkspace(ws: Workspace, options: PlanOptions = {}): Workspa
     gpuMemoryUtilization: gpuMemoryUtilization(sku),
   } as const;
   const checkFit = known && preset !== undefined && !bypass;
+  // Bring-your-own nodes have no instance type: errors name the selected nodes and point at the selector.
+  const nodeName = sku.name !== '' ? sku.name : 'each selected node';
+  const nodePath = ws.resource.instanceType ? 'resource.instanceType' : 'resource.labelSelector';
 
   if (ws.tuning !== undefined) {
     const method = ws.tuning.method ?? 'lora';
@@ -167,11 +170,11 @@ export function planWorkspace(ws: Workspace, options: PlanOptions = {}): Workspa
     if (checkFit && required > available * TUNING_UTILIZATION) {
       const fits = suggestSkus((s) => s.totalGpuMemoryGiB * TUNING_UTILIZATION >= required, skus);
       throw new FitError(
-        `${method} tuning of ${preset!.name} needs ${round2(required)} GiB of GPU memory; ${sku.name} has ` +
+        `${method} tuning of ${preset!.name} needs ${round2(required)} GiB of GPU memory; ${nodeName} has ` +
           `${round2(available)} GiB (${sku.gpuCount} x ${sku.gpuMemoryPerGpuGiB} GiB ${sku.gpuModel}).` +
           (method === 'lora' ? ' QLoRA needs less.' : '') +
           (fits.length ? ` Instance types that fit: ${fits.join(', ')}` : ''),
-        'resource.instanceType',
+        nodePath,
         round2(required),
         round2(available),
         fits,
@@ -232,9 +235,9 @@ export function planWorkspace(ws: Workspace, options: PlanOptions = {}): Workspa
       );
       throw new FitError(
         `${preset.name} needs ${round2(required)} GiB of GPU memory on one node with the transformers runtime, which ` +
-          `cannot span nodes; ${sku.name} has ${sku.totalGpuMemoryGiB} GiB.` +
+          `cannot span nodes; ${nodeName} has ${sku.totalGpuMemoryGiB} GiB.` +
           (fits.length ? ` Instance types that fit: ${fits.join(', ')}` : ''),
-        'resource.instanceType',
+        nodePath,
         round2(required),
         sku.totalGpuMemoryGiB,
         fits,
@@ -249,14 +252,14 @@ export function planWorkspace(ws: Workspace, options: PlanOptions = {}): Workspa
       const fits = suggestSkus((s) => sizeInference(preset, s).nodes === 1, skus);
       const given = nodeCount * sku.totalGpuMemoryGiB;
       const why = !Number.isFinite(sizing.nodes)
-        ? `${sku.name} GPUs (${sku.gpuMemoryPerGpuGiB} GiB) are too small to hold any of the model next to its KV cache`
+        ? `${nodeName === sku.name ? `${sku.name} GPUs` : 'the GPUs of each selected node'} (${sku.gpuMemoryPerGpuGiB} GiB) are too small to hold any of the model next to its KV cache`
         : tooMany
-          ? `${preset.name} cannot span nodes, and one ${sku.name} has ${sku.totalGpuMemoryGiB} GiB`
+          ? `${preset.name} cannot span nodes, and ${nodeName} has ${sku.totalGpuMemoryGiB} GiB`
           : `count ${nodeCount} gives ${given} GiB (${nodeCount} x ${sku.totalGpuMemoryGiB} GiB); it needs ${sizing.nodes} nodes`;
       throw new FitError(
         `${preset.name} needs ${round2(required)} GiB of GPU memory; ${why}.` +
           (fits.length ? ` Instance types that fit on one node: ${fits.join(', ')}` : ''),
-        explicitCount !== undefined && !tooMany ? 'resource.count' : 'resource.instanceType',
+        explicitCount !== undefined && !tooMany ? 'resource.count' : nodePath,
         round2(required),
         given,
         fits,

@@ -161,3 +161,30 @@ describe('planWorkspace', () => {
     );
   });
 });
+
+test('on bring-your-own nodes a fit error names the selected nodes and points at the selector', () => {
+  const ws = parseWorkspace({
+    apiVersion: 'kaito.sh/v1beta1',
+    kind: 'Workspace',
+    metadata: { name: 't' },
+    resource: { labelSelector: { matchLabels: { pool: 'v100' } } },
+    tuning: {
+      preset: { name: 'phi-4' },
+      method: 'lora',
+      input: { urls: ['https://example.com/d.parquet'] },
+      output: { image: 'r.example.com/o:1', imagePushSecret: 's' },
+    },
+  });
+  let caught: unknown;
+  try {
+    planWorkspace(ws, {
+      observedNode: { gpuCount: 1, gpuMemoryPerGpuGiB: 16, gpuModel: 'NVIDIA V100', computeCapability: '7.0' },
+    });
+  } catch (e) {
+    caught = e;
+  }
+  expect((caught as FitError).path).toBe('resource.labelSelector');
+  expect((caught as FitError).message).toMatch(
+    /^lora tuning of phi-4 needs [0-9.]+ GiB of GPU memory; each selected node has 16 GiB \(1 x 16 GiB NVIDIA V100\)\. QLoRA needs less\./,
+  );
+});
