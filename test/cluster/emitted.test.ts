@@ -6,6 +6,7 @@ import { App } from 'cdk8s';
 import { parseAllDocuments } from 'yaml';
 
 import { declare } from '../../examples/cdk8s/main';
+import { runProgram } from '../unit/pulumi/harness';
 
 import { parseWorkspace } from '../../src/api';
 import { planWorkspace } from '../../src/plan';
@@ -121,5 +122,47 @@ describe('the cdk8s example app (npm run synth)', () => {
       ]);
     }
     expect(objects.length - skipped.length).toBe(17);
+  });
+});
+
+describe('the objects the Pulumi program declares (under mocks)', () => {
+  test('every Kubernetes resource of examples/pulumi applies with nothing pruned', async () => {
+    const credentials = 'azure-native:containerservice:listManagedClusterUserCredentials';
+    const kubeconfig = Buffer.from('apiVersion: v1\nkind: Config\nclusters: []\n').toString('base64');
+    const { graph, error } = await runProgram(
+      () => {
+        // eslint-disable-next-line @typescript-eslint/no-require-imports
+        require('../../examples/pulumi/index');
+      },
+      {
+        config: { 'project:resourceGroupName': 'rg', 'project:clusterName': 'aks' },
+        calls: { [credentials]: () => ({ kubeconfigs: [{ name: 'clusterUser', value: kubeconfig }] }) },
+      },
+    );
+    expect(error).toBeUndefined();
+    const objects = graph.registrations
+      .filter((r) => r.custom && r.type.startsWith('kubernetes:') && !r.type.startsWith('pulumi:'))
+      .map((r) => r.inputs as KubeObject);
+    expect(objects.map((o) => o.kind).sort()).toEqual([
+      'ClusterRole',
+      'ClusterRoleBinding',
+      'CustomResourceDefinition',
+      'Deployment',
+      'Namespace',
+      'Role',
+      'RoleBinding',
+      'Service',
+      'ServiceAccount',
+      'Workspace',
+      'Workspace',
+    ]);
+    for (const object of objects) {
+      const stored = await applyObject(admin, object, 'default');
+      expect([object.kind, object.metadata?.name, lostFields(object, stored)]).toEqual([
+        object.kind,
+        object.metadata?.name,
+        [],
+      ]);
+    }
   });
 });
