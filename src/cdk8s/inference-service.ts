@@ -1,5 +1,4 @@
 import type { ApiObject } from 'cdk8s';
-import type * as kplus from 'cdk8s-plus-28';
 import { Construct } from 'constructs';
 import type { Problem } from '../api/problems';
 import type { AdapterSpec, VolumeSource, Workspace } from '../api/types';
@@ -7,6 +6,7 @@ import type { RuntimeName } from '../catalog';
 import type { WorkspacePlan } from '../plan';
 import { SERVICE_PORT } from '../render/labels';
 import { declareWorkload, type WorkloadProps } from './intent';
+import type { kplus } from './plus';
 import { nameOf, type NamedResource, type PathMap } from './internal';
 import type { KaitoWorkspace } from './kaito-workspace';
 

@@ -1,5 +1,4 @@
 import { ApiObject } from 'cdk8s';
-import * as kplus from 'cdk8s-plus-28';
 import { Construct } from 'constructs';
 import type { PolicyRule } from 'kubernetes-types/rbac/v1';
 import {
@@ -12,6 +11,7 @@ import {
 import { WORKSPACE_CRD_NAME } from '../render/crd';
 import type { KubeObject } from '../render/options';
 import { emit, keepOrder, objectId } from './internal';
+import { kplus } from './plus';
 
 /** Props of {@link KaitoOperator}. */
 export interface KaitoOperatorProps {

@@ -1,10 +1,10 @@
 import type { ApiObject } from 'cdk8s';
-import type * as kplus from 'cdk8s-plus-28';
 import { Construct } from 'constructs';
 import type { Problem } from '../api/problems';
 import type { DataDestination, DataSource, TuningMethod, VolumeSource, Workspace } from '../api/types';
 import type { WorkspacePlan } from '../plan';
 import { declareWorkload, type WorkloadProps } from './intent';
+import type { kplus } from './plus';
 import { nameOf, type NamedResource, type PathMap } from './internal';
 import type { KaitoWorkspace } from './kaito-workspace';
 

@@ -1,4 +1,4 @@
-import * as kplus from 'cdk8s-plus-28';
+import { kplus } from '../../../src/cdk8s/plus';
 import { GpuNodePool, InferenceService, KaitoOperator } from '../../../src/cdk8s';
 import { FitError, ValidationError, parseWorkspace, planWorkspace, type Problem } from '../../../src';
 import { renderWorkspace } from '../../../src/render';

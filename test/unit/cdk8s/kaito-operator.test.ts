@@ -1,5 +1,5 @@
 import { ApiObject, Chart, Testing } from 'cdk8s';
-import * as kplus from 'cdk8s-plus-28';
+import { kplus } from '../../../src/cdk8s/plus';
 import { KaitoOperator } from '../../../src/cdk8s';
 import { renderOperator } from '../../../src/render';
 import { chart, ids, plain, synth } from './helpers';

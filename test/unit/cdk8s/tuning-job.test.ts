@@ -1,4 +1,4 @@
-import * as kplus from 'cdk8s-plus-28';
+import { kplus } from '../../../src/cdk8s/plus';
 import { GpuNodePool, TuningJob } from '../../../src/cdk8s';
 import { ValidationError, parseWorkspace, planWorkspace } from '../../../src';
 import { renderWorkspace } from '../../../src/render';
