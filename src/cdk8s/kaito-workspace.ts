@@ -74,8 +74,8 @@ export function checkedProps(checked: CheckedWorkspace, options: KaitoWorkspaceO
  */
 export class KaitoWorkspace extends Construct {
   /**
-   * Adopts an existing Workspace manifest, `kaito.sh/v1alpha1` or `v1beta1`, emitted as v1beta1 (v1alpha1's
-   * default instance type made explicit; `status` dropped).
+   * Adopts an existing Workspace manifest, `kaito.sh/v1alpha1` or `v1beta1`, emitted as `kaito render`
+   * prints it: v1beta1 (v1alpha1's default instance type made explicit), the namespace filled in, no `status`.
    * @param fileOrText a path to a YAML or JSON file, or the text itself; it must hold exactly one Workspace
    */
   static fromYaml(
@@ -106,7 +106,7 @@ export class KaitoWorkspace extends Construct {
     return new KaitoWorkspace(scope, id, checkedProps(checked, options));
   }
 
-  /** The workspace as emitted: the internal (v1beta1) model. */
+  /** The workspace as emitted: the internal (v1beta1) model, with its namespace. */
   readonly workspace: Workspace;
   /** How the workspace lands on GPUs (node count, parallelism, dtype, ...). */
   readonly plan: WorkspacePlan;
@@ -114,7 +114,6 @@ export class KaitoWorkspace extends Construct {
   readonly warnings: readonly Problem[];
   /** The Workspace object. */
   readonly apiObject: ApiObject;
-  private readonly defaultNamespace: string;
 
   constructor(scope: Construct, id: string, props: KaitoWorkspaceProps) {
     super(scope, id);
@@ -126,12 +125,13 @@ export class KaitoWorkspace extends Construct {
         `Workspace ${JSON.stringify(props.metadata?.name ?? id)}`,
         planOptions,
       );
-    this.workspace = checked.workspace;
+    // Emitted as `kaito render` prints it: status dropped, the namespace filled in (the chart's, else `default`).
+    const { status: _status, ...workspace } = checked.workspace;
+    const namespace = workspace.metadata.namespace ?? defaultNamespaceOf(this);
+    this.workspace = { ...workspace, metadata: { ...workspace.metadata, namespace } };
     this.plan = checked.plan;
     this.warnings = checked.warnings;
-    this.defaultNamespace = defaultNamespaceOf(this);
-    const { status: _status, ...object } = checked.workspace;
-    this.apiObject = emit(this, 'Resource', object as unknown as KubeObject);
+    this.apiObject = emit(this, 'Resource', this.workspace as unknown as KubeObject);
     if (operator !== undefined) this.apiObject.addDependency(operator.crd);
   }
 
@@ -142,7 +142,7 @@ export class KaitoWorkspace extends Construct {
 
   /** The workspace's namespace: its own, else the chart's, else `default`. */
   get namespace(): string {
-    return this.workspace.metadata.namespace ?? this.defaultNamespace;
+    return this.workspace.metadata.namespace!;
   }
 
   /** The Service that answers inference requests (the workspace's name); undefined for tuning. */

@@ -5,6 +5,7 @@ import { parse } from 'yaml';
 import { checkStructure, parseWorkspace, type Problem, type Workspace } from '../../../src/api';
 import type { JSONSchemaProps } from '../../../src/api/schema';
 import { planWorkspace, type WorkspacePlan } from '../../../src/plan';
+import { runCli } from '../../../src/cli/run';
 
 export const ROOT = join(__dirname, '..', '..', '..');
 export const SEED_DIR = join(ROOT, 'test', 'fixtures', 'seed');
@@ -32,6 +33,20 @@ export const plain = <T>(value: T): T => JSON.parse(JSON.stringify(value)) as T;
 export function seed(file: string): { ws: Workspace; plan: WorkspacePlan } {
   const ws = parseWorkspace(readFileSync(seedPath(file), 'utf8'));
   return { ws, plan: planWorkspace(ws) };
+}
+
+/** What `kaito render ARGS... -o json` prints (run in-process), as plain objects. */
+export function kaitoRender(args: readonly string[]): Manifest[] {
+  let out = '';
+  let err = '';
+  const code = runCli(['render', ...args, '-o', 'json'], {
+    readFile: (path) => readFileSync(path, 'utf8'),
+    readStdin: () => '',
+    stdout: (text) => (out += text),
+    stderr: (text) => (err += text),
+  });
+  if (code !== 0) throw new Error(`kaito render ${args.join(' ')} exited ${code}: ${out}${err}`);
+  return (JSON.parse(out) as { items: Manifest[] }).items;
 }
 
 /** The openAPIV3Schema of a CRD file, for a version (the first one when not given). */

@@ -23,7 +23,7 @@ describe('InferenceService', () => {
       {
         apiVersion: 'kaito.sh/v1beta1',
         kind: 'Workspace',
-        metadata: { name: 'phi', annotations: { 'kaito.sh/runtime': 'vllm' } },
+        metadata: { name: 'phi', namespace: 'default', annotations: { 'kaito.sh/runtime': 'vllm' } },
         resource: { count: 1, instanceType: 'Standard_NC6s_v3', labelSelector: { matchLabels: { apps: 'phi' } } },
         inference: { preset: { name: 'phi-3-mini-4k-instruct' } },
       },

@@ -5,7 +5,7 @@ import { KaitoOperator, KaitoWorkspace } from '../../../src/cdk8s';
 import { FitError, ValidationError } from '../../../src';
 import { renderOperator } from '../../../src/render';
 import { WorkspaceV1Beta1, type WorkspaceV1Beta1Props } from '../../../imports/kaito.sh';
-import { chart, crdSchema, ids, plain, seed, seedPath, structureProblems, synth, thrown } from './helpers';
+import { chart, crdSchema, ids, kaitoRender, plain, seed, seedPath, structureProblems, synth, thrown } from './helpers';
 
 const resource = { instanceType: 'Standard_NC6s_v3', labelSelector: { matchLabels: { apps: 'phi-3' } } };
 
@@ -21,7 +21,7 @@ describe('KaitoWorkspace', () => {
       {
         apiVersion: 'kaito.sh/v1beta1',
         kind: 'Workspace',
-        metadata: { name: 'phi', annotations: { 'kaito.sh/runtime': 'transformers' } },
+        metadata: { name: 'phi', namespace: 'default', annotations: { 'kaito.sh/runtime': 'transformers' } },
         resource: { instanceType: 'Standard_NC6s_v3', labelSelector: { matchLabels: { apps: 'phi-3' } } },
         inference: { preset: { name: 'phi-3-mini-4k-instruct' } },
       },
@@ -68,12 +68,15 @@ describe('KaitoWorkspace', () => {
     ]);
   });
 
-  test('fromYaml adopts a v1alpha1 seed file as the normalized v1beta1 Workspace', () => {
+  test('fromYaml adopts a v1alpha1 seed file as `kaito render` prints it (normalized to v1beta1, with a namespace)', () => {
     for (const file of ['phi-3-mini-inference.yaml', 'phi-3-mini-128k-qlora-tuning.yaml']) {
       const c = chart();
       const ws = KaitoWorkspace.fromYaml(c, 'seed', seedPath(file));
       const expected = seed(file);
-      expect(synth(c)).toEqual([plain(expected.ws)]);
+      expect(synth(c)).toEqual([
+        { ...plain(expected.ws), metadata: { ...expected.ws.metadata, namespace: 'default' } },
+      ]);
+      expect(synth(c)).toEqual(kaitoRender([seedPath(file)]));
       expect(ws.plan).toEqual(expected.plan);
     }
   });
@@ -88,7 +91,7 @@ describe('KaitoWorkspace', () => {
       {
         apiVersion: 'kaito.sh/v1beta1',
         kind: 'Workspace',
-        metadata: { name: 'workspace-phi-3-mini' },
+        metadata: { name: 'workspace-phi-3-mini', namespace: 'default' },
         resource: { instanceType: 'Standard_NC6s_v3', labelSelector: { matchLabels: { apps: 'phi-3' } } },
         inference: { preset: { name: 'phi-3-mini-4k-instruct' } },
       },

@@ -81,7 +81,7 @@ test('the README example synthesizes the operator, the node pool and the Workspa
   expect(ids(manifests)).toEqual([
     ...ids(plain(renderOperator()) as Manifest[]),
     'ManagedClustersAgentPool/default/gpu',
-    'Workspace//phi-3',
+    'Workspace/default/phi-3',
   ]);
   expect(manifests.slice(0, 9)).toEqual(plain(renderOperator()));
 });
@@ -94,7 +94,7 @@ test('its manifests are valid: the Workspace for the CRD and the validator, the 
   expect(workspace).toEqual({
     apiVersion: 'kaito.sh/v1beta1',
     kind: 'Workspace',
-    metadata: { name: 'phi-3' },
+    metadata: { name: 'phi-3', namespace: 'default' },
     resource: { labelSelector: { matchLabels: { 'kubernetes.azure.com/agentpool': 'gpu' } } },
     inference: { preset: { name: 'phi-3-mini-4k-instruct' } },
   });

@@ -27,7 +27,7 @@ describe('TuningJob', () => {
       {
         apiVersion: 'kaito.sh/v1beta1',
         kind: 'Workspace',
-        metadata: { name: 'tune' },
+        metadata: { name: 'tune', namespace: 'default' },
         resource: { instanceType: 'Standard_NC6s_v3', labelSelector: { matchLabels: { apps: 'tune' } } },
         tuning: tuningSpec,
       },
