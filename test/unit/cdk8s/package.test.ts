@@ -1,5 +1,14 @@
 import { execFileSync } from 'node:child_process';
-import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import {
+  copyFileSync,
+  cpSync,
+  mkdirSync,
+  mkdtempSync,
+  readdirSync,
+  readFileSync,
+  rmSync,
+  writeFileSync,
+} from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseAllDocuments } from 'yaml';
@@ -8,7 +17,8 @@ import { renderOperator } from '../../../src/render';
 import { ASO_AGENT_POOL, ROOT, crdSchema, ids, plain, structureProblems, type Manifest } from './helpers';
 
 /*
- * The README's cdk8s example in a new project: `npm pack`, installed offline with the cdk8s peer
+ * The README's cdk8s example in a new project: the package built and packed (`npm pack` of its files),
+ * installed offline with the cdk8s peer
  * dependencies (from the npm cache `npm ci` filled, pinned to our lockfile like test/package/pack.test.ts),
  * compiled with strict TypeScript, run, and its manifests checked.
  */
@@ -28,7 +38,19 @@ function readmeExample(): string {
 
 beforeAll(() => {
   work = mkdtempSync(join(tmpdir(), 'kaito-cdk8s-pack-'));
-  const packed = execFileSync(npm, ['pack', '--pack-destination', work, '--json'], { cwd: ROOT, encoding: 'utf8' });
+  // The package's files, built into a staging directory (not lib/, which other tests may be building).
+  const stage = join(work, 'stage');
+  mkdirSync(stage);
+  for (const file of ['package.json', 'README.md', 'LICENSE']) copyFileSync(join(ROOT, file), join(stage, file));
+  cpSync(join(ROOT, 'crds'), join(stage, 'crds'), { recursive: true });
+  const tsc = join(ROOT, 'node_modules', 'typescript', 'bin', 'tsc');
+  execFileSync(process.execPath, [tsc, '-p', join(ROOT, 'tsconfig.build.json'), '--outDir', join(stage, 'lib')], {
+    encoding: 'utf8',
+  });
+  const packed = execFileSync(npm, ['pack', '--ignore-scripts', '--pack-destination', work, '--json'], {
+    cwd: stage,
+    encoding: 'utf8',
+  });
   const tarball = (JSON.parse(packed.slice(packed.indexOf('['))) as Array<{ filename: string }>)[0].filename;
   const project = join(work, 'app');
   mkdirSync(project);
@@ -64,7 +86,7 @@ beforeAll(() => {
       files: ['main.ts'],
     }),
   );
-  execFileSync(process.execPath, [join(ROOT, 'node_modules', 'typescript', 'bin', 'tsc'), '-p', project], {
+  execFileSync(process.execPath, [tsc, '-p', project], {
     cwd: project,
     encoding: 'utf8',
   });
