@@ -36,6 +36,10 @@ export {
   reconcilerClusterRules,
   DEFAULT_RECONCILER_IMAGE,
   NVIDIA_DEVICE_PLUGIN_IMAGE,
+  DEFAULT_OPERATOR_NAMESPACE,
+  RECONCILER_NAME,
+  LEADER_ELECTION_ROLE_NAME,
+  METRICS_SERVICE_NAME,
   type OperatorOptions,
   type OperatorNodeProvisioner,
 } from './operator';
