@@ -1,9 +1,9 @@
 import type { ApiObject } from 'cdk8s';
 import { Construct } from 'constructs';
-import { closestNames } from '../api/rules';
 import { ValidationError, type Problem } from '../api/problems';
 import type { LabelSelector } from '../api/types';
 import { defaultSkus, type GpuSku, type SkuCatalog } from '../catalog';
+import { checkGpuNodePool } from '../plan/node-pool';
 import { GPU_TAINT } from '../render/labels';
 import type { KubeObject } from '../render/options';
 import { checkDnsLabel, defaultNamespaceOf, emit } from './internal';
@@ -96,7 +96,6 @@ export const DEFAULT_KARPENTER_NODE_CLASS: NodeClassReference = {
 export const AKS_AGENT_POOL_LABEL = 'kubernetes.azure.com/agentpool';
 /** Label Karpenter puts on the nodes of a NodePool. */
 export const KARPENTER_NODE_POOL_LABEL = 'karpenter.sh/nodepool';
-const AKS_POOL_NAME = /^[a-z][a-z0-9]{0,11}$/;
 
 /** The extended resource the device plugin of a vendor's accelerators advertises. */
 function gpuResource(sku: GpuSku): string {
@@ -150,12 +149,8 @@ export class GpuNodePool extends Construct {
 
     let object: AsoManagedClustersAgentPool | KarpenterNodePool;
     if (props.provider === 'aso') {
-      if (!AKS_POOL_NAME.test(this.name)) {
-        fail(
-          'name',
-          `${JSON.stringify(this.name)}: an AKS node pool name is 1 to 12 lower-case letters and digits, starting with a letter`,
-        );
-      }
+      const named = checkGpuNodePool({ provider: 'aks', vmSize: this.sku.name, name: this.name }).problems[0];
+      if (named !== undefined) fail(named.path, named.message);
       if (props.cluster === undefined || props.cluster === '')
         fail('cluster', 'required for provider "aso": the name of the ManagedCluster that owns the pool');
       if (props.nodeClass !== undefined) fail('nodeClass', 'applies to provider "karpenter" only');
@@ -237,23 +232,11 @@ export class GpuNodePool extends Construct {
 }
 
 function gpuSku(props: GpuNodePoolProps, fail: (path: string, message: string) => never): GpuSku {
-  const skus = props.skus ?? defaultSkus;
-  const cloud = props.provider === 'aso' ? 'azure' : undefined;
-  const sku = skus.find(props.vmSize ?? '');
-  if (sku !== undefined && (cloud === undefined || sku.cloud === cloud)) return sku;
-  const candidates = skus.list().filter((s) => cloud === undefined || s.cloud === cloud);
-  const near = closestNames(
-    props.vmSize ?? '',
-    candidates.map((s) => s.name),
+  const { sku, problems } = checkGpuNodePool(
+    { provider: props.provider === 'aso' ? 'aks' : 'karpenter', vmSize: props.vmSize ?? '' },
+    props.skus ?? defaultSkus,
   );
-  const hint = near.length > 0 ? ` Did you mean ${near.map((n) => JSON.stringify(n)).join(', ')}?` : '';
-  const where =
-    sku !== undefined ? `an instance type of cloud ${sku.cloud}, not Azure` : 'not a GPU instance type in the catalog';
-  return fail(
-    'vmSize',
-    `${JSON.stringify(props.vmSize)} is ${where}.${hint} The catalog knows ${candidates.length} GPU instance types ` +
-      '(defaultSkus.list()); register another with registerSku()',
-  );
+  return sku ?? fail(problems[0].path, problems[0].message);
 }
 
 function countRange(

@@ -12,3 +12,4 @@ export {
   WEIGHTS_HEADROOM,
   TUNING_UTILIZATION,
 } from './estimate';
+export { checkGpuNodePool, AKS_POOL_NAME, type GpuNodePoolSpec, type GpuNodePoolCheck } from './node-pool';

@@ -1,7 +1,8 @@
 import * as pulumi from '@pulumi/pulumi';
 import * as containerservice from '@pulumi/azure-native/containerservice';
-import { RESERVED_SELECTOR_KEYS, closestNames, error, type Problem } from '../api';
-import { defaultSkus, type GpuSku } from '../catalog';
+import { RESERVED_SELECTOR_KEYS, error, type Problem } from '../api';
+import type { GpuSku } from '../catalog';
+import { checkGpuNodePool } from '../plan/node-pool';
 import { GPU_TAINT } from '../render';
 import { TYPE_PREFIX, throwOnErrors } from './errors';
 import { childDependsOn } from './objects';
@@ -89,7 +90,6 @@ export interface GpuNodePoolArgs {
   readonly tags?: pulumi.Input<Record<string, pulumi.Input<string>>>;
 }
 
-const POOL_NAME = /^[a-z][a-z0-9]{0,11}$/;
 const LABEL_NAME = /^([A-Za-z0-9]([-A-Za-z0-9_.]*[A-Za-z0-9])?)$/;
 const DNS_SUBDOMAIN = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$/;
 const TAINT = /^([^=:\s]+)(=([^=:\s]*))?:(NoSchedule|PreferNoSchedule|NoExecute)$/;
@@ -120,32 +120,16 @@ function labelKeyProblem(key: string): string | undefined {
 /** Checks the plain args; returns the resolved SKU, pool name and labels, or throws. */
 function check(name: string, args: GpuNodePoolArgs) {
   const problems: Problem[] = [];
-  const azure = defaultSkus.list().filter((s) => s.cloud === 'azure' && s.gpuVendor === 'nvidia');
-  const sku: GpuSku | undefined = azure.find((s) => s.name.toLowerCase() === String(args.vmSize).toLowerCase());
-  if (sku === undefined) {
-    const near = closestNames(
-      String(args.vmSize),
-      azure.map((s) => s.name),
-    );
-    const hint = near.length > 0 ? ` Did you mean ${near.map(quote).join(', ')}?` : '';
-    problems.push(
-      error(
-        'vmSize',
-        `${quote(String(args.vmSize))} is not an Azure NVIDIA GPU VM size in the catalog.${hint} Known sizes: ` +
-          `${azure.map((s) => s.name).join(', ')}. Register another with registerSku()`,
-      ),
-    );
-  }
   const poolName = args.agentPoolName ?? name;
-  if (!POOL_NAME.test(poolName)) {
-    const from = args.agentPoolName === undefined ? ' (the component name; set agentPoolName)' : '';
-    problems.push(
-      error(
-        'agentPoolName',
-        `${quote(poolName)}${from} must be 1-12 lower-case letters and digits, starting with a letter, as AKS requires`,
-      ),
-    );
-  }
+  const pool = checkGpuNodePool({
+    provider: 'aks',
+    vmSize: String(args.vmSize),
+    name: poolName,
+    namePath: 'agentPoolName',
+    nameNote: args.agentPoolName === undefined ? ' (the component name; set agentPoolName)' : '',
+  });
+  const sku: GpuSku | undefined = pool.sku;
+  problems.push(...pool.problems);
   const { count, minCount, maxCount } = args;
   const autoscale = minCount !== undefined || maxCount !== undefined;
   if (autoscale && (minCount === undefined || maxCount === undefined)) {

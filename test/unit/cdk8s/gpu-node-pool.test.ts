@@ -145,14 +145,14 @@ describe('GpuNodePool', () => {
       ).toEqual([
         [
           'vmSize',
-          '"Standard_D4s_v3" is not a GPU instance type in the catalog. Did you mean "Standard_NC24s_v3", "Standard_NC6s_v3", "Standard_NV24s_v3"? The catalog knows 29 GPU instance types (defaultSkus.list()); register another with registerSku()',
+          '"Standard_D4s_v3" is not an Azure NVIDIA GPU VM size in the catalog. Did you mean "Standard_NC24s_v3", "Standard_NC6s_v3", "Standard_NV24s_v3"? The catalog knows 26 such sizes (defaultSkus.list()); register another with registerSku()',
         ],
       ]);
       expect(
         problems(
           () => new GpuNodePool(chart(), 'gpu', { provider: 'aso', cluster: 'aks', vmSize: 'p4d.24xlarge', count: 1 }),
         )[0][1],
-      ).toMatch(/^"p4d\.24xlarge" is an instance type of cloud aws, not Azure\./);
+      ).toMatch(/^"p4d\.24xlarge" is an instance type of cloud aws \(NVIDIA A100\), not an Azure NVIDIA GPU VM size\./);
     });
 
     test('ASO pool names follow the AKS rule; the cluster is required', () => {
@@ -167,10 +167,7 @@ describe('GpuNodePool', () => {
             }),
         ),
       ).toEqual([
-        [
-          'name',
-          '"gpu-pool-one": an AKS node pool name is 1 to 12 lower-case letters and digits, starting with a letter',
-        ],
+        ['name', '"gpu-pool-one" must be 1-12 lower-case letters and digits, starting with a letter, as AKS requires'],
       ]);
       expect(
         problems(() => new GpuNodePool(chart(), 'gpu', { provider: 'aso', vmSize: 'Standard_NC6s_v3', count: 1 })),

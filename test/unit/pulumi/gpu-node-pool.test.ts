@@ -125,8 +125,18 @@ describe('GpuNodePool', () => {
       'vmSize',
       '"Standard_NC6s_v4" is not an Azure NVIDIA GPU VM size in the catalog. Did you mean "Standard_NC6s_v3", "Standard_NC12s_v3", "Standard_NC24s_v3"?',
     ],
-    ['an AWS instance type', { vmSize: 'p5.48xlarge' }, 'vmSize', '"p5.48xlarge" is not an Azure NVIDIA GPU VM size'],
-    ['an AMD VM size', { vmSize: 'Standard_NG32ads_V620_v1' }, 'vmSize', 'is not an Azure NVIDIA GPU VM size'],
+    [
+      'an AWS instance type',
+      { vmSize: 'p5.48xlarge' },
+      'vmSize',
+      '"p5.48xlarge" is an instance type of cloud aws (NVIDIA H100), not an Azure NVIDIA GPU VM size',
+    ],
+    [
+      'an AMD VM size',
+      { vmSize: 'Standard_NG32ads_V620_v1' },
+      'vmSize',
+      'is an instance type of cloud azure (AMD Radeon PRO V620), not an Azure NVIDIA GPU VM size',
+    ],
     [
       'a pool name AKS refuses',
       { agentPoolName: 'gpu-pool' },
