@@ -1,10 +1,9 @@
-import { createHash, randomBytes } from 'node:crypto';
+import { createHash } from 'node:crypto';
 import type { KubeObject } from '../render/options';
 import type { WorkspaceEvent } from './conditions';
 import { WORKSPACE_FINALIZER, type Decision } from './decide';
 import { isStatus, type KubeApi } from './http';
-import type { Logger } from './log';
-import type { ReconcilerMetrics } from './metrics';
+import type { EventRecorder } from './events';
 import type { RawObject } from './observe';
 import type { Sources } from './sources';
 
@@ -48,10 +47,8 @@ interface Applied {
 export interface ActorOptions {
   readonly api: KubeApi;
   readonly sources: Sources;
-  readonly log: Logger;
-  readonly metrics?: ReconcilerMetrics;
-  /** Names this process in the events it records. */
-  readonly reportingInstance: string;
+  /** Sends the events on workspaces. */
+  readonly events: EventRecorder;
 }
 
 /** Several actions of one reconcile failed. */
@@ -88,6 +85,10 @@ export class Actor {
     const events: WorkspaceEvent[] = [];
     const failures: unknown[] = [];
     const attempt = async (work: () => Promise<void>) => work().catch((e: unknown) => void failures.push(e));
+    // The status describes what was observed, so it is written alongside the actions, not after them.
+    let written: RawObject | undefined;
+    let statusFailure: unknown;
+    const status = decision.status;
     await Promise.all([
       ...decision.create.map((o) => attempt(() => this.create(o, events))),
       ...decision.delete.map((ref) =>
@@ -99,17 +100,24 @@ export class Actor {
         }),
       ),
       ...decision.apply.map((o) => attempt(() => this.apply(key, o))),
+      status &&
+        api
+          .request<RawObject>('PATCH', `${path}/status`, {
+            contentType: 'application/merge-patch+json',
+            body: { metadata: { resourceVersion: current.metadata?.resourceVersion }, status },
+          })
+          .then(
+            (w) => void (written = w),
+            (e: unknown) => void (statusFailure = e),
+          ),
     ]);
-
-    if (decision.status !== undefined) {
-      current = await api.request<RawObject>('PATCH', `${path}/status`, {
-        contentType: 'application/merge-patch+json',
-        body: { metadata: { resourceVersion: current.metadata?.resourceVersion }, status: decision.status },
-      });
+    if (written !== undefined) {
+      current = written;
       sources.workspaces.upsert(current);
     }
-    // Events follow the status they describe: a status write that conflicts is retried with its events.
-    await this.record(current, [...events, ...decision.events]);
+    // Events of a status that was not written come again when it is (the status write is retried).
+    this.options.events.record(current, statusFailure === undefined ? [...events, ...decision.events] : events);
+    if (statusFailure !== undefined) throw statusFailure;
     if (failures.length > 0) throw failures.length === 1 ? failures[0] : new ActionsFailedError(failures);
     if (decision.finalizer === 'remove') {
       const rest = (current.metadata?.finalizers ?? []).filter((f) => f !== WORKSPACE_FINALIZER);
@@ -176,54 +184,5 @@ export class Actor {
     cache?.upsert(applied);
     const generation = applied.metadata?.generation;
     records.set(id, { hash, ...(generation !== undefined ? { generation } : {}) });
-  }
-
-  /** Records events on the workspace (core/v1, which `kubectl describe` lists). Failures are only logged. */
-  private async record(workspace: RawObject, events: readonly WorkspaceEvent[]): Promise<void> {
-    if (events.length === 0) return;
-    const meta = workspace.metadata ?? {};
-    const now = new Date().toISOString();
-    await Promise.all(
-      events.map(async (event) => {
-        const body = {
-          apiVersion: 'v1',
-          kind: 'Event',
-          metadata: {
-            name: `${meta.name}.${Date.now().toString(16)}${randomBytes(4).toString('hex')}`,
-            namespace: meta.namespace,
-          },
-          involvedObject: {
-            apiVersion: 'kaito.sh/v1beta1',
-            kind: 'Workspace',
-            name: meta.name,
-            namespace: meta.namespace,
-            uid: meta.uid,
-            resourceVersion: meta.resourceVersion,
-          },
-          type: event.type,
-          reason: event.reason,
-          message: event.message.slice(0, 1024),
-          source: { component: FIELD_MANAGER },
-          reportingComponent: FIELD_MANAGER,
-          reportingInstance: this.options.reportingInstance,
-          firstTimestamp: now,
-          lastTimestamp: now,
-          count: 1,
-        };
-        try {
-          await this.options.api.request('POST', objectPath('v1', 'Event', meta.namespace), { body });
-          this.options.metrics?.events.inc({ type: event.type });
-        } catch (e) {
-          this.options.log.error('could not record an event', {
-            workspace: `${meta.namespace}/${meta.name}`,
-            error: e,
-          });
-        }
-      }),
-    );
-    for (const event of events) {
-      const fields = { workspace: `${meta.namespace}/${meta.name}`, type: event.type, reason: event.reason };
-      this.options.log.info(event.message, fields);
-    }
   }
 }

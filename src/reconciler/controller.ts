@@ -1,4 +1,5 @@
-import { Actor } from './act';
+import { Actor, FIELD_MANAGER } from './act';
+import { EventRecorder } from './events';
 import { decide, type ProvisionerName } from './decide';
 import { isStatus, type KubeApi } from './http';
 import type { Logger } from './log';
@@ -40,6 +41,8 @@ export interface ControllerOptions {
 export class WorkspaceController {
   readonly sources: Sources;
   readonly queue: WorkQueue;
+  /** Events on workspaces, sent in the background. */
+  readonly events: EventRecorder;
   private readonly actor: Actor;
   private workers: Promise<void>[] = [];
 
@@ -55,15 +58,16 @@ export class WorkspaceController {
         ...(options.watchIdleTimeoutMs ? { watchIdleTimeoutMs: options.watchIdleTimeoutMs } : {}),
         ...(options.watchBackoff ? { watchBackoff: options.watchBackoff } : {}),
       },
-      (key) => this.queue.add(key),
+      (key, priority) => this.queue.add(key, priority),
     );
-    this.actor = new Actor({
+    this.events = new EventRecorder({
       api: options.api,
-      sources: this.sources,
       log: options.log,
-      reportingInstance: options.identity ?? 'kaito-reconciler',
+      component: FIELD_MANAGER,
+      instance: options.identity ?? FIELD_MANAGER,
       ...(options.metrics ? { metrics: options.metrics } : {}),
     });
+    this.actor = new Actor({ api: options.api, sources: this.sources, events: this.events });
   }
 
   /** Starts the watches (work waits for {@link runWorkers}). */
@@ -96,11 +100,12 @@ export class WorkspaceController {
     this.options.log.info('workers started', { workers: n, queued: this.queue.length });
   }
 
-  /** Stops taking work and waits for the reconciles in flight. */
+  /** Stops taking work and waits for the reconciles in flight and the events they recorded. */
   async stopWorkers(): Promise<void> {
     this.queue.shutDown();
     await Promise.all(this.workers);
     await this.queue.drained();
+    await this.events.flush();
   }
 
   /** Stops the workers, then the watches. */

@@ -138,7 +138,8 @@ export class Informer {
 
   /**
    * Puts an object the reconciler just wrote (the server's answer) into the cache, unless the cache already
-   * has a newer version, so that the next decision sees it before its watch event arrives. No handler runs.
+   * has a newer version, so that the next decision sees it before its watch event arrives. No handler runs,
+   * now or when the watch delivers the same version: the reconcile that wrote it has acted on it.
    */
   upsert(object: RawObject): void {
     const trimmed = this.trim(object);
@@ -283,8 +284,8 @@ export class Informer {
       this.emit('delete', trimmed, undefined);
       return;
     }
-    // A copy the reconciler wrote and cached is newer than this event: keep it.
-    if (old !== undefined && olderVersion(version, rvOf(old))) return;
+    // The cache has this version already (the reconciler cached its own write) or a newer one: no change.
+    if (old !== undefined && (version === rvOf(old) || olderVersion(version, rvOf(old)))) return;
     this.set(key, trimmed, old);
     this.emit(old === undefined ? 'add' : 'update', trimmed, old);
   }

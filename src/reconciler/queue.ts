@@ -1,7 +1,8 @@
 /*
  * The work queue: keys (namespace/name) to reconcile. A key is queued at most once; a key being worked on
  * is not handed out again until it is done (if it was added meanwhile, it is queued again then). Failed
- * keys come back after an exponential backoff per key, capped; success forgets the key's failures.
+ * keys come back after an exponential backoff per key, capped; success forgets the key's failures. Keys
+ * come out first in, first out, high priority before normal.
  */
 
 /** Options of a {@link WorkQueue}. */
@@ -12,12 +13,34 @@ export interface WorkQueueOptions {
   readonly maxDelayMs?: number;
 }
 
-/** A de-duplicating queue of keys with per-key backoff. */
-export class WorkQueue {
-  private readonly queue: string[] = [];
+/** How urgent a key is: `high` keys are handed out before any `normal` one. */
+export type Priority = 'high' | 'normal';
+
+/** A FIFO of keys; entries may be stale (the queue checks them when it takes one). */
+class Lane {
+  private items: string[] = [];
   private head = 0;
-  /** Keys waiting to be handed out (queued, or added while being processed). */
-  private readonly dirty = new Set<string>();
+
+  push(key: string): void {
+    this.items.push(key);
+  }
+
+  shift(): string | undefined {
+    if (this.head >= this.items.length) return undefined;
+    const key = this.items[this.head++];
+    if (this.head > 1024 && this.head * 2 > this.items.length) {
+      this.items = this.items.slice(this.head);
+      this.head = 0;
+    }
+    return key;
+  }
+}
+
+/** A de-duplicating queue of keys with two priorities and per-key backoff. */
+export class WorkQueue {
+  private readonly lanes: Record<Priority, Lane> = { high: new Lane(), normal: new Lane() };
+  /** Keys waiting to be handed out (queued, or added while being processed), with their lane. */
+  private readonly dirty = new Map<string, Priority>();
   private readonly processing = new Set<string>();
   private readonly failures = new Map<string, number>();
   private readonly timers = new Map<string, { at: number; timer: NodeJS.Timeout }>();
@@ -34,7 +57,9 @@ export class WorkQueue {
 
   /** Keys queued and not yet handed out. */
   get length(): number {
-    return this.queue.length - this.head;
+    let n = 0;
+    for (const key of this.dirty.keys()) if (!this.processing.has(key)) n++;
+    return n;
   }
 
   /** Keys handed out and not done. */
@@ -47,10 +72,22 @@ export class WorkQueue {
     return this.closed;
   }
 
-  /** Queues `key` unless it is queued already. */
-  add(key: string): void {
-    if (this.closed || this.dirty.has(key)) return;
-    this.dirty.add(key);
+  /**
+   * Queues `key` unless it is queued already; a key queued as `normal` and added as `high` moves up.
+   * Work that lets a workspace progress (its node became ready) goes `high`, so that it does not wait
+   * behind a burst of new workspaces.
+   */
+  add(key: string, priority: Priority = 'normal'): void {
+    if (this.closed) return;
+    const queued = this.dirty.get(key);
+    if (queued !== undefined) {
+      if (queued === 'normal' && priority === 'high') {
+        this.dirty.set(key, 'high');
+        if (!this.processing.has(key)) this.lanes.high.push(key);
+      }
+      return;
+    }
+    this.dirty.set(key, priority);
     if (this.processing.has(key)) return; // queued again when done
     const waiter = this.waiters.shift();
     if (waiter !== undefined) {
@@ -59,7 +96,7 @@ export class WorkQueue {
       waiter(key);
       return;
     }
-    this.queue.push(key);
+    this.lanes[priority].push(key);
   }
 
   /** Queues `key` after `ms` (the earliest of several pending delays wins). */
@@ -99,25 +136,29 @@ export class WorkQueue {
   /** The next key, waiting for one; undefined once the queue is shut down. */
   get(): Promise<string | undefined> {
     if (this.closed) return Promise.resolve(undefined);
-    if (this.length > 0) {
-      const key = this.queue[this.head++]!;
-      if (this.head > 1024 && this.head * 2 > this.queue.length) {
-        this.queue.splice(0, this.head);
-        this.head = 0;
-      }
+    const key = this.take('high') ?? this.take('normal');
+    if (key !== undefined) return Promise.resolve(key);
+    return new Promise((resolve) => this.waiters.push(resolve));
+  }
+
+  /** The first live entry of a lane, now processing. */
+  private take(lane: Priority): string | undefined {
+    for (let key = this.lanes[lane].shift(); key !== undefined; key = this.lanes[lane].shift()) {
+      if (this.dirty.get(key) !== lane || this.processing.has(key)) continue; // stale entry
       this.dirty.delete(key);
       this.processing.add(key);
-      return Promise.resolve(key);
+      return key;
     }
-    return new Promise((resolve) => this.waiters.push(resolve));
+    return undefined;
   }
 
   /** Marks `key` done; if it was added meanwhile, it is queued again. */
   done(key: string): void {
     this.processing.delete(key);
-    if (this.dirty.has(key)) {
+    const again = this.dirty.get(key);
+    if (again !== undefined) {
       this.dirty.delete(key);
-      this.add(key);
+      this.add(key, again);
     }
     if (this.processing.size === 0) {
       const waiters = this.idleWaiters;

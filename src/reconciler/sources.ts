@@ -5,6 +5,7 @@ import { Informer, objectKey, type ChangeHandler } from './informer';
 import type { Logger } from './log';
 import type { ReconcilerMetrics } from './metrics';
 import type { RawObject } from './observe';
+import type { Priority } from './queue';
 import {
   labelledWorkspaceKey,
   matchesLabels,
@@ -96,9 +97,13 @@ export class Sources {
 
   constructor(
     private readonly options: SourcesOptions,
-    enqueue: (key: string) => void,
+    queue: (key: string, priority: Priority) => void,
   ) {
     const ns = options.namespace;
+    // Changes of what a workspace waits for (its nodes, claims, workload) let it progress: they go before
+    // changes of workspaces themselves, so that a burst of new workspaces does not hold up those under way.
+    // Nodes are cluster-wide: their labels may name workspaces of namespaces this process does not serve.
+    const enqueue = (key: string) => (ns === undefined || key.startsWith(`${ns}/`)) && queue(key, 'high');
     const make = (name: string, path: string, extra: { labelSelector?: string; trim?: (o: RawObject) => RawObject }) =>
       new Informer({
         api: options.api,
@@ -147,7 +152,7 @@ export class Sources {
       const scope = nodeScope(object, options.provisioner);
       if (type === 'delete' || scope.kind !== 'selector') this.byo.delete(key);
       else this.byo.set(key, scope.matchLabels);
-      enqueue(key);
+      queue(key, 'normal');
     });
     this.nodeClaims?.onChange(both(labelledWorkspaceKey));
     this.nodes.onChange((type, node, old) => {
