@@ -12,7 +12,7 @@ import {
   startInProcess,
   tableRow,
   waitForCondition,
-  workspaceEvents,
+  waitForEvent,
   workspacePath,
 } from './support/cluster';
 import { Simulator } from './support/simulator';
@@ -56,7 +56,7 @@ test('tuning that fails: WorkspaceSucceeded False, state Failed, a Warning event
   expect([all.WorkspaceReady?.status, all.WorkspaceReady?.reason]).toEqual(['False', 'workspaceFailed']);
   const ws = await admin.get<{ status: { state: string } }>(workspacePath(namespace, 'tuning-fails'));
   expect(ws.body.status.state).toBe('Failed');
-  expect(await workspaceEvents(namespace, 'tuning-fails')).toContainEqual({
+  await waitForEvent(namespace, 'tuning-fails', {
     type: 'Warning',
     reason: 'workspaceFailed',
     message: 'WorkspaceSucceeded is False: Job has reached the specified backoff limit',
@@ -97,7 +97,7 @@ test('a pod in CrashLoopBackOff shows in InferenceReady and WorkspaceReady; once
   );
   const all = await conditions(namespace, name);
   expect([all.WorkspaceReady?.status, all.WorkspaceReady?.reason]).toEqual(['False', 'ContainerCrashLoopBackOff']);
-  expect(await workspaceEvents(namespace, name)).toContainEqual({
+  await waitForEvent(namespace, name, {
     type: 'Warning',
     reason: 'ContainerCrashLoopBackOff',
     message: `InferenceReady is False: ${crash.message}`,
@@ -124,7 +124,7 @@ test('a NodeClaim the cloud cannot launch is surfaced with its reason', async ()
   const all = await conditions(namespace, name);
   expect([all.ResourceReady?.status, all.ResourceReady?.reason]).toEqual(['False', 'InsufficientCapacity']);
   expect([all.WorkspaceReady?.status, all.WorkspaceReady?.reason]).toEqual(['False', 'InsufficientCapacity']);
-  expect(await workspaceEvents(namespace, name)).toContainEqual({
+  await waitForEvent(namespace, name, {
     type: 'Warning',
     reason: 'InsufficientCapacity',
     message: `NodeClaimReady is False: ${message}`,

@@ -13,7 +13,7 @@ import {
   seed,
   startInProcess,
   waitForCondition,
-  workspaceEvents,
+  waitForEvent,
   workspacePath,
 } from './support/cluster';
 import { Simulator } from './support/simulator';
@@ -81,7 +81,7 @@ test('with the bundle RBAC a workspace reaches Ready, records events, and is del
   await admin.waitFor(async () => reconciler.isLeader(), 20_000);
   await createWorkspace(namespace, seed('phi-3-mini-inference.yaml', 'rbac'));
   await waitForCondition(namespace, 'rbac', 'WorkspaceReady', 'True');
-  expect((await workspaceEvents(namespace, 'rbac')).map((e) => e.reason)).toContain('WorkspaceReady');
+  await waitForEvent(namespace, 'rbac', { type: 'Normal', reason: 'WorkspaceReady' });
   const lease = await admin.get<{ spec: { holderIdentity: string } }>(
     `/apis/coordination.k8s.io/v1/namespaces/${namespace}/leases/kaito-reconciler`,
   );

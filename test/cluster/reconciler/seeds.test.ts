@@ -13,7 +13,7 @@ import {
   startInProcess,
   tableRow,
   waitForCondition,
-  workspaceEvents,
+  waitForEvent,
   workspacePath,
 } from './support/cluster';
 import { Simulator } from './support/simulator';
@@ -68,13 +68,9 @@ describe('seed examples on a real API server', () => {
       : await admin.get(`/apis/apps/v1/namespaces/${namespace}/statefulsets/${name}`);
     expect(workload.body.metadata?.labels?.['kaito.sh/workspace']).toBe(name);
 
-    const events = await workspaceEvents(namespace, name);
-    expect(events).toContainEqual({
-      type: 'Normal',
-      reason: 'NodeClaimCreated',
-      message: `created NodeClaim ${claimOf(name)}`,
-    });
-    expect(events.map((e) => e.reason)).toContain(tuning ? 'workspaceSucceeded' : 'WorkspaceReady');
+    const created = { type: 'Normal', reason: 'NodeClaimCreated', message: `created NodeClaim ${claimOf(name)}` };
+    await waitForEvent(namespace, name, created);
+    const events = await waitForEvent(namespace, name, { reason: tuning ? 'workspaceSucceeded' : 'WorkspaceReady' });
     expect(events.filter((e) => e.type === 'Warning')).toEqual([]);
   });
 

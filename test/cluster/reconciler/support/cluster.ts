@@ -153,6 +153,22 @@ export async function workspaceEvents(namespace: string, name: string): Promise<
   return list.body.items.map((e) => ({ type: e.type, reason: e.reason, message: e.message }));
 }
 
+/**
+ * Waits until the workspace has an event with all the fields of `expected` (events are sent in the
+ * background, so they may trail the status); returns all its events.
+ */
+export function waitForEvent(
+  namespace: string,
+  name: string,
+  expected: Readonly<Record<string, string>>,
+  timeoutMs = 30_000,
+): Promise<Array<Record<string, string>>> {
+  return admin.waitFor(async () => {
+    const events = await workspaceEvents(namespace, name);
+    return events.some((e) => Object.entries(expected).every(([k, v]) => e[k] === v)) && events;
+  }, timeoutMs);
+}
+
 /** Log lines a reconciler wrote, kept for assertions. */
 export class CapturedLog {
   readonly lines: Array<Record<string, unknown>> = [];
