@@ -196,15 +196,20 @@ export class KubeApi {
       let status = 0;
       let idle: NodeJS.Timeout | undefined;
       let settled = false;
-      let stalled: WatchStalledError | undefined;
       const finish = (error?: Error) => {
         if (settled) return;
         settled = true;
         clearTimeout(idle);
         init.signal?.removeEventListener('abort', onAbort);
         this.record('WATCH', path, status, started);
-        if (stalled || error) reject(stalled ?? error);
+        if (error) reject(error);
         else resolve();
+      };
+      // Settle first, then drop the connection: an error passed to destroy() is not reliably emitted
+      // once the response has ended (the server may end it in the chunk that carried the failure).
+      const fail = (error: Error) => {
+        finish(error);
+        req.destroy();
       };
       const req = this.send(url, options, (res: IncomingMessage) => {
         status = res.statusCode ?? 0;
@@ -228,7 +233,7 @@ export class KubeApi {
             try {
               init.onEvent(JSON.parse(line) as WatchEvent);
             } catch (e) {
-              req.destroy(e as Error);
+              fail(e as Error);
               return;
             }
           }
@@ -239,10 +244,10 @@ export class KubeApi {
       });
       const armIdle = () => {
         clearTimeout(idle);
-        idle = setTimeout(() => {
-          stalled = new WatchStalledError(`watch ${path}: nothing received for ${init.idleTimeoutMs} ms`);
-          req.destroy(stalled);
-        }, init.idleTimeoutMs);
+        idle = setTimeout(
+          () => fail(new WatchStalledError(`watch ${path}: nothing received for ${init.idleTimeoutMs} ms`)),
+          init.idleTimeoutMs,
+        );
       };
       const onAbort = () => {
         req.destroy();
