@@ -1,3 +1,4 @@
+import { DEFAULT_CONCURRENCY } from './controller';
 import type { ProvisionerName } from './decide';
 import { parseBindAddress } from './server';
 
@@ -42,7 +43,7 @@ Flags:
   --kubeconfig PATH                  kubeconfig to use (default: in-cluster, else $KUBECONFIG or ~/.kube/config)
   --namespace NS                     reconcile only this namespace's workspaces (default: all namespaces)
   --node-provisioner NAME            gpu-provisioner | karpenter | machine | byo (default: gpu-provisioner)
-  --concurrency N                    workspaces reconciled at the same time (default: 5)
+  --concurrency N                    workspaces reconciled at the same time (default: 10)
   --registry HOST[/PATH]             registry of Kaito's images (default: mcr.microsoft.com/aks/kaito)
   --leader-elect[=true|false]        elect a leader on a Lease before reconciling (default: false)
   --leader-election-namespace NS     namespace of the Lease (default: $POD_NAMESPACE)
@@ -119,7 +120,7 @@ export function parseFlags(argv: readonly string[], env: NodeJS.ProcessEnv = pro
   if (!PROVISIONERS.includes(provisioner as ProvisionerName)) {
     throw new UsageError(`--node-provisioner must be one of ${PROVISIONERS.join(', ')}, not "${provisioner}"`);
   }
-  const concurrency = Number(get('concurrency') ?? 5);
+  const concurrency = Number(get('concurrency') ?? DEFAULT_CONCURRENCY);
   if (!Number.isInteger(concurrency) || concurrency < 1) {
     throw new UsageError(`--concurrency must be a whole number of at least 1, not "${get('concurrency')}"`);
   }

@@ -38,7 +38,7 @@ export interface ReconcilerOptions {
   readonly provisioner: ProvisionerName;
   /** @default all namespaces */
   readonly namespace?: string;
-  /** @default 5 */
+  /** @default DEFAULT_CONCURRENCY (10) */
   readonly concurrency?: number;
   readonly registry?: string;
   /** Elect a leader before reconciling; off when undefined. */
