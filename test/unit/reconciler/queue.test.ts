@@ -1,0 +1,137 @@
+import { WorkQueue } from '../../../src/reconciler/queue';
+
+/** Takes every key handed out right now, marking each done. */
+async function drain(q: WorkQueue): Promise<string[]> {
+  const out: string[] = [];
+  while (q.length > 0) {
+    const key = (await q.get())!;
+    out.push(key);
+    q.done(key);
+  }
+  return out;
+}
+
+describe('WorkQueue', () => {
+  test('a key is queued once however often it is added; keys come out first in, first out', async () => {
+    const q = new WorkQueue();
+    for (const k of ['a', 'b', 'a', 'c', 'b', 'a']) q.add(k);
+    expect(q.length).toBe(3);
+    expect(await drain(q)).toEqual(['a', 'b', 'c']);
+  });
+
+  test('a key being processed is not handed out again; added meanwhile, it comes back once done', async () => {
+    const q = new WorkQueue();
+    q.add('a');
+    const first = await q.get();
+    q.add('a');
+    q.add('a');
+    expect([first, q.length, q.inFlight]).toEqual(['a', 0, 1]);
+    const next = q.get();
+    q.done('a');
+    expect(await next).toBe('a');
+    q.done('a');
+    expect(q.length).toBe(0);
+  });
+
+  test('a waiting get receives the next key added', async () => {
+    const q = new WorkQueue();
+    const waiting = q.get();
+    q.add('x');
+    expect(await waiting).toBe('x');
+  });
+
+  test.each([
+    [
+      'high before normal',
+      [
+        ['n1', 'normal'],
+        ['h1', 'high'],
+        ['n2', 'normal'],
+        ['h2', 'high'],
+      ],
+      ['h1', 'h2', 'n1', 'n2'],
+    ],
+    [
+      'a normal key added again as high moves up, once',
+      [
+        ['n1', 'normal'],
+        ['n2', 'normal'],
+        ['n2', 'high'],
+      ],
+      ['n2', 'n1'],
+    ],
+    [
+      'a high key added again as normal stays high',
+      [
+        ['n1', 'normal'],
+        ['h1', 'high'],
+        ['h1', 'normal'],
+      ],
+      ['h1', 'n1'],
+    ],
+  ] as const)('priorities: %s', async (_name, adds, expected) => {
+    const q = new WorkQueue();
+    for (const [key, priority] of adds) q.add(key, priority);
+    expect(await drain(q)).toEqual(expected);
+  });
+
+  test('a key added as high while processing comes back as high', async () => {
+    const q = new WorkQueue();
+    q.add('a');
+    const key = (await q.get())!;
+    q.add('b');
+    q.add('a', 'high');
+    q.done(key);
+    expect(await drain(q)).toEqual(['a', 'b']);
+  });
+
+  test('failures back off exponentially per key, up to the cap; success forgets them', () => {
+    jest.useFakeTimers();
+    try {
+      const q = new WorkQueue({ baseDelayMs: 100, maxDelayMs: 1000 });
+      const delays = Array.from({ length: 6 }, () => q.addRateLimited('a'));
+      expect(delays).toEqual([100, 200, 400, 800, 1000, 1000]);
+      expect(q.failuresOf('a')).toBe(6);
+      expect(q.addRateLimited('b')).toBe(100);
+      q.forget('a');
+      expect(q.addRateLimited('a')).toBe(100);
+    } finally {
+      jest.useRealTimers();
+    }
+  });
+
+  test('a delayed key is queued when its delay passes; the earliest of two delays wins', () => {
+    jest.useFakeTimers();
+    try {
+      const q = new WorkQueue();
+      q.addAfter('a', 500);
+      q.addAfter('a', 200);
+      q.addAfter('a', 900);
+      jest.advanceTimersByTime(199);
+      expect(q.length).toBe(0);
+      jest.advanceTimersByTime(1);
+      expect(q.length).toBe(1);
+      jest.advanceTimersByTime(1000);
+      expect(q.length).toBe(1);
+    } finally {
+      jest.useRealTimers();
+    }
+  });
+
+  test('shut down: waiting gets end, nothing more is handed out or queued; drained waits for work in flight', async () => {
+    const q = new WorkQueue();
+    q.add('a');
+    const key = (await q.get())!;
+    const waiting = q.get();
+    let drained = false;
+    const done = q.drained().then(() => (drained = true));
+    q.shutDown();
+    q.add('c');
+    expect(await waiting).toBeUndefined();
+    expect(await q.get()).toBeUndefined();
+    expect(drained).toBe(false);
+    q.done(key);
+    await done;
+    expect(drained).toBe(true);
+  });
+});
