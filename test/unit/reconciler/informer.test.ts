@@ -26,7 +26,8 @@ beforeEach(async () => {
   changes = [];
   server = await FakeApiServer.start((req, res) => {
     const step = steps.shift();
-    if (step === undefined) watchOpen(res); // nothing scripted: an idle watch
+    if (step === undefined)
+      watchOpen(res); // nothing scripted: an idle watch
     else step(req, res);
   });
 });
