@@ -20,6 +20,7 @@ export const WORKSPACE_FINALIZER = 'workspace.finalizer.kaito.sh';
 /** How nodes come to exist (the reconciler's `--node-provisioner`). */
 export type ProvisionerName = 'gpu-provisioner' | 'karpenter' | 'machine' | 'byo';
 
+/** What a decision depends on besides the observation. */
 export interface DecideOptions {
   readonly provisioner: ProvisionerName;
   /** Registry of Kaito's images. @default 'mcr.microsoft.com/aks/kaito' */
@@ -48,6 +49,7 @@ export interface ObjectRef {
   readonly name: string;
 }
 
+/** What to do for one workspace: the shell carries it out. */
 export interface Decision {
   readonly finalizer: 'add' | 'remove' | 'keep';
   /** NodeClaims or Machines to create (names are deterministic: creating one twice conflicts). */

@@ -37,6 +37,7 @@ function conditionsOf(object: RawObject): readonly RawCondition[] {
   return Array.isArray(status?.conditions) ? status.conditions : [];
 }
 
+/** The condition of `type` in an object's status, if any. */
 export function conditionOf(object: RawObject, type: string): RawCondition | undefined {
   return conditionsOf(object).find((c) => c.type === type);
 }
@@ -55,6 +56,7 @@ export interface NodeClaimView {
 /** Karpenter's lifecycle conditions, in order; the first False one explains a stuck claim. */
 const LIFECYCLE = ['Launched', 'Registered', 'Initialized'];
 
+/** What a NodeClaim or Machine says about its node. */
 export function nodeClaimView(object: RawObject): NodeClaimView {
   const status = (object.status ?? {}) as { nodeName?: string };
   const ready =
@@ -87,6 +89,7 @@ export interface NodeView {
   readonly gpu?: ObservedGpuNode;
 }
 
+/** What a node offers: readiness, labels, GPUs. */
 export function nodeView(object: RawObject): NodeView {
   const labels = object.metadata?.labels ?? {};
   const status = (object.status ?? {}) as { capacity?: Record<string, string> };
