@@ -1,0 +1,297 @@
+import { spawn } from 'node:child_process';
+import { appendFileSync, existsSync } from 'node:fs';
+import { cpus } from 'node:os';
+import { join } from 'node:path';
+import type { KubeApi } from '../../src/reconciler/http';
+import type { RawObject } from '../../src/reconciler/observe';
+import { DEFAULT_KUBECONFIG, REPO_ROOT } from '../../test/cluster/support';
+import { adminApi, createNamespace, installCrds, seed } from '../../test/cluster/reconciler/support/cluster';
+import { localGet } from '../../test/cluster/reconciler/support/child';
+import { Simulator } from '../../test/cluster/reconciler/support/simulator';
+import { Floor, planWrites, type FloorPlan } from './floor';
+import { Observer, eachLimited, load, memoryOf, percentile } from './measure';
+
+/*
+ * The reconciler against a real API server, with 100, 500 and 1,000 workspaces (see README.md):
+ *
+ *   npm run cluster:start && npm run build
+ *   node_modules/.bin/ts-node --transpile-only bench/reconciler/bench.ts [sizes, default 100,500,1000]
+ *
+ * For each size: the built `kaito-reconciler` runs as a child process (so its memory is its own), a
+ * simulated gpu-provisioner and kubelet serve it, and the workspaces are created at once; then the
+ * floor (floor.ts) makes the same kind of writes with no logic, in another namespace.
+ */
+
+const KUBECONFIG = process.env.KUBECONFIG_TEST || DEFAULT_KUBECONFIG;
+const MAIN = join(REPO_ROOT, 'lib/reconciler/main.js');
+const CREATE_CONCURRENCY = 16;
+const CONVERGED_WINDOW_MS = Number(process.env.BENCH_CONVERGED_MS ?? 60_000);
+const WRITES = ['POST', 'PUT', 'PATCH', 'DELETE'];
+/**
+ * The reconciler's environment: as the image (Dockerfile) sets it, unless BENCH_NODE_OPTIONS or
+ * BENCH_MALLOC_ARENA_MAX say otherwise (an empty value leaves the variable out).
+ */
+const IMAGE_ENV = { NODE_OPTIONS: '--max-semi-space-size=2 --max-old-space-size=80', MALLOC_ARENA_MAX: '2' };
+const CHILD_ENV: Record<string, string> = Object.fromEntries(
+  Object.entries({
+    NODE_OPTIONS: process.env.BENCH_NODE_OPTIONS ?? IMAGE_ENV.NODE_OPTIONS,
+    MALLOC_ARENA_MAX: process.env.BENCH_MALLOC_ARENA_MAX ?? IMAGE_ENV.MALLOC_ARENA_MAX,
+  }).filter(([, v]) => v !== ''),
+);
+/** Extra reconciler flags, e.g. BENCH_FLAGS=--concurrency=10. */
+const EXTRA_FLAGS = (process.env.BENCH_FLAGS ?? '').split(' ').filter(Boolean);
+
+function workspaces(n: number): RawObject[] {
+  return Array.from({ length: n }, (_, i) => seed('phi-3-mini-inference.yaml', `ws-${i}`) as RawObject);
+}
+
+async function cleanup(api: KubeApi, namespace: string): Promise<void> {
+  const selector = { labelSelector: `kaito.sh/workspacenamespace=${namespace}` };
+  await api.request('DELETE', '/apis/karpenter.sh/v1/nodeclaims', { query: selector });
+  await api.request('DELETE', '/api/v1/nodes', { query: selector });
+  // Service IPs are few (the test cluster's service range): give them back.
+  for (const s of (await api.request<{ items: RawObject[] }>('GET', `/api/v1/namespaces/${namespace}/services`))
+    .items) {
+    await api.request('DELETE', `/api/v1/namespaces/${namespace}/services/${s.metadata?.name}`);
+  }
+}
+
+interface Result {
+  readonly seconds: number;
+  readonly requestsPerWorkspace: number;
+  readonly writesPerWorkspace: number;
+  readonly latencies: number[];
+}
+
+/** Starts the built `kaito-reconciler` for `namespace`; resolves once its workers run. */
+async function spawnChild(namespace: string) {
+  const child = spawn(
+    process.execPath,
+    [
+      MAIN,
+      `--kubeconfig=${KUBECONFIG}`,
+      `--namespace=${namespace}`,
+      '--metrics-bind-address=127.0.0.1:0',
+      '--health-probe-bind-address=127.0.0.1:0',
+      ...EXTRA_FLAGS,
+    ],
+    { stdio: ['ignore', 'ignore', 'pipe'], env: { ...withoutNodeOptions(), ...CHILD_ENV } },
+  );
+  let text = '';
+  child.stderr!.setEncoding('utf8').on('data', (c: string) => (text += c));
+  if (process.env.BENCH_LOG) child.stderr!.on('data', (c: string) => appendFileSync(process.env.BENCH_LOG!, c));
+  const started = await waitFor(() => /"msg":"workers started"/.test(text) && /"metricsPort":(\d+)/.exec(text), 30_000);
+  return { child, port: Number(started[1]), log: () => text };
+}
+
+/** Node Ready to workload, one workspace at a time (nothing else going on). */
+async function runOneAtATime(api: KubeApi, n: number): Promise<number[]> {
+  const namespace = await createNamespace(`bench-one-${n}`);
+  const simulator = new Simulator({ api, namespace, terminationFinalizer: false });
+  const observer = new Observer(api, namespace);
+  await Promise.all([simulator.start(), observer.start()]);
+  const { child } = await spawnChild(namespace);
+  for (const [i, ws] of workspaces(n).entries()) {
+    await api.request('POST', `/apis/kaito.sh/v1alpha1/namespaces/${namespace}/workspaces`, { body: ws });
+    await observer.allReady(i + 1, 60_000);
+  }
+  child.kill('SIGTERM');
+  await new Promise((resolve) => child.once('exit', resolve));
+  const latencies = observer.latencies(simulator.nodeReadyAt, namespace);
+  await Promise.all([simulator.stop(), observer.stop()]);
+  await cleanup(api, namespace);
+  return latencies;
+}
+
+/** The reconciler, as a child process, from nothing to all Ready. */
+async function runReconciler(api: KubeApi, n: number) {
+  const namespace = await createNamespace(`bench-rec-${n}`);
+  const simulator = new Simulator({ api, namespace, terminationFinalizer: false });
+  const observer = new Observer(api, namespace);
+  await Promise.all([simulator.start(), observer.start()]);
+  const { child, port, log } = await spawnChild(namespace);
+
+  const t0 = Date.now();
+  await eachLimited(workspaces(n), CREATE_CONCURRENCY, async (ws) => {
+    await api.request('POST', `/apis/kaito.sh/v1alpha1/namespaces/${namespace}/workspaces`, { body: ws });
+  });
+  await observer.allReady(n, 600_000);
+  const seconds = (Date.now() - t0) / 1000;
+  const text = (await localGet(port, '/metrics')).body;
+
+  // Converged: once the queue is empty and the events recorded in the background are sent, nothing
+  // changes, so nothing should be written.
+  const writesNow = async () => {
+    const t = (await localGet(port, '/metrics')).body;
+    return WRITES.reduce((sum, verb) => sum + sumMetric(t, 'kaito_api_requests_total', `verb="${verb}"`), 0);
+  };
+  let settled = await writesNow();
+  for (let quiet = 0; quiet < 3;) {
+    await sleep(1000);
+    const w = await writesNow();
+    quiet = w === settled ? quiet + 1 : 0;
+    settled = w;
+  }
+  const settledAfterSeconds = (Date.now() - t0) / 1000 - seconds;
+  await sleep(CONVERGED_WINDOW_MS);
+  const after = (await localGet(port, '/metrics')).body;
+  const writesAfter = WRITES.reduce(
+    (sum, verb) => sum + sumMetric(after, 'kaito_api_requests_total', `verb="${verb}"`),
+    0,
+  );
+  // Requests for the whole run, including the events that trailed the last status.
+  const verb = (v: string) => sumMetric(after, 'kaito_api_requests_total', `verb="${v}"`) / n;
+  const perWorkspace = Object.fromEntries(
+    ['GET', 'WATCH', 'POST', 'PUT', 'PATCH', 'DELETE'].map((v) => [v, verb(v)]).filter(([, x]) => x !== 0),
+  ) as Record<string, number>;
+  const events =
+    sumMetric(after, 'kaito_events_total', 'type="Normal"') + sumMetric(after, 'kaito_events_total', 'type="Warning"');
+  const memory = memoryOf(child.pid!);
+  const mib = (name: string) => (sumMetric(after, name, '') / 1048576).toFixed(1);
+  console.error(
+    JSON.stringify({
+      heapUsedMiB: mib('nodejs_heap_size_used_bytes'),
+      heapTotalMiB: mib('nodejs_heap_size_total_bytes'),
+      externalMiB: mib('nodejs_external_memory_bytes'),
+      reconciles: sumMetric(text, 'kaito_reconcile_total', ''),
+      reconcileSecondsTotal: sumMetric(text, 'kaito_reconcile_duration_seconds_sum', ''),
+      queueDepthAtReady: sumMetric(text, 'kaito_workqueue_depth', ''),
+    }),
+  );
+  child.kill('SIGTERM');
+  const code = await new Promise<number | null>((resolve) => child.once('exit', resolve));
+  const result = {
+    seconds,
+    requestsPerWorkspace: Object.values(perWorkspace).reduce((a, b) => a + b, 0),
+    writesPerWorkspace: WRITES.reduce((sum, v) => sum + (perWorkspace[v] ?? 0), 0),
+    byVerb: perWorkspace,
+    eventsPerWorkspace: events / n,
+    latencies: observer.latencies(simulator.nodeReadyAt, namespace),
+    writesPerMinute: ((writesAfter - settled) * 60_000) / CONVERGED_WINDOW_MS,
+    settledAfterSeconds,
+    peakMiB: memory.peakMiB,
+    rssMiB: memory.rssMiB,
+    exit: code,
+    errors: (log().match(/"level":"error"/g) ?? []).length + simulator.errors.length,
+  };
+  await Promise.all([simulator.stop(), observer.stop()]);
+  await cleanup(api, namespace);
+  return result;
+}
+
+/** The floor: the same kind of writes, precomputed, from a plain script. */
+async function runFloor(api: KubeApi, n: number): Promise<Result & { errors: number }> {
+  const namespace = await createNamespace(`bench-floor-${n}`);
+  const all = workspaces(n);
+  const plans = new Map<string, FloorPlan>(
+    all.map((ws) => [ws.metadata!.name!, planWrites({ ...ws, metadata: { ...ws.metadata, namespace } })]),
+  );
+  let writes = 0;
+  const counting = new Proxy(api, {
+    get(target, prop, receiver) {
+      if (prop !== 'request') return Reflect.get(target, prop, receiver);
+      return (method: string, path: string, init?: object) => {
+        if (method !== 'GET') writes++;
+        return target.request(method, path, init);
+      };
+    },
+  });
+  const simulator = new Simulator({ api, namespace, terminationFinalizer: false });
+  const observer = new Observer(api, namespace);
+  const floor = new Floor(counting, namespace, plans);
+  await Promise.all([simulator.start(), observer.start(), floor.start()]);
+  const t0 = Date.now();
+  await eachLimited(all, CREATE_CONCURRENCY, async (ws) => {
+    const created = await api.request<RawObject>('POST', `/apis/kaito.sh/v1alpha1/namespaces/${namespace}/workspaces`, {
+      body: ws,
+    });
+    floor.onCreated(created);
+  });
+  const report = setInterval(() => {
+    if (floor.errors.length > 0) console.error('floor errors', floor.errors.slice(0, 3));
+  }, 5000);
+  await observer.allReady(n, 600_000).finally(() => clearInterval(report));
+  const seconds = (Date.now() - t0) / 1000;
+  const result = {
+    seconds,
+    requestsPerWorkspace: NaN,
+    writesPerWorkspace: writes / n,
+    latencies: observer.latencies(simulator.nodeReadyAt, namespace),
+    errors: floor.errors.length + simulator.errors.length,
+  };
+  await Promise.all([simulator.stop(), observer.stop(), floor.stop()]);
+  await cleanup(api, namespace);
+  return result;
+}
+
+function sumMetric(text: string, name: string, label: string): number {
+  return text
+    .split('\n')
+    .filter((l) => (l.startsWith(`${name}{`) || l.startsWith(`${name} `)) && l.includes(label))
+    .reduce((sum, l) => sum + Number(l.slice(l.lastIndexOf(' ') + 1)), 0);
+}
+
+function withoutNodeOptions(): NodeJS.ProcessEnv {
+  const { NODE_OPTIONS: _bench, MALLOC_ARENA_MAX: _arenas, ...rest } = process.env;
+  return rest;
+}
+
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+async function waitFor<T>(probe: () => T | false | null | undefined, timeoutMs: number): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const v = probe();
+    if (v) return v;
+    if (Date.now() > deadline) throw new Error('timed out');
+    await sleep(50);
+  }
+}
+
+async function main(): Promise<void> {
+  if (!existsSync(MAIN)) throw new Error(`${MAIN} is missing: run npm run build first`);
+  const sizes = (process.argv[2] ?? '100,500,1000').split(',').map(Number);
+  const api = await adminApi();
+  await installCrds();
+  console.log(
+    `node ${process.version}, ${cpus().length} CPUs, load ${load()} at start, reconciler env ${JSON.stringify(CHILD_ENV)}`,
+  );
+  const one = await runOneAtATime(api, 20);
+  console.log(
+    JSON.stringify({ oneAtATime: 20, latencyMs: { p50: percentile(one, 50), p95: percentile(one, 95) }, load: load() }),
+  );
+  for (const n of sizes) {
+    const rec = await runReconciler(api, n);
+    const loadRec = load();
+    const floor = await runFloor(api, n);
+    const line = {
+      workspaces: n,
+      reconcilerSeconds: rec.seconds,
+      floorSeconds: floor.seconds,
+      ratio: rec.seconds / floor.seconds,
+      requestsPerWorkspace: rec.requestsPerWorkspace,
+      requestsByVerb: rec.byVerb,
+      eventsPerWorkspace: rec.eventsPerWorkspace,
+      writesPerWorkspace: rec.writesPerWorkspace,
+      floorWritesPerWorkspace: floor.writesPerWorkspace,
+      convergedWritesPerMinute: rec.writesPerMinute,
+      settledAfterSeconds: rec.settledAfterSeconds,
+      peakRssMiB: rec.peakMiB,
+      rssMiB: rec.rssMiB,
+      latencyMs: { p50: percentile(rec.latencies, 50), p95: percentile(rec.latencies, 95), n: rec.latencies.length },
+      floorLatencyMs: { p50: percentile(floor.latencies, 50), p95: percentile(floor.latencies, 95) },
+      exit: rec.exit,
+      errors: rec.errors + floor.errors,
+      load: { reconciler: loadRec, floor: load() },
+    };
+    console.log(JSON.stringify(line));
+  }
+}
+
+main().then(
+  () => process.exit(0),
+  (e: unknown) => {
+    console.error(e);
+    process.exit(1);
+  },
+);
