@@ -374,7 +374,7 @@ start_once() {
     --service-account-issuer=https://kubernetes.default.svc.cluster.local \
     --service-account-key-file="$pki/sa.pub" \
     --service-account-signing-key-file="$pki/sa.key" \
-    --service-cluster-ip-range=10.0.0.0/24 \
+    --service-cluster-ip-range=10.0.0.0/16 \
     --disable-admission-plugins=ServiceAccount \
     --endpoint-reconciler-type=none \
     --allow-privileged=true \
