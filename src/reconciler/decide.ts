@@ -162,14 +162,13 @@ export function decide(observed: Observation, options: DecideOptions): Decision 
   const finalizer = hasFinalizer ? 'keep' : 'add';
   const nodes = observed.nodes.map(nodeView);
   const plainWorkspace = { ...raw, apiVersion: 'kaito.sh/v1beta1', kind: 'Workspace' } as Record<string, unknown>;
-  const byoNode = nodes.find((n) => n.ready && n.gpu !== undefined)?.gpu;
-  const firstCheck = checkWorkspaceObject(plainWorkspace);
-  const ws = firstCheck.workspace;
-  const provisioner = ws ? (ws.resource.instanceType ? renderProvisioner(options.provisioner) : 'byo') : 'byo';
-  const check =
-    ws !== undefined && provisioner === 'byo' && byoNode !== undefined
-      ? checkWorkspaceObject(plainWorkspace, { observedNode: byoNode })
-      : firstCheck;
+  // Without an instance type the nodes are the user's: plan on the GPUs GPU Feature Discovery reports.
+  const instanceType = (raw as { resource?: { instanceType?: unknown } }).resource?.instanceType;
+  const provisioner =
+    typeof instanceType === 'string' && instanceType !== '' ? renderProvisioner(options.provisioner) : 'byo';
+  const byoNode = provisioner === 'byo' ? nodes.find((n) => n.ready && n.gpu !== undefined)?.gpu : undefined;
+  const check = checkWorkspaceObject(plainWorkspace, byoNode ? { observedNode: byoNode } : {});
+  const ws = check.workspace;
   const isTuning = ws?.tuning !== undefined;
 
   if (ws === undefined || check.plan === undefined) {
