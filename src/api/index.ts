@@ -2,23 +2,17 @@ export * from './types';
 export * from './problems';
 export { MSG } from './messages';
 export { workspaceSchema } from './schema';
-export { checkStructure } from './structural';
+export { checkStructure, type StructureOptions } from './structural';
 export { readDocuments, normalizeWorkspace, workspaceVersionOf, type RawDocument } from './parse';
-export {
-  checkRules,
-  resolvePreset,
-  runtimeOf,
-  parseStrength,
-  closestNames,
-  type CatalogOptions,
-  type ResolvedPreset,
-} from './rules';
+export { checkRules, resolvePreset, runtimeOf, parseStrength, type CatalogOptions, type ResolvedPreset } from './rules';
 export { unsafeUrlReason } from './url-safety';
+export { closestNames } from './suggest';
 export {
   parseWorkspace,
   parseWorkspaces,
   validateWorkspace,
   validateWorkspaceObject,
   hasErrors,
+  type ValidateOptions,
   type WorkspaceValidation,
 } from './validate';

@@ -22,6 +22,7 @@ import {
 } from './types';
 import { unsafeUrlReason } from './url-safety';
 import { IMAGE_REF, IMAGE_REF_ANY_CASE } from './image-ref';
+import { closestNames } from './suggest';
 
 /** The catalogs validation and planning read. */
 export interface CatalogOptions {
@@ -68,31 +69,6 @@ function checkImage(value: string, path: string, out: Problem[]): void {
   } else {
     out.push(error(path, `${JSON.stringify(value)} ${MSG.imageReference}`));
   }
-}
-
-function editDistance(a: string, b: string): number {
-  const row = Array.from({ length: b.length + 1 }, (_, j) => j);
-  for (let i = 1; i <= a.length; i++) {
-    let previous = row[0];
-    row[0] = i;
-    for (let j = 1; j <= b.length; j++) {
-      const current = row[j];
-      row[j] = Math.min(row[j] + 1, row[j - 1] + 1, previous + (a[i - 1] === b[j - 1] ? 0 : 1));
-      previous = current;
-    }
-  }
-  return row[b.length];
-}
-
-/** Up to three known names closest to `name`. */
-export function closestNames(name: string, known: readonly string[]): string[] {
-  const lower = name.toLowerCase();
-  return [...new Set(known)]
-    .map((k) => ({ k, d: editDistance(lower, k.toLowerCase()) }))
-    .filter(({ d }) => d <= Math.max(3, Math.floor(lower.length / 3)))
-    .sort((x, y) => x.d - y.d || x.k.localeCompare(y.k))
-    .slice(0, 3)
-    .map(({ k }) => k);
 }
 
 const isString = (v: unknown): v is string => typeof v === 'string';
@@ -167,15 +143,12 @@ function checkResource(
     const near = closestNames(
       instanceType,
       skus.list().map((s) => s.name),
+      true,
     );
-    const hint = near.length > 0 ? ` Did you mean ${near.map((n) => JSON.stringify(n)).join(', ')}?` : '';
     const message =
-      `unknown instance type ${JSON.stringify(instanceType)}.${hint} Known instance types: ` +
-      `${skus
-        .list()
-        .map((s) => s.name)
-        .join(', ')}. Register it with registerSku(), or add the annotation ` +
-      `${ANNOTATION_BYPASS_RESOURCE_CHECKS} to skip the GPU checks`;
+      `unknown instance type ${JSON.stringify(instanceType)}. Did you mean ` +
+      `${near.map((n) => JSON.stringify(n)).join(', ')}? kaito skus lists every known one; register it with ` +
+      `registerSku(), or add the annotation ${ANNOTATION_BYPASS_RESOURCE_CHECKS} to skip the GPU checks`;
     out.push(bypass ? warning('resource.instanceType', message) : error('resource.instanceType', message));
   }
   if (version === 'v1beta1' && resource.preferredNodes !== undefined) {
@@ -207,7 +180,7 @@ function checkPreset(
     out.push(
       error(
         childPath(path, 'name'),
-        `unknown preset ${JSON.stringify(preset.name)}.${hint} Use a registered preset, a Hugging Face ID (org/model), ` +
+        `unknown preset ${JSON.stringify(preset.name)}.${hint} Use a registered preset (kaito presets lists them), a Hugging Face ID (org/model), ` +
           'or register the model with registerPreset()',
       ),
     );

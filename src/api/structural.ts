@@ -1,5 +1,6 @@
 import type { JSONSchemaProps } from './schema';
 import { childPath, error, warning, type Problem } from './problems';
+import { closestNames } from './suggest';
 
 /*
  * Checks a plain value against the structural part of an OpenAPI schema (types, required, enum, bounds,
@@ -23,13 +24,49 @@ function quote(value: unknown): string {
   return typeof value === 'string' ? JSON.stringify(value) : String(value);
 }
 
-export function checkStructure(schema: JSONSchemaProps, value: unknown, path = ''): Problem[] {
+/** How {@link checkStructure} treats fields the schema does not name. */
+export interface StructureOptions {
+  /**
+   * Unknown fields are errors (`kaito validate --strict`), not warnings: the API server would drop them, so a
+   * misspelled field silently loses what it said.
+   * @default false
+   */
+  readonly strict?: boolean;
+}
+
+export function checkStructure(
+  schema: JSONSchemaProps,
+  value: unknown,
+  path = '',
+  options: StructureOptions = {},
+): Problem[] {
   const problems: Problem[] = [];
-  visit(schema, value, path, problems);
+  visit(schema, value, path, problems, options);
   return problems;
 }
 
-function visit(schema: JSONSchemaProps, value: unknown, path: string, out: Problem[]): void {
+/** `unknown field` with the field it may be a misspelling of, and the default that applies without it. */
+function unknownField(
+  key: string,
+  path: string,
+  schema: JSONSchemaProps,
+  object: Record<string, unknown>,
+  options: StructureOptions,
+): Problem {
+  const known = Object.keys(schema.properties ?? {});
+  const [near] = closestNames(key, known);
+  let message = 'unknown field; the API server drops it';
+  if (near !== undefined) {
+    message += `. Did you mean ${JSON.stringify(near)}?`;
+    const fallback = schema.properties?.[near]?.default;
+    if (fallback !== undefined && object[near] === undefined) {
+      message += ` Without it, ${childPath(path, near)} takes its default ${JSON.stringify(fallback)}`;
+    }
+  }
+  return (options.strict ? error : warning)(childPath(path, key), message);
+}
+
+function visit(schema: JSONSchemaProps, value: unknown, path: string, out: Problem[], options: StructureOptions): void {
   if (schema.type !== undefined && !matchesType(schema.type, value)) {
     const hint = schema.type === 'string' && typeof value === 'number' ? ` (quote it: "${value}")` : '';
     out.push(error(path, `must be of type ${schema.type}, got ${typeOf(value)} ${quote(value)}${hint}`));
@@ -54,7 +91,7 @@ function visit(schema: JSONSchemaProps, value: unknown, path: string, out: Probl
       out.push(error(path, `must have at most ${schema.maxItems} items, has ${value.length}`));
     }
     const items = schema.items;
-    if (items !== undefined) value.forEach((item, i) => visit(items, item, childPath(path, i), out));
+    if (items !== undefined) value.forEach((item, i) => visit(items, item, childPath(path, i), out, options));
     return;
   }
   if (typeOf(value) !== 'object') return;
@@ -70,11 +107,11 @@ function visit(schema: JSONSchemaProps, value: unknown, path: string, out: Probl
     if (child === undefined) continue;
     const known = schema.properties?.[key];
     if (known !== undefined) {
-      visit(known, child, childPath(path, key), out);
+      visit(known, child, childPath(path, key), out, options);
     } else if (typeof additional === 'object') {
-      visit(additional, child, childPath(path, key), out);
+      visit(additional, child, childPath(path, key), out, options);
     } else if (schema.properties !== undefined && !schema['x-kubernetes-preserve-unknown-fields']) {
-      out.push(warning(childPath(path, key), 'unknown field; the API server drops it'));
+      out.push(unknownField(key, path, schema, object, options));
     }
   }
 }

@@ -1,6 +1,7 @@
 import type { LabelSelector, ObjectMeta } from 'kubernetes-types/meta/v1';
 import type { Condition } from 'kubernetes-types/meta/v1';
 import type { PodTemplateSpec, Volume } from 'kubernetes-types/core/v1';
+import type { InstanceType, PresetName } from '../catalog/names';
 
 /** A Kubernetes volume source: a Volume without its name. */
 export type VolumeSource = Omit<Volume, 'name'>;
@@ -40,7 +41,7 @@ export interface ResourceSpec {
    * picked by `labelSelector`.
    * @default - v1alpha1: `Standard_NC24ads_A100_v4` (Kaito's CRD default); v1beta1: bring your own nodes
    */
-  readonly instanceType?: string;
+  readonly instanceType?: InstanceType;
   /** Labels of the GPU nodes; copied onto provisioned nodes and required by the workload's node affinity. */
   readonly labelSelector: LabelSelector;
   /**
@@ -65,7 +66,7 @@ export interface PresetOptions {
 /** The model to serve or tune. */
 export interface PresetSpec {
   /** A registered preset name, a legacy alias, or a Hugging Face ID `org/model`. */
-  readonly name: string;
+  readonly name: PresetName;
   /**
    * Deprecated in v1beta1.
    * @default 'public'

@@ -2,7 +2,7 @@ import { normalizeWorkspace, readDocuments, workspaceVersionOf } from './parse';
 import { ValidationError, type Problem } from './problems';
 import { checkRules, type CatalogOptions } from './rules';
 import { workspaceSchema } from './schema';
-import { checkStructure } from './structural';
+import { checkStructure, type StructureOptions } from './structural';
 import type { Workspace, WorkspaceVersion } from './types';
 
 export const hasErrors = (problems: readonly Problem[]): boolean => problems.some((p) => p.severity === 'error');
@@ -15,21 +15,24 @@ export interface WorkspaceValidation {
   readonly problems: readonly Problem[];
 }
 
+/** The catalogs to check against, and how strict to be about fields the schema does not name. */
+export interface ValidateOptions extends CatalogOptions, StructureOptions {}
+
 /** Structure (the CRD schema), then Kaito's create rules and ours. Returns every problem found. */
 export function validateWorkspaceObject(
   value: Record<string, unknown>,
-  options: CatalogOptions = {},
+  options: ValidateOptions = {},
 ): WorkspaceValidation {
   const version = workspaceVersionOf(value);
   if (typeof version !== 'string') return { problems: [version] };
-  const structural = checkStructure(workspaceSchema(version), value);
+  const structural = checkStructure(workspaceSchema(version), value, '', options);
   if (hasErrors(structural)) return { sourceVersion: version, problems: structural };
   const workspace = normalizeWorkspace(value, version);
   return { sourceVersion: version, workspace, problems: [...structural, ...checkRules(workspace, version, options)] };
 }
 
 /** Problems of every Workspace in YAML/JSON text or an object (the fit is not checked here). */
-export function validateWorkspace(input: string | object, options: CatalogOptions = {}): Problem[] {
+export function validateWorkspace(input: string | object, options: ValidateOptions = {}): Problem[] {
   return readDocuments(input).flatMap((doc) =>
     doc.value === undefined ? doc.problems : validateWorkspaceObject(doc.value, options).problems,
   );
@@ -39,7 +42,7 @@ export function validateWorkspace(input: string | object, options: CatalogOption
  * Reads every Workspace of YAML or JSON text (multi-document, comments allowed) or of an object, in either
  * version, into the internal model. Throws {@link ValidationError} with every problem when any is invalid.
  */
-export function parseWorkspaces(input: string | object, options: CatalogOptions = {}): Workspace[] {
+export function parseWorkspaces(input: string | object, options: ValidateOptions = {}): Workspace[] {
   const out: Workspace[] = [];
   const problems: Problem[] = [];
   for (const doc of readDocuments(input)) {
@@ -56,7 +59,7 @@ export function parseWorkspaces(input: string | object, options: CatalogOptions 
 }
 
 /** Like {@link parseWorkspaces}, for input holding exactly one Workspace. */
-export function parseWorkspace(input: string | object, options: CatalogOptions = {}): Workspace {
+export function parseWorkspace(input: string | object, options: ValidateOptions = {}): Workspace {
   const all = parseWorkspaces(input, options);
   if (all.length !== 1) {
     throw new ValidationError([

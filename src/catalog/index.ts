@@ -4,6 +4,7 @@ import { GPU_SKUS } from './skus';
 import type { GpuSku, ModelPreset } from './types';
 
 export * from './types';
+export type { InstanceType, PresetName } from './names';
 export { PresetCatalog, SkuCatalog, isHuggingFaceId, kvBytesPerToken } from './catalog';
 export { MODEL_PRESETS } from './models';
 export { GPU_SKUS, AZURE_SKUS, AWS_SKUS, ARC_SKUS } from './skus';

@@ -16,6 +16,7 @@ import {
   type NodeClassReference,
   type NodeTaint,
 } from './node-pool-types';
+import type { InstanceType } from '../catalog/names';
 
 /** A node count that autoscales between `min` and `max`. */
 export interface NodeCountRange {
@@ -31,7 +32,7 @@ export interface GpuNodePoolProps {
    */
   readonly provider: 'aso' | 'karpenter';
   /** GPU instance type of the nodes, from the SKU catalog (`Standard_NC24ads_A100_v4`). */
-  readonly vmSize: string;
+  readonly vmSize: InstanceType;
   /**
    * Nodes: a fixed number, or `{ min, max }` to autoscale. Karpenter launches nodes only for pending pods:
    * `count` (or `max`) caps the pool through `limits` on the GPU resource, and `min` must be 0.

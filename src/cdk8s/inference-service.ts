@@ -9,6 +9,7 @@ import { declareWorkload, type WorkloadProps } from './intent';
 import type { kplus } from './plus';
 import { nameOf, type NamedResource, type PathMap } from './internal';
 import type { KaitoWorkspace } from './kaito-workspace';
+import type { PresetName } from '../catalog/names';
 
 /** A LoRA adapter served next to the base model. */
 export interface InferenceAdapter {
@@ -39,7 +40,7 @@ export interface InferenceAdapter {
 /** Props of {@link InferenceService}. */
 export interface InferenceServiceProps extends WorkloadProps {
   /** The model: a preset name (`phi-3-mini-4k-instruct`), a legacy alias or a Hugging Face ID (`org/model`). */
-  readonly preset: string;
+  readonly preset: PresetName;
   /**
    * Nodes the model is served from (each a whole node's GPUs).
    * @default - estimated from the model and the instance type

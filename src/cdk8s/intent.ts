@@ -18,6 +18,7 @@ import { checkOrThrow, checkDnsLabel, defaultNamespaceOf, type PathMap } from '.
 import type { KaitoOperator } from './kaito-operator';
 import { KaitoWorkspace, checkedProps } from './kaito-workspace';
 import { WorkspaceObjects } from './workspace-objects';
+import type { InstanceType } from '../catalog/names';
 
 /*
  * What InferenceService and TuningJob share: where the workload runs, the Workspace they stand for, and
@@ -34,7 +35,7 @@ export interface WorkloadProps {
    * type; in direct mode nodes must exist already and `nodeLabels` must select them.
    * @default - the node pool's instance type, or bring-your-own nodes (`nodeLabels`)
    */
-  readonly instanceType?: string;
+  readonly instanceType?: InstanceType;
   /**
    * The GPU node pool to run on (its instance type plans the workload and its labels select the nodes);
    * exclusive with `instanceType` and `nodeLabels`.

@@ -7,6 +7,7 @@ import { declareWorkload, type WorkloadProps } from './intent';
 import type { kplus } from './plus';
 import { nameOf, type NamedResource, type PathMap } from './internal';
 import type { KaitoWorkspace } from './kaito-workspace';
+import type { PresetName } from '../catalog/names';
 
 /** Training data: exactly one of `urls`, `image` or `volume`. */
 export interface TuningInput {
@@ -59,7 +60,7 @@ export interface TuningOutput {
 /** Props of {@link TuningJob}. */
 export interface TuningJobProps extends WorkloadProps {
   /** The model to fine-tune (a tunable preset such as `phi-3-mini-128k-instruct`). */
-  readonly preset: string;
+  readonly preset: PresetName;
   /** `lora`, or `qlora` (4-bit base weights: fits smaller GPUs). */
   readonly method: TuningMethod;
   /** The training data. */

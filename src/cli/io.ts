@@ -37,3 +37,9 @@ export function formatObjects(objects: readonly KubeObject[], output: 'yaml' | '
   }
   return objects.map((o) => stringify(o, { lineWidth: 0 })).join('---\n');
 }
+
+/** Rows as aligned columns (two spaces apart), the first row a header, for people. */
+export function formatTable(rows: readonly (readonly string[])[]): string {
+  const widths = rows[0].map((_, i) => Math.max(...rows.map((r) => r[i].length)));
+  return rows.map((r) => `${r.map((cell, i) => cell.padEnd(widths[i])).join('  ')}`.trimEnd()).join('\n') + '\n';
+}

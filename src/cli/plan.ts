@@ -1,3 +1,4 @@
+import type { Problem } from '../api/problems';
 import type { WorkspacePlan } from '../plan/plan';
 import { HELP_OPTION, parseArgs, UsageError } from './args';
 import { readInputs, type CliIo } from './io';
@@ -21,6 +22,22 @@ const OPTIONS = [
   { name: 'tuning', takesValue: true, choices: ['lora', 'qlora'] },
   HELP_OPTION,
 ] as const;
+
+/** The flag that set each field of the Workspace {@link workspaceFromFlags} makes. */
+const FLAG_OF_PATH: Readonly<Record<string, string>> = {
+  'inference.preset.name': '--preset',
+  'tuning.preset.name': '--preset',
+  'resource.instanceType': '--instance-type',
+  'resource.count': '--count',
+  'metadata.annotations[kaito.sh/runtime]': '--runtime',
+  'tuning.method': '--tuning',
+};
+
+/** A problem of the flag-made Workspace, told by the flag the user typed rather than a YAML path. */
+export function flagProblem(problem: Problem): Problem {
+  const flag = FLAG_OF_PATH[problem.path];
+  return flag === undefined ? problem : { ...problem, path: flag };
+}
 
 /** A Workspace object equivalent to the plan flags. */
 export function workspaceFromFlags(options: Record<string, string | true>): Record<string, unknown> {
@@ -129,9 +146,11 @@ export function runPlan(argv: readonly string[], io: CliIo): number {
     }
     inputs = read.inputs;
   } else {
-    inputs = [{ name: '<flags>', text: JSON.stringify(workspaceFromFlags(args.options)) }];
+    inputs = [{ name: '', text: JSON.stringify(workspaceFromFlags(args.options)) }];
   }
-  const documents = checkInputs(inputs);
+  const documents = checkInputs(inputs).map((d) =>
+    d.file === '' ? { ...d, check: { ...d.check, problems: d.check.problems.map(flagProblem) } } : d,
+  );
   if (reportProblems(documents, io)) return 1;
   const plans = documents.map((d) => ({ label: documentLabel(d.file, d.check.index), plan: d.check.plan! }));
   if (args.options.output === 'json') {

@@ -16,7 +16,8 @@ Prints the exact Kubernetes objects for Workspace manifests (- reads stdin).
                    tuning Job, and the GPU NodeClaims (--nodes machine: legacy Machines; --nodes byo: none)
   --namespace N    namespace for workspaces that name none (default: default)
   --registry R     registry of Kaito's images (default: mcr.microsoft.com/aks/kaito)
-Invalid input: the same messages and exit code as kaito validate.
+Invalid input (and two workspaces with the same namespace and name): the same messages and exit code
+as kaito validate.
 Exit codes: 0 ok, 1 invalid input, 2 usage error.
 `;
 
@@ -64,7 +65,7 @@ export function runRender(argv: readonly string[], io: CliIo): number {
   };
   const { inputs, failures } = readInputs(args.positionals, io);
   for (const f of failures) io.stdout(`${f}\n`);
-  const documents = checkInputs(inputs);
+  const documents = checkInputs(inputs, options.defaultNamespace ? { defaultNamespace: options.defaultNamespace } : {});
   if (reportProblems(documents, io) || failures.length > 0) return 1;
   const objects = documents.flatMap((d) => renderForMode(d.check.workspace!, d.check.plan!, mode, options));
   io.stdout(formatObjects(objects, args.options.output === 'json' ? 'json' : 'yaml'));

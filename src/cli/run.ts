@@ -1,9 +1,14 @@
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { closestNames } from '../api/suggest';
 import { UsageError } from './args';
 import { CRDS_HELP, runCrds } from './crds';
 import type { CliIo } from './io';
 import { OPERATOR_HELP, runOperator } from './operator';
 import { PLAN_HELP, runPlan } from './plan';
+import { PRESETS_HELP, runPresets } from './presets';
 import { RENDER_HELP, runRender } from './render';
+import { runSkus, SKUS_HELP } from './skus';
 import { runValidate, VALIDATE_HELP } from './validate';
 
 export const HELP = `Usage: kaito COMMAND [options]
@@ -12,10 +17,12 @@ Commands:
   validate FILE...   check Workspace manifests (schema, Kaito's rules, GPU fit)
   plan FILE          show how a workspace lands on GPUs (or: plan --preset P --instance-type T)
   render FILE...     print the Kubernetes objects of workspaces (--mode operator|direct)
+  presets            list the model presets the catalog knows (--runtime, --tunable, --gated)
+  skus               list the GPU instance types the catalog knows (--cloud, --min-gpu-memory)
   crds               print the Workspace CustomResourceDefinition
   operator           print the operator bundle (CRD, RBAC, reconciler Deployment) for kubectl apply
 
-Run kaito COMMAND --help for the options of a command.
+Run kaito COMMAND --help for the options of a command; kaito --version prints the version.
 Exit codes: 0 ok, 1 invalid input, 2 usage error.
 `;
 
@@ -23,9 +30,17 @@ const COMMANDS: Record<string, { run: (argv: readonly string[], io: CliIo) => nu
   validate: { run: runValidate, help: VALIDATE_HELP },
   plan: { run: runPlan, help: PLAN_HELP },
   render: { run: runRender, help: RENDER_HELP },
+  presets: { run: runPresets, help: PRESETS_HELP },
+  skus: { run: runSkus, help: SKUS_HELP },
   crds: { run: runCrds, help: CRDS_HELP },
   operator: { run: runOperator, help: OPERATOR_HELP },
 };
+
+/** The version of the installed package (lib/cli -> the package root; src/cli in the repository). */
+export function packageVersion(): string {
+  const manifest = JSON.parse(readFileSync(join(__dirname, '..', '..', 'package.json'), 'utf8')) as { version: string };
+  return manifest.version;
+}
 
 /** Runs the CLI with `argv` (without node and script) and returns the exit code. */
 export function runCli(argv: readonly string[], io: CliIo): number {
@@ -34,9 +49,15 @@ export function runCli(argv: readonly string[], io: CliIo): number {
     io.stdout(HELP);
     return command === undefined ? 2 : 0;
   }
+  if (command === '--version' || command === '-v' || command === 'version') {
+    io.stdout(`kaito ${packageVersion()}\n`);
+    return 0;
+  }
   const entry = COMMANDS[command];
   if (entry === undefined) {
-    io.stderr(`kaito: unknown command ${JSON.stringify(command)}\n\n${HELP}`);
+    const near = closestNames(command, Object.keys(COMMANDS));
+    const hint = near.length > 0 ? ` Did you mean "kaito ${near[0]}"?` : '';
+    io.stderr(`kaito: unknown command ${JSON.stringify(command)}.${hint}\n\n${HELP}`);
     return 2;
   }
   try {

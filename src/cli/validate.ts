@@ -1,14 +1,16 @@
-import { formatProblem } from '../api/problems';
-import { checkWorkspaces, type WorkspaceCheck } from '../plan/check';
+import { error, formatProblem } from '../api/problems';
+import { checkWorkspaces, type CheckOptions, type WorkspaceCheck } from '../plan/check';
 import { hasErrors } from '../api/validate';
 import { HELP_OPTION, parseArgs, UsageError } from './args';
 import { readInputs, type CliIo, type NamedInput } from './io';
 
-export const VALIDATE_HELP = `Usage: kaito validate FILE... [-o text|json]
+export const VALIDATE_HELP = `Usage: kaito validate FILE... [--strict] [-o text|json]
 
 Checks Workspace manifests (kaito.sh/v1alpha1 or v1beta1, YAML or JSON, several documents per file
 allowed; - reads stdin): the schema, Kaito's rules, and whether the model fits the GPUs.
-Prints one line per problem as FILE: field.path: message.
+Prints one line per problem as FILE: field.path: message (warnings on stderr).
+  --strict  fields the schema does not know (a misspelling the API server would drop) are errors
+Two workspaces with the same namespace and name in one run are an error.
 Exit codes: 0 all valid, 1 invalid input, 2 usage error.
 `;
 
@@ -23,9 +25,35 @@ export function documentLabel(file: string, index: number): string {
   return index === 0 ? file : `${file}#${index + 1}`;
 }
 
-export function checkInputs(inputs: readonly NamedInput[]): CheckedDocument[] {
+/** How the CLI checks its inputs: the core's options, and the namespace of workspaces that name none. */
+export interface CheckInputsOptions extends CheckOptions {
+  /** @default 'default' */
+  readonly defaultNamespace?: string;
+}
+
+/**
+ * Checks every document of every input; a workspace whose namespace and name an earlier document already
+ * used gets an error (applied together, the second would silently replace the first).
+ */
+export function checkInputs(inputs: readonly NamedInput[], options: CheckInputsOptions = {}): CheckedDocument[] {
+  const seen = new Map<string, string>();
+  return checkEachInput(inputs, options).map((doc) => {
+    const ws = doc.check.workspace;
+    if (ws === undefined) return doc;
+    const key = `${ws.metadata.namespace ?? options.defaultNamespace ?? 'default'}/${ws.metadata.name}`;
+    const first = seen.get(key);
+    if (first === undefined) {
+      seen.set(key, documentLabel(doc.file, doc.check.index));
+      return doc;
+    }
+    const duplicate = error('metadata.name', `workspace ${key} is already defined in ${first}`);
+    return { ...doc, check: { ...doc.check, problems: [...doc.check.problems, duplicate] } };
+  });
+}
+
+function checkEachInput(inputs: readonly NamedInput[], options: CheckOptions): CheckedDocument[] {
   return inputs.flatMap((input) => {
-    const checks = checkWorkspaces(input.text);
+    const checks = checkWorkspaces(input.text, options);
     if (checks.length === 0) {
       return [
         {
@@ -41,17 +69,20 @@ export function checkInputs(inputs: readonly NamedInput[]): CheckedDocument[] {
   });
 }
 
-/** Prints the problems of checked documents as `FILE: path: message` lines; returns whether any is an error. */
+/**
+ * Prints the problems of checked documents as `FILE: path: message` lines (`path: message` for a document
+ * without a file, such as one made of flags); returns whether any is an error.
+ */
 export function reportProblems(documents: readonly CheckedDocument[], io: CliIo): boolean {
   let failed = false;
   for (const { file, check } of documents) {
-    const label = documentLabel(file, check.index);
+    const label = file === '' ? '' : `${documentLabel(file, check.index)}: `;
     for (const p of check.problems) {
       if (p.severity === 'error') {
         failed = true;
-        io.stdout(`${label}: ${formatProblem(p)}\n`);
+        io.stdout(`${label}${formatProblem(p)}\n`);
       } else {
-        io.stderr(`${label}: warning: ${formatProblem(p)}\n`);
+        io.stderr(`${label}warning: ${formatProblem(p)}\n`);
       }
     }
   }
@@ -61,6 +92,7 @@ export function reportProblems(documents: readonly CheckedDocument[], io: CliIo)
 export function runValidate(argv: readonly string[], io: CliIo): number {
   const args = parseArgs(argv, [
     { name: 'output', short: 'o', takesValue: true, choices: ['text', 'json'] },
+    { name: 'strict', takesValue: false },
     HELP_OPTION,
   ]);
   if (args.options.help) {
@@ -69,7 +101,7 @@ export function runValidate(argv: readonly string[], io: CliIo): number {
   }
   if (args.positionals.length === 0) throw new UsageError('validate needs at least one FILE (or - for stdin)');
   const { inputs, failures } = readInputs(args.positionals, io);
-  const documents = checkInputs(inputs);
+  const documents = checkInputs(inputs, { strict: args.options.strict === true });
   const output = args.options.output ?? 'text';
   if (output === 'json') {
     const result = {

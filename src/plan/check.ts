@@ -1,6 +1,6 @@
 import { readDocuments } from '../api/parse';
 import { error, type Problem } from '../api/problems';
-import { hasErrors, validateWorkspaceObject } from '../api/validate';
+import { hasErrors, validateWorkspaceObject, type ValidateOptions } from '../api/validate';
 import type { Workspace, WorkspaceVersion } from '../api/types';
 import { FitError } from './fit-error';
 import { planWorkspace, type PlanOptions, type WorkspacePlan } from './plan';
@@ -21,10 +21,13 @@ export interface WorkspaceCheck {
   readonly fitError?: FitError;
 }
 
+/** What the check needs: the catalogs, what is known of the nodes, how strict to be about unknown fields. */
+export interface CheckOptions extends PlanOptions, ValidateOptions {}
+
 /** Validates and plans one parsed object. The one check every face runs. */
 export function checkWorkspaceObject(
   value: Record<string, unknown>,
-  options: PlanOptions = {},
+  options: CheckOptions = {},
   index = 0,
 ): WorkspaceCheck {
   const { sourceVersion, workspace, problems } = validateWorkspaceObject(value, options);
@@ -39,7 +42,7 @@ export function checkWorkspaceObject(
 }
 
 /** Validates and plans every Workspace in YAML/JSON text (multi-document) or an object. */
-export function checkWorkspaces(input: string | object, options: PlanOptions = {}): WorkspaceCheck[] {
+export function checkWorkspaces(input: string | object, options: CheckOptions = {}): WorkspaceCheck[] {
   return readDocuments(input).map((doc) =>
     doc.value === undefined
       ? { index: doc.index, problems: doc.problems }

@@ -1,6 +1,6 @@
 export { planWorkspace, suggestSkus, type WorkspacePlan, type PlanOptions, type ObservedGpuNode } from './plan';
 export { FitError } from './fit-error';
-export { checkWorkspaces, checkWorkspaceObject, type WorkspaceCheck } from './check';
+export { checkWorkspaces, checkWorkspaceObject, type CheckOptions, type WorkspaceCheck } from './check';
 export {
   sizeInference,
   maxModelLength,

@@ -1,5 +1,5 @@
 import { error, type Problem } from '../api/problems';
-import { closestNames } from '../api/rules';
+import { closestNames } from '../api/suggest';
 import { defaultSkus, type GpuSku, type SkuCatalog } from '../catalog';
 
 /** AKS's rule for agent pool names (the Azure API rejects anything else). */
@@ -44,7 +44,7 @@ export function checkGpuNodePool(spec: GpuNodePoolSpec, skus: SkuCatalog = defau
         other !== undefined
           ? `${JSON.stringify(spec.vmSize)} is an instance type of cloud ${other.cloud} (${other.gpuModel}), not ${what}.${hint}`
           : `${JSON.stringify(spec.vmSize)} is not ${what} in the catalog.${hint} The catalog knows ${candidates.length} ` +
-              'such sizes (defaultSkus.list()); register another with registerSku()',
+              'such sizes (kaito skus, or defaultSkus.list()); register another with registerSku()',
       ),
     );
   }

@@ -6,6 +6,7 @@ import { checkGpuNodePool } from '../plan/node-pool';
 import { GPU_TAINT } from '../render';
 import { TYPE_PREFIX, throwOnErrors } from './errors';
 import { childDependsOn } from './objects';
+import type { InstanceType } from '../catalog/names';
 
 /** Linux node images AKS offers for GPU pools. */
 export type GpuNodePoolOsSku = 'Ubuntu' | 'Ubuntu2204' | 'AzureLinux' | 'AzureLinux3' | 'CBLMariner';
@@ -33,7 +34,7 @@ export interface GpuNodePoolArgs {
    * Azure GPU VM size, checked against the GPU catalog (`registerSku()` adds one). Plain: workspaces on the
    * pool are planned on its GPUs when they are constructed.
    */
-  readonly vmSize: string;
+  readonly vmSize: InstanceType;
   /**
    * Name of the agent pool in AKS: 1 to 12 lower-case letters and digits, starting with a letter.
    * @default - the component's name

@@ -6,6 +6,7 @@ import { SERVICE_PORT } from '../render';
 import { TYPE_PREFIX, logWarnings } from './errors';
 import type { KaitoWorkspace } from './kaito-workspace';
 import { deployWorkload, intentWorkspace, type DeploymentMode, type PlacementArgs } from './workload';
+import type { PresetName } from '../catalog/names';
 
 /**
  * Args of an {@link InferenceService}: which model to serve, and where. Plain values: the service is
@@ -13,7 +14,7 @@ import { deployWorkload, intentWorkspace, type DeploymentMode, type PlacementArg
  */
 export interface InferenceServiceArgs extends PlacementArgs {
   /** The model: a preset name (`phi-3-mini-4k-instruct`), a legacy alias, or a Hugging Face ID (`org/model`). */
-  readonly preset: string;
+  readonly preset: PresetName;
   /**
    * Secret (same namespace) with key `HF_TOKEN`, for models gated on Hugging Face.
    * @default - none

@@ -4,6 +4,7 @@ import type { WorkspacePlan } from '../plan';
 import { TYPE_PREFIX, logWarnings } from './errors';
 import type { KaitoWorkspace } from './kaito-workspace';
 import { deployWorkload, intentWorkspace, type DeploymentMode, type PlacementArgs } from './workload';
+import type { PresetName } from '../catalog/names';
 
 /**
  * Args of a {@link TuningJob}: which model to fine-tune, on what data, where the adapter goes. Plain values:
@@ -11,7 +12,7 @@ import { deployWorkload, intentWorkspace, type DeploymentMode, type PlacementArg
  */
 export interface TuningJobArgs extends PlacementArgs {
   /** The base model: a preset name (`phi-3-mini-128k-instruct`) or alias. */
-  readonly preset: string;
+  readonly preset: PresetName;
   /** `lora`, or `qlora` (4-bit base weights: fits smaller GPUs). */
   readonly method: TuningMethod;
   /** Training data: exactly one of `urls` (http/https), `image` or `volumeSource`. */

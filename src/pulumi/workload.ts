@@ -8,6 +8,7 @@ import type { KaitoOperator } from './kaito-operator';
 import { KaitoWorkspace, DEFAULT_NAMESPACE, serviceUrl, waitTimeout, type WaitArgs } from './kaito-workspace';
 import { SKIP_AWAIT, childDependsOn, childName, declareObject, timeouts, withAnnotations } from './objects';
 import { checkWorkspace, jsonCopy, rememberPrepared, type PreparedWorkspace } from './prepare';
+import type { InstanceType } from '../catalog/names';
 
 /**
  * How a workload reaches the cluster: `operator` declares a Workspace resource that the operator (Kaito's or
@@ -30,7 +31,7 @@ export interface PlacementArgs extends WaitArgs {
    * nodes must already exist; the instance type sizes the workload.
    * @default - none: give `nodePool` or `labelSelector`
    */
-  readonly instanceType?: string;
+  readonly instanceType?: InstanceType;
   /**
    * Labels of the nodes to run on.
    * @default - the pool's labels with `nodePool`; `{ matchLabels: { apps: <workspaceName> } }` with `instanceType`

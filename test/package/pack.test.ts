@@ -1,56 +1,50 @@
-import { execFileSync, spawnSync } from 'node:child_process';
-import { copyFileSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { spawnSync } from 'node:child_process';
+import { copyFileSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { ROOT, installProject, node, packPackage, removeAll, scratchDir } from './support/project';
 
 /*
- * The package as users get it: `npm pack`, installed into an empty project (offline, from the npm cache
- * that `npm ci` filled), then imported and run through its bin.
+ * The package as users get it: packed, installed into an empty project with `npm ci --offline` (see
+ * support/project.ts), then imported and run through its bins.
  */
 
-const root = join(__dirname, '..', '..');
 const npm = process.platform === 'win32' ? 'npm.cmd' : 'npm';
-let work: string;
+const version = (JSON.parse(readFileSync(join(ROOT, 'package.json'), 'utf8')) as { version: string }).version;
+let project: string;
 
 beforeAll(() => {
-  work = mkdtempSync(join(tmpdir(), 'kaito-pack-'));
-  const packed = execFileSync(npm, ['pack', '--pack-destination', work, '--json'], { cwd: root, encoding: 'utf8' });
-  const tarball = (JSON.parse(packed.slice(packed.indexOf('['))) as Array<{ filename: string }>)[0].filename;
-  const project = join(work, 'app');
-  execFileSync('mkdir', ['-p', project]);
-  // Offline, npm can only install what `npm ci` cached: pin the fresh project to the versions our lockfile
-  // resolved (otherwise npm picks the newest version of a transitive dependency, which is not cached).
-  const lock = JSON.parse(readFileSync(join(root, 'package-lock.json'), 'utf8')) as {
-    packages: Record<string, { version?: string }>;
-  };
-  const overrides = Object.fromEntries(
-    Object.entries(lock.packages)
-      .filter(([path, entry]) => /^node_modules\/(@[^/]+\/)?[^/]+$/.test(path) && entry.version)
-      .map(([path, entry]) => [path.slice('node_modules/'.length), entry.version]),
-  );
-  writeFileSync(
-    join(project, 'package.json'),
-    JSON.stringify({ name: 'app', version: '1.0.0', private: true, overrides }),
-  );
-  execFileSync(npm, ['install', '--offline', '--no-audit', '--no-fund', join(work, tarball)], {
-    cwd: project,
-    encoding: 'utf8',
-  });
+  const work = scratchDir('kaito-pack-');
+  project = join(work, 'app');
+  installProject(project, { tarball: packPackage(work) });
 }, 240_000);
 
-afterAll(() => rmSync(work, { recursive: true, force: true }));
+afterAll(removeAll);
 
 test('the package ships lib, crds, types, README and LICENSE, and no tests or sources', () => {
-  const installed = join(work, 'app', 'node_modules', 'kaito-constructs');
-  const top = readdirSync(installed).sort();
-  expect(top).toEqual(expect.arrayContaining(['LICENSE', 'README.md', 'lib', 'package.json']));
-  expect(top).not.toContain('src');
-  expect(top).not.toContain('test');
-  expect(readdirSync(join(installed, 'lib'))).toEqual(expect.arrayContaining(['index.js', 'index.d.ts', 'cli']));
+  const installed = join(project, 'node_modules', 'kaito-constructs');
+  expect(readdirSync(installed).sort()).toEqual(['LICENSE', 'README.md', 'crds', 'lib', 'package.json']);
+  expect(readdirSync(join(installed, 'lib')).sort()).toEqual([
+    'api',
+    'catalog',
+    'cdk8s',
+    'cli',
+    'index.d.ts',
+    'index.js',
+    'index.js.map',
+    'plan',
+    'pulumi',
+    'reconciler',
+    'render',
+  ]);
+});
+
+test('only the runtime dependencies are installed with it: no cdk8s, no Pulumi', () => {
+  const top = readdirSync(join(project, 'node_modules')).filter((n) => !n.startsWith('.'));
+  expect(top).toEqual(expect.arrayContaining(['kaito-constructs', 'yaml', 'kubernetes-types', 'prom-client']));
+  expect(top.filter((n) => ['cdk8s', 'constructs', '@pulumi', 'typescript'].includes(n))).toEqual([]);
 });
 
 test('import { planWorkspace } from "kaito-constructs" works in a fresh project', () => {
-  const project = join(work, 'app');
   const script = `
     const { parseWorkspace, planWorkspace } = require('kaito-constructs');
     const ws = parseWorkspace({
@@ -61,13 +55,11 @@ test('import { planWorkspace } from "kaito-constructs" works in a fresh project'
     const plan = planWorkspace(ws);
     console.log(JSON.stringify([plan.nodeCount, plan.gpusPerNode, plan.dtype]));
   `;
-  const out = execFileSync(process.execPath, ['-e', script], { cwd: project, encoding: 'utf8' });
-  expect(JSON.parse(out)).toEqual([1, 1, 'float16']);
+  expect(JSON.parse(node(project, ['-e', script]))).toEqual([1, 1, 'float16']);
 });
 
 test('npx kaito validate runs from the installed bin', () => {
-  const project = join(work, 'app');
-  const seed = join(root, 'test', 'fixtures', 'seed', 'phi-3-mini-inference.yaml');
+  const seed = join(ROOT, 'test', 'fixtures', 'seed', 'phi-3-mini-inference.yaml');
   copyFileSync(seed, join(project, 'ws.yaml'));
   const ok = spawnSync(npm, ['exec', '--offline', '--', 'kaito', 'validate', 'ws.yaml'], {
     cwd: project,
@@ -80,4 +72,20 @@ test('npx kaito validate runs from the installed bin', () => {
     encoding: 'utf8',
   });
   expect([bad.status, bad.stdout]).toEqual([1, 'bad.yaml: resource: required value\n']);
+});
+
+test('kaito --version, -v and version print the installed package version', () => {
+  for (const flag of ['--version', '-v', 'version']) {
+    const run = spawnSync(npm, ['exec', '--offline', '--', 'kaito', flag], { cwd: project, encoding: 'utf8' });
+    expect([flag, run.status, run.stdout]).toEqual([flag, 0, `kaito ${version}\n`]);
+  }
+});
+
+test('kaito-reconciler --help runs from the installed bin', () => {
+  const run = spawnSync(npm, ['exec', '--offline', '--', 'kaito-reconciler', '--help'], {
+    cwd: project,
+    encoding: 'utf8',
+  });
+  expect(run.status).toBe(0);
+  expect(run.stdout.split('\n')[0]).toBe('Usage: kaito-reconciler [flags]');
 });

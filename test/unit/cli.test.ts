@@ -36,20 +36,42 @@ const seeds = [
 ];
 
 describe('kaito validate', () => {
-  test('all seed examples are valid (exit 0), placeholder image names only warn', () => {
-    const result = run(['validate', ...seeds.map((s) => join(seedDir, s))]);
-    expect(result.code).toBe(0);
-    expect(result.stdout).toBe(
-      [
-        `${join(seedDir, seeds[0])}: valid (Workspace workspace-phi-3-mini-adapter, kaito.sh/v1alpha1)`,
-        `${join(seedDir, seeds[1])}: valid (Workspace workspace-tuning-phi-3, kaito.sh/v1alpha1)`,
-        `${join(seedDir, seeds[2])}: valid (Workspace workspace-phi-3-mini, kaito.sh/v1alpha1)`,
-        `${join(seedDir, seeds[3])}: valid (Workspace workspace-phi-3-mini-adapter, kaito.sh/v1alpha1)`,
-        `${join(seedDir, seeds[4])}: valid (Workspace workspace-phi-3-mini, kaito.sh/v1alpha1)`,
-        '',
-      ].join('\n'),
+  test('every seed example is valid (exit 0), placeholder image names only warn', () => {
+    const names = [
+      'workspace-phi-3-mini-adapter',
+      'workspace-tuning-phi-3',
+      'workspace-phi-3-mini',
+      'workspace-phi-3-mini-adapter',
+      'workspace-phi-3-mini',
+    ];
+    const results = seeds.map((s) => run(['validate', join(seedDir, s)]));
+    expect(results.map((r) => [r.code, r.stdout])).toEqual(
+      seeds.map((s, i) => [0, `${join(seedDir, s)}: valid (Workspace ${names[i]}, kaito.sh/v1alpha1)\n`]),
     );
-    expect(result.stderr.split('\n').filter(Boolean)).toHaveLength(4);
+    expect(results.flatMap((r) => r.stderr.split('\n').filter(Boolean))).toHaveLength(4);
+  });
+
+  test('two workspaces with the same namespace and name in one run are an error, naming the first', () => {
+    const [adapterTuning, , , adapterInference] = seeds.map((s) => join(seedDir, s));
+    const result = run(['validate', adapterTuning, adapterInference]);
+    expect([result.code, result.stdout]).toEqual([
+      1,
+      `${adapterInference}: metadata.name: workspace default/workspace-phi-3-mini-adapter is already defined in ${adapterTuning}\n`,
+    ]);
+    const other = readFileSync(join(seedDir, seeds[3]), 'utf8').replace(
+      'name: workspace-phi-3-mini-adapter',
+      'name: other',
+    );
+    const apart = run(['validate', adapterTuning, 'other.yaml'], { 'other.yaml': other });
+    expect(apart.code).toBe(0);
+    const namespaced = run(['render', '--namespace', 'team-a', 'a.yaml', 'b.yaml'], {
+      'a.yaml': other,
+      'b.yaml': other.replace('name: other', 'name: other\n  namespace: team-a'),
+    });
+    expect([namespaced.code, namespaced.stdout]).toEqual([
+      1,
+      'b.yaml: metadata.name: workspace team-a/other is already defined in a.yaml\n',
+    ]);
   });
 
   test('one line per problem, FILE: path: message, exit 1', () => {
@@ -178,7 +200,7 @@ describe('kaito plan', () => {
     ]);
     expect(result.code).toBe(1);
     expect(result.stdout).toMatch(
-      /^<flags>: resource\.count: phi-3-medium-128k-instruct needs [0-9.]+ GiB of GPU memory; count 1 gives 16 GiB/,
+      /^--count: phi-3-medium-128k-instruct needs [0-9.]+ GiB of GPU memory; count 1 gives 16 GiB/,
     );
   });
 

@@ -69,14 +69,14 @@ describe('parseWorkspace', () => {
     expect((caught as ValidationError).message).toBe(
       'Workspace is invalid:\n' +
         '  metadata.name: "WS_A" must be a DNS-1123 label: at most 63 lower-case letters, digits and "-", starting and ending with a letter or digit\n' +
-        '  inference.preset.name: unknown preset "nope". Use a registered preset, a Hugging Face ID (org/model), or register the model with registerPreset()',
+        '  inference.preset.name: unknown preset "nope". Use a registered preset (kaito presets lists them), a Hugging Face ID (org/model), or register the model with registerPreset()',
     );
   });
 
   test('preset lookup suggests close names', () => {
     const problems = validateWorkspace(v1alpha1.replace('PHI-3-MINI-4K-INSTRUCT', 'phi-3-mini-4k-instruc'));
     expect(problems[0].message).toBe(
-      'unknown preset "phi-3-mini-4k-instruc". Did you mean "phi-3-mini-4k-instruct", "phi-3-mini-128k-instruct", "phi-3-medium-4k-instruct"? Use a registered preset, a Hugging Face ID (org/model), or register the model with registerPreset()',
+      'unknown preset "phi-3-mini-4k-instruc". Did you mean "phi-3-mini-4k-instruct", "phi-3-mini-128k-instruct", "phi-3-medium-4k-instruct"? Use a registered preset (kaito presets lists them), a Hugging Face ID (org/model), or register the model with registerPreset()',
     );
   });
 });

@@ -145,7 +145,7 @@ describe('GpuNodePool', () => {
       ).toEqual([
         [
           'vmSize',
-          '"Standard_D4s_v3" is not an Azure NVIDIA GPU VM size in the catalog. Did you mean "Standard_NC24s_v3", "Standard_NC6s_v3", "Standard_NV24s_v3"? The catalog knows 26 such sizes (defaultSkus.list()); register another with registerSku()',
+          '"Standard_D4s_v3" is not an Azure NVIDIA GPU VM size in the catalog. Did you mean "Standard_NC24s_v3", "Standard_NC6s_v3", "Standard_NV24s_v3"? The catalog knows 26 such sizes (kaito skus, or defaultSkus.list()); register another with registerSku()',
         ],
       ]);
       expect(

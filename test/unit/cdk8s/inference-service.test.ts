@@ -146,7 +146,7 @@ describe('InferenceService', () => {
       expect(problemsOf(e)).toEqual([
         [
           'preset',
-          'unknown preset "phi-3-mini-4k-instrukt". Did you mean "phi-3-mini-4k-instruct", "phi-3-mini-128k-instruct", "phi-3-medium-4k-instruct"? Use a registered preset, a Hugging Face ID (org/model), or register the model with registerPreset()',
+          'unknown preset "phi-3-mini-4k-instrukt". Did you mean "phi-3-mini-4k-instruct", "phi-3-mini-128k-instruct", "phi-3-medium-4k-instruct"? Use a registered preset (kaito presets lists them), a Hugging Face ID (org/model), or register the model with registerPreset()',
         ],
       ]);
       expect(e.message.split('\n')[0]).toBe('InferenceService "phi" is invalid:');

@@ -65,6 +65,7 @@ describe('kubeconfig', () => {
     expect(await (await kubeconfigConnection(kubeconfig(user))).authorization?.()).toBe(header);
   });
 
+  // The first import() of client-node takes seconds on a loaded machine.
   test('an exec plugin user goes through @kubernetes/client-node (ESM, loaded with import())', async () => {
     const credential = {
       apiVersion: 'client.authentication.k8s.io/v1',
@@ -88,7 +89,7 @@ describe('kubeconfig', () => {
       'CA',
       'Bearer exec-token',
     ]);
-  });
+  }, 30_000);
 
   test('errors name the file and what is missing', async () => {
     const path = join(dir, 'bad');
