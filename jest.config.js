@@ -8,5 +8,10 @@ module.exports = {
   // nodenext module setting keeps dynamic import() for ESM-only packages.
   transform: { '^.+\\.ts$': ['ts-jest', { tsconfig: '<rootDir>/tsconfig.jest.json' }] },
   moduleFileExtensions: ['ts', 'js', 'json'],
+  // Scratch files of the whole run under one directory, removed at its end (test/support/tmpdir.js).
+  globalSetup: '<rootDir>/test/support/tmpdir-setup.js',
+  globalTeardown: '<rootDir>/test/support/tmpdir-teardown.js',
+  // The transform cache in the project, not in the system's temporary directory.
+  cacheDirectory: '<rootDir>/node_modules/.cache/jest',
   reporters: ['default', ['<rootDir>/test/support/summary-reporter.js', { name: 'unit' }]],
 };

@@ -1,31 +1,10 @@
 import { readdirSync, readFileSync } from 'node:fs';
 import { parseAllDocuments } from 'yaml';
 import { join } from 'node:path';
-import { runCli, type CliIo } from '../../src/cli';
+import { run } from './cli-run';
 
 const seedDir = join(__dirname, '..', 'fixtures', 'seed');
 const corpusDir = join(__dirname, '..', 'corpus');
-
-/** Runs the CLI against an in-memory file system; returns exit code and output. */
-function run(argv: string[], files: Record<string, string> = {}, stdin = '') {
-  let stdout = '';
-  let stderr = '';
-  const io: CliIo = {
-    readFile: (path) => {
-      if (path in files) return files[path];
-      try {
-        return readFileSync(path, 'utf8');
-      } catch (e) {
-        throw Object.assign(new Error('cannot read'), { code: (e as NodeJS.ErrnoException).code });
-      }
-    },
-    readStdin: () => stdin,
-    stdout: (t) => (stdout += t),
-    stderr: (t) => (stderr += t),
-  };
-  const code = runCli(argv, io);
-  return { code, stdout, stderr };
-}
 
 const seeds = [
   'phi-3-mini-128k-qlora-tuning-adapter.yaml',

@@ -154,7 +154,14 @@ export function installProject(dir: string, options: ProjectOptions): void {
   };
   writeFileSync(join(dir, 'package.json'), JSON.stringify({ ...manifest, dependencies: rootDependencies }, null, 2));
   writeFileSync(join(dir, 'package-lock.json'), JSON.stringify(lockfile, null, 2));
-  execFileSync(npm, ['ci', '--offline', '--no-audit', '--no-fund'], { cwd: dir, encoding: 'utf8', stdio: 'pipe' });
+  const install = spawnSync(npm, ['ci', '--offline', '--no-audit', '--no-fund'], { cwd: dir, encoding: 'utf8' });
+  if (install.status !== 0) {
+    throw new Error(
+      `npm ci --offline in ${dir} failed. It installs from the npm cache the repository's own \`npm ci\` filled: ` +
+        `run npm test with the same cache (npm_config_cache=${process.env.npm_config_cache ?? '~/.npm'}).\n` +
+        install.stderr,
+    );
+  }
 }
 
 /** `node_modules/.bin/<name>` of a project. */
