@@ -1,7 +1,8 @@
 import { normalizeWorkspace, readDocuments, workspaceVersionOf } from './parse';
 import { ValidationError, type Problem } from './problems';
 import { checkRules, type CatalogOptions } from './rules';
-import { workspaceSchema } from './schema';
+import { validationSchema } from './schema';
+import { checkValue } from './limits';
 import { checkStructure } from './structural';
 import type { Workspace, WorkspaceVersion } from './types';
 
@@ -20,9 +21,12 @@ export function validateWorkspaceObject(
   value: Record<string, unknown>,
   options: CatalogOptions = {},
 ): WorkspaceValidation {
+  // Faces pass objects straight in: the same bounds as for text (depth, size, plain data).
+  const bounds = checkValue(value);
+  if (bounds !== undefined) return { problems: [bounds] };
   const version = workspaceVersionOf(value);
   if (typeof version !== 'string') return { problems: [version] };
-  const structural = checkStructure(workspaceSchema(version), value);
+  const structural = checkStructure(validationSchema(version), value);
   if (hasErrors(structural)) return { sourceVersion: version, problems: structural };
   const workspace = normalizeWorkspace(value, version);
   return { sourceVersion: version, workspace, problems: [...structural, ...checkRules(workspace, version, options)] };

@@ -45,13 +45,15 @@ export function checkInputs(inputs: readonly NamedInput[]): CheckedDocument[] {
 export function reportProblems(documents: readonly CheckedDocument[], io: CliIo): boolean {
   let failed = false;
   for (const { file, check } of documents) {
-    const label = documentLabel(file, check.index);
     for (const p of check.problems) {
+      // A problem of the text itself says where it is, as compilers do: FILE:LINE:COLUMN.
+      const where = p.line === undefined ? documentLabel(file, check.index) : `${file}:${p.line}:${p.column ?? 1}`;
+      const text = formatProblem({ ...p, line: undefined });
       if (p.severity === 'error') {
         failed = true;
-        io.stdout(`${label}: ${formatProblem(p)}\n`);
+        io.stdout(`${where}: ${text}\n`);
       } else {
-        io.stderr(`${label}: warning: ${formatProblem(p)}\n`);
+        io.stderr(`${where}: warning: ${text}\n`);
       }
     }
   }
