@@ -110,7 +110,7 @@ export function toJson_WorkspaceProps(obj: WorkspaceProps | undefined): Record<s
  */
 export interface WorkspaceResource {
   /**
-   * Number of nodes (deprecated in v1beta1).
+   * Number of nodes, at most 1000 (deprecated in v1beta1).
    *
    * @schema WorkspaceResource#count
    */
@@ -795,7 +795,7 @@ export function toJson_WorkspaceV1Beta1Props(obj: WorkspaceV1Beta1Props | undefi
  */
 export interface WorkspaceV1Beta1Resource {
   /**
-   * Number of nodes (deprecated in v1beta1).
+   * Number of nodes, at most 1000 (deprecated in v1beta1).
    *
    * @schema WorkspaceV1Beta1Resource#count
    */

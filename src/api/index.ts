@@ -1,7 +1,9 @@
 export * from './types';
 export * from './problems';
 export { MSG } from './messages';
-export { workspaceSchema } from './schema';
+export { workspaceSchema, validationSchema } from './schema';
+export { INPUT_LIMITS, MAX_NODE_COUNT, checkTextSize, checkValue, type InputLimits } from './limits';
+export { readYamlText, type YamlDocument } from './parse-yaml';
 export { checkStructure, type StructureOptions } from './structural';
 export { readDocuments, normalizeWorkspace, workspaceVersionOf, type RawDocument } from './parse';
 export { checkRules, resolvePreset, runtimeOf, parseStrength, type CatalogOptions, type ResolvedPreset } from './rules';

@@ -1,4 +1,5 @@
-import { parseAllDocuments } from 'yaml';
+import { checkValue } from './limits';
+import { readYamlText } from './parse-yaml';
 import { error, type Problem } from './problems';
 import {
   KAITO_GROUP,
@@ -23,28 +24,20 @@ function isObject(value: unknown): value is Record<string, unknown> {
 
 /**
  * Splits YAML or JSON text (several `---` documents allowed, comments fine) or an already parsed object
- * into plain objects. Empty documents are skipped.
+ * into plain objects. Empty documents are skipped. Input over the limits (INPUT_LIMITS: size, documents,
+ * nesting, aliases) is one problem that names the limit.
  */
 export function readDocuments(input: string | object): RawDocument[] {
   if (typeof input !== 'string') {
+    const problem = checkValue(input);
+    if (problem !== undefined) return [{ index: 0, problems: [problem] }];
     return [isObject(input) ? { index: 0, value: input, problems: [] } : notAnObject(0)];
   }
-  const documents = parseAllDocuments(input, { prettyErrors: false, uniqueKeys: true });
-  const list = Array.isArray(documents) ? documents : [documents];
-  const out: RawDocument[] = [];
-  list.forEach((doc, index) => {
-    if (doc.errors.length > 0) {
-      const e = doc.errors[0];
-      const line = e.linePos?.[0];
-      const where = line === undefined ? '' : ` at line ${line.line}, column ${line.col}`;
-      out.push({ index, problems: [error('', `not valid YAML${where}: ${e.message.split('\n')[0]}`)] });
-      return;
-    }
-    const value: unknown = doc.toJS({ maxAliasCount: 100 });
-    if (value === null || value === undefined) return;
-    out.push(isObject(value) ? { index, value, problems: [] } : notAnObject(index));
+  return readYamlText(input).flatMap((doc): RawDocument[] => {
+    if (doc.value === undefined) return doc.problems.length > 0 ? [{ index: doc.index, problems: doc.problems }] : [];
+    if (doc.value === null) return [];
+    return [isObject(doc.value) ? { index: doc.index, value: doc.value, problems: [] } : notAnObject(doc.index)];
   });
-  return out;
 }
 
 function notAnObject(index: number): RawDocument {

@@ -5,6 +5,10 @@ export interface Problem {
   readonly message: string;
   /** Warnings do not make the input invalid. */
   readonly severity: 'error' | 'warning';
+  /** 1-based line in the input text, for problems found while reading the text itself (YAML syntax). */
+  readonly line?: number;
+  /** 1-based column of {@link line}. */
+  readonly column?: number;
 }
 
 export function error(path: string, message: string): Problem {
@@ -15,9 +19,10 @@ export function warning(path: string, message: string): Problem {
   return { path, message, severity: 'warning' };
 }
 
-/** `path: message`, or the message alone at the root. */
+/** `path: message`, or the message alone at the root; `line L, column C: message` where the text says where. */
 export function formatProblem(problem: Problem): string {
-  return problem.path === '' ? problem.message : `${problem.path}: ${problem.message}`;
+  const where = problem.line === undefined ? '' : `line ${problem.line}, column ${problem.column ?? 1}: `;
+  return problem.path === '' ? `${where}${problem.message}` : `${problem.path}: ${where}${problem.message}`;
 }
 
 /** Thrown when an input has errors; carries every problem found, not just the first. */
@@ -32,8 +37,11 @@ export class ValidationError extends Error {
   }
 }
 
-/** Appends a property or index to a path. */
+/** Property names and dotted sub-paths (`source.name`); label and annotation keys have a `/` or other marks. */
+const PLAIN_KEY = /^[A-Za-z_][A-Za-z0-9_.-]*$/;
+
+/** Appends a property or index to a path; a key such as `kaito.sh/runtime` goes in brackets. */
 export function childPath(parent: string, key: string | number): string {
-  if (typeof key === 'number') return `${parent}[${key}]`;
+  if (typeof key === 'number' || !PLAIN_KEY.test(key)) return `${parent}[${key}]`;
   return parent === '' ? key : `${parent}.${key}`;
 }

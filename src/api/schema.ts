@@ -3,6 +3,7 @@ import { MSG } from './messages';
 import { IMAGE_REF_ANY_CASE_PATTERN } from './image-ref';
 import { BLOCKED_URL_PATTERN, DOTTED_QUAD_PATTERN, NUMERIC_HOST_PATTERN } from './url-safety';
 import { RESERVED_SELECTOR_KEYS, type WorkspaceVersion } from './types';
+import { MAX_NODE_COUNT } from './limits';
 
 /*
  * The Workspace schema, written once. It drives the structural checks of the TypeScript validator and
@@ -31,6 +32,13 @@ const schemaless = (description: string): JSONSchemaProps => ({
 });
 
 const DNS1123_LABEL = '^[a-z0-9]([-a-z0-9]*[a-z0-9])?$';
+/** Names of Secrets, nodes and other objects are DNS-1123 subdomains: at most 253 characters. */
+const OBJECT_NAME_MAX = 253;
+/** A list of object names (pull secrets, nodes). */
+const nameList = (maxItems: number, extra: JSONSchemaProps = {}): JSONSchemaProps =>
+  strList({ maxItems, items: str({ maxLength: OBJECT_NAME_MAX }), ...extra });
+/** Label values are at most 63 characters (Kubernetes). */
+const LABEL_VALUE_MAX = 63;
 /** Adapter names become `puller-<name>` container names, which are DNS-1123 labels of at most 63. */
 const ADAPTER_NAME_MAX = 56;
 
@@ -55,7 +63,7 @@ function labelSelector(): JSONSchemaProps {
     type: 'object',
     description: 'Labels of the GPU nodes. Copied onto provisioned nodes and required by the workload node affinity.',
     properties: {
-      matchLabels: { type: 'object', additionalProperties: str({ maxLength: 63 }), maxProperties: 64 },
+      matchLabels: { type: 'object', additionalProperties: str({ maxLength: LABEL_VALUE_MAX }), maxProperties: 64 },
       matchExpressions: {
         type: 'array',
         maxItems: 32,
@@ -65,7 +73,7 @@ function labelSelector(): JSONSchemaProps {
           properties: {
             key: str({ maxLength: 317 }),
             operator: str({ enum: ['In', 'NotIn', 'Exists', 'DoesNotExist'] }),
-            values: strList({ maxItems: 64 }),
+            values: strList({ maxItems: 64, items: str({ maxLength: LABEL_VALUE_MAX }) }),
           },
         },
       },
@@ -82,8 +90,8 @@ function labelSelector(): JSONSchemaProps {
 
 function presetSpec(version: WorkspaceVersion): JSONSchemaProps {
   const presetOptions: Record<string, JSONSchemaProps> = {
-    image: str({ description: 'Image of a private preset (deprecated).' }),
-    imagePullSecrets: strList({ description: 'Pull secrets of a private preset image (deprecated).' }),
+    image: str({ maxLength: 512, description: 'Image of a private preset (deprecated).' }),
+    imagePullSecrets: nameList(32, { description: 'Pull secrets of a private preset image (deprecated).' }),
   };
   if (version === 'v1beta1') {
     presetOptions.modelAccessSecret = str({
@@ -117,7 +125,7 @@ function dataSource(kind: 'input' | 'adapter'): JSONSchemaProps {
     name: str({ maxLength: 253 }),
     urls: strList({ maxItems: 100, items: str({ maxLength: 1024 }) }),
     image: imageRef(),
-    imagePullSecrets: strList({ maxItems: 32 }),
+    imagePullSecrets: nameList(32),
     volumeSource: schemaless('A Kubernetes VolumeSource.'),
   };
   const validations =
@@ -243,10 +251,17 @@ function tuningSpec(version: WorkspaceVersion): JSONSchemaProps {
 
 function resourceSpec(version: WorkspaceVersion): JSONSchemaProps {
   const properties: Record<string, JSONSchemaProps> = {
-    count: { type: 'integer', minimum: 1, description: 'Number of nodes (deprecated in v1beta1).' },
+    count: {
+      type: 'integer',
+      minimum: 1,
+      // An AKS node pool holds at most 1,000 nodes; without a bound, one workspace could ask the reconciler
+      // for millions of NodeClaims.
+      maximum: MAX_NODE_COUNT,
+      description: `Number of nodes, at most ${MAX_NODE_COUNT} (deprecated in v1beta1).`,
+    },
     instanceType: str({ maxLength: 128, description: 'GPU instance type to provision.' }),
     labelSelector: labelSelector(),
-    preferredNodes: strList({ maxItems: 64, description: 'Existing nodes to use first (deprecated).' }),
+    preferredNodes: nameList(64, { description: 'Existing nodes to use first (deprecated).' }),
   };
   if (version === 'v1alpha1') properties.instanceType.default = 'Standard_NC24ads_A100_v4';
   if (version === 'v1beta1') {
@@ -256,7 +271,8 @@ function resourceSpec(version: WorkspaceVersion): JSONSchemaProps {
       properties: {
         mode: str({ enum: ['mig', 'accelerator'] }),
         profile: str({ maxLength: 64 }),
-        count: { type: 'integer', minimum: 1 },
+        // Bounded like resource.count (a MIG node offers at most 8 GPUs x 7 slices).
+        count: { type: 'integer', minimum: 1, maximum: MAX_NODE_COUNT },
       },
       'x-kubernetes-validations': [{ rule: 'self == oldSelf', message: `partition ${MSG.immutable}` }],
     };
@@ -318,9 +334,11 @@ function condition(): JSONSchemaProps {
 
 function statusSpec(version: WorkspaceVersion): JSONSchemaProps {
   const properties: Record<string, JSONSchemaProps> = {
-    workerNodes: strList(),
+    workerNodes: nameList(MAX_NODE_COUNT),
     conditions: {
       type: 'array',
+      // The reconciler writes five condition types; Kubernetes APIs bound such lists (Gateway API: 8).
+      maxItems: 16,
       items: condition(),
       'x-kubernetes-list-type': 'map',
       'x-kubernetes-list-map-keys': ['type'],
@@ -334,9 +352,15 @@ function statusSpec(version: WorkspaceVersion): JSONSchemaProps {
       properties: {
         metrics: {
           type: 'object',
+          maxProperties: 64,
           additionalProperties: {
             type: 'object',
-            properties: { description: str(), value: str(), unit: str(), config: str() },
+            properties: {
+              description: str({ maxLength: 1024 }),
+              value: str({ maxLength: 256 }),
+              unit: str({ maxLength: 64 }),
+              config: str({ maxLength: 1024 }),
+            },
           },
         },
       },
@@ -385,6 +409,37 @@ export function workspaceSchema(version: WorkspaceVersion): JSONSchemaProps {
           ]
         : []),
     ],
+  };
+}
+
+/**
+ * The part of ObjectMeta the TypeScript validator checks. It is not part of the CRD: the API server checks
+ * ObjectMeta itself, and a CRD schema may constrain only `metadata.name` and `generateName`.
+ */
+function objectMeta(): JSONSchemaProps {
+  return {
+    type: 'object',
+    required: ['name'],
+    properties: {
+      name: str(),
+      generateName: str(),
+      namespace: str(),
+      // Label values: at most 63 characters; keys are checked by the API server.
+      labels: { type: 'object', additionalProperties: str({ maxLength: LABEL_VALUE_MAX }) },
+      annotations: { type: 'object', additionalProperties: str() },
+      finalizers: strList(),
+    },
+    'x-kubernetes-preserve-unknown-fields': true,
+  };
+}
+
+/** The schema the TypeScript validator checks: the CRD's, with `metadata` described and required. */
+export function validationSchema(version: WorkspaceVersion): JSONSchemaProps {
+  const schema = workspaceSchema(version);
+  return {
+    ...schema,
+    required: [...(schema.required ?? []), 'metadata'],
+    properties: { ...schema.properties, metadata: objectMeta() },
   };
 }
 

@@ -84,7 +84,10 @@ function visit(schema: JSONSchemaProps, value: unknown, path: string, out: Probl
     }
   }
   if (typeof value === 'number' && schema.minimum !== undefined && value < schema.minimum) {
-    out.push(error(path, `must be greater than or equal to ${schema.minimum}`));
+    out.push(error(path, `must be greater than or equal to ${schema.minimum}, got ${value}`));
+  }
+  if (typeof value === 'number' && schema.maximum !== undefined && value > schema.maximum) {
+    out.push(error(path, `must be less than or equal to ${schema.maximum}, got ${value}`));
   }
   if (Array.isArray(value)) {
     if (schema.maxItems !== undefined && value.length > schema.maxItems) {

@@ -1,7 +1,8 @@
 import { normalizeWorkspace, readDocuments, workspaceVersionOf } from './parse';
 import { ValidationError, type Problem } from './problems';
 import { checkRules, type CatalogOptions } from './rules';
-import { workspaceSchema } from './schema';
+import { validationSchema } from './schema';
+import { checkValue } from './limits';
 import { checkStructure, type StructureOptions } from './structural';
 import type { Workspace, WorkspaceVersion } from './types';
 
@@ -23,9 +24,12 @@ export function validateWorkspaceObject(
   value: Record<string, unknown>,
   options: ValidateOptions = {},
 ): WorkspaceValidation {
+  // Faces pass objects straight in: the same bounds as for text (depth, size, plain data).
+  const bounds = checkValue(value);
+  if (bounds !== undefined) return { problems: [bounds] };
   const version = workspaceVersionOf(value);
   if (typeof version !== 'string') return { problems: [version] };
-  const structural = checkStructure(workspaceSchema(version), value, '', options);
+  const structural = checkStructure(validationSchema(version), value, '', options);
   if (hasErrors(structural)) return { sourceVersion: version, problems: structural };
   const workspace = normalizeWorkspace(value, version);
   return { sourceVersion: version, workspace, problems: [...structural, ...checkRules(workspace, version, options)] };

@@ -1,4 +1,6 @@
+import { closeSync, openSync, readSync } from 'node:fs';
 import { stringify } from 'yaml';
+import { INPUT_LIMITS } from '../api/limits';
 import type { KubeObject } from '../render/options';
 
 /** What a command may do to the outside world; tests pass their own. */
@@ -13,6 +15,33 @@ export interface CliIo {
 export interface NamedInput {
   readonly name: string;
   readonly text: string;
+}
+
+/**
+ * Reads a file or file descriptor as UTF-8, at most one byte more than the input limit: enough for the
+ * reader to say the input is too large, without reading a file of any size into memory.
+ */
+export function readBoundedText(file: string | number, maxBytes: number = INPUT_LIMITS.maxBytes): string {
+  const fd = typeof file === 'number' ? file : openSync(file, 'r');
+  try {
+    const buffer = Buffer.alloc(maxBytes + 1);
+    let length = 0;
+    while (length < buffer.length) {
+      let n: number;
+      try {
+        n = readSync(fd, buffer, length, buffer.length - length, null);
+      } catch (e) {
+        // A non-blocking stdin (a terminal or pipe in some shells) has no data yet.
+        if ((e as NodeJS.ErrnoException).code === 'EAGAIN') continue;
+        throw e;
+      }
+      if (n === 0) break;
+      length += n;
+    }
+    return buffer.toString('utf8', 0, length);
+  } finally {
+    if (typeof file !== 'number') closeSync(fd);
+  }
 }
 
 /** Reads each named file (`-` is stdin); a file that cannot be read is reported, not thrown. */

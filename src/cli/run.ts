@@ -1,6 +1,8 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { closestNames } from '../api/suggest';
+import { ValidationError } from '../api/problems';
+import { FitError } from '../plan/fit-error';
 import { UsageError } from './args';
 import { CRDS_HELP, runCrds } from './crds';
 import type { CliIo } from './io';
@@ -22,8 +24,9 @@ Commands:
   crds               print the Workspace CustomResourceDefinition
   operator           print the operator bundle (CRD, RBAC, reconciler Deployment) for kubectl apply
 
-Run kaito COMMAND --help for the options of a command; kaito --version prints the version.
-Exit codes: 0 ok, 1 invalid input, 2 usage error.
+Run kaito COMMAND --help for the options of a command; kaito --version prints the version; --debug
+(any command) prints the stack of an internal error.
+Exit codes: 0 ok, 1 invalid input or internal error, 2 usage error.
 `;
 
 const COMMANDS: Record<string, { run: (argv: readonly string[], io: CliIo) => number; help: string }> = {
@@ -42,8 +45,31 @@ export function packageVersion(): string {
   return manifest.version;
 }
 
-/** Runs the CLI with `argv` (without node and script) and returns the exit code. */
+/** The one line a user sees for an error that is not theirs; the stack only with --debug. */
+export function internalErrorMessage(e: unknown, debug: boolean): string {
+  const message = e instanceof Error ? e.message.split('\n')[0] : String(e);
+  if (debug) return `kaito: internal error: ${e instanceof Error ? (e.stack ?? message) : message}\n`;
+  return `kaito: internal error: ${message} (run with --debug for the stack)\n`;
+}
+
+/**
+ * Runs the CLI with `argv` (without node and script) and returns the exit code. Never throws: an error that
+ * escapes a command is reported in one line (exit 1), with its stack under `--debug`.
+ */
 export function runCli(argv: readonly string[], io: CliIo): number {
+  const end = argv.indexOf('--');
+  const debugAt = argv.indexOf('--debug');
+  const debug = debugAt >= 0 && (end < 0 || debugAt < end);
+  const args = debug ? argv.filter((_, i) => i !== debugAt) : argv;
+  try {
+    return dispatch(args, io);
+  } catch (e) {
+    io.stderr(internalErrorMessage(e, debug));
+    return 1;
+  }
+}
+
+function dispatch(argv: readonly string[], io: CliIo): number {
   const [command, ...rest] = argv;
   if (command === undefined || command === '--help' || command === '-h' || command === 'help') {
     io.stdout(HELP);
@@ -66,6 +92,11 @@ export function runCli(argv: readonly string[], io: CliIo): number {
     if (e instanceof UsageError) {
       io.stderr(`kaito ${command}: ${e.message}\n\n${entry.help}`);
       return 2;
+    }
+    // The library's own errors are about the input: the user's to fix, no stack.
+    if (e instanceof ValidationError || e instanceof FitError) {
+      io.stderr(`kaito ${command}: ${e.message}\n`);
+      return 1;
     }
     throw e;
   }

@@ -76,13 +76,20 @@ function checkEachInput(inputs: readonly NamedInput[], options: CheckOptions): C
 export function reportProblems(documents: readonly CheckedDocument[], io: CliIo): boolean {
   let failed = false;
   for (const { file, check } of documents) {
-    const label = file === '' ? '' : `${documentLabel(file, check.index)}: `;
     for (const p of check.problems) {
+      // A problem of the text itself says where it is, as compilers do: FILE:LINE:COLUMN.
+      const where =
+        p.line !== undefined
+          ? `${file}:${p.line}:${p.column ?? 1}: `
+          : file === ''
+            ? ''
+            : `${documentLabel(file, check.index)}: `;
+      const text = formatProblem({ ...p, line: undefined });
       if (p.severity === 'error') {
         failed = true;
-        io.stdout(`${label}${formatProblem(p)}\n`);
+        io.stdout(`${where}${text}\n`);
       } else {
-        io.stderr(`${label}warning: ${formatProblem(p)}\n`);
+        io.stderr(`${where}warning: ${text}\n`);
       }
     }
   }

@@ -152,6 +152,25 @@ describe('InferenceService', () => {
       expect(e.message.split('\n')[0]).toBe('InferenceService "phi" is invalid:');
     });
 
+    test.each([['operator'], ['direct']] as const)(
+      'a count over 1000 in %s mode is the core check, naming count (no StatefulSet of 100000)',
+      (mode) => {
+        const c = chart();
+        const e = thrown(
+          () =>
+            new InferenceService(c, 'phi', {
+              ...phi,
+              mode,
+              count: 100000,
+              ...(mode === 'direct' ? { nodeLabels: { apps: 'gpu' } } : {}),
+            }),
+        );
+        expect(e).toBeInstanceOf(ValidationError);
+        expect(problemsOf(e)).toEqual([['count', 'must be less than or equal to 1000, got 100000']]);
+        expect(synth(c)).toEqual([]);
+      },
+    );
+
     test('does not fit', () => {
       const e = thrown(
         () => new InferenceService(chart(), 'phi', { ...phi, preset: 'phi-3-medium-128k-instruct', count: 1 }),

@@ -188,6 +188,28 @@ describe('InferenceService args', () => {
       [['preset', 'must be a plain value']],
     ],
     [
+      'a count over 1000 in direct mode',
+      () =>
+        new InferenceService('phi', {
+          preset: 'phi-3-mini-4k-instruct',
+          labelSelector: { matchLabels: { apps: 'gpu' } },
+          instanceType: 'Standard_NC6s_v3',
+          mode: 'direct',
+          count: 100000,
+        }),
+      [['count', 'must be less than or equal to 1000, got 100000']],
+    ],
+    [
+      'an annotation that is not a string (enablelb: True unquoted), in direct mode',
+      onPool({ mode: 'direct', annotations: { 'kaito.sh/enablelb': true as never } }),
+      [['annotations[kaito.sh/enablelb]', 'must be of type string, got boolean true']],
+    ],
+    [
+      'a label that is not a string',
+      onPool({ labels: { team: 1 as never } }),
+      [['labels.team', 'must be of type string, got integer 1']],
+    ],
+    [
       'an unknown instance type',
       () => new InferenceService('phi', { preset: 'phi-3-mini-4k-instruct', instanceType: 'Standard_NC6s_v4' }),
       [['instanceType', 'unknown instance type "Standard_NC6s_v4". Did you mean "Standard_NC6s_v3"']],
