@@ -21,6 +21,7 @@ import {
   type WorkspaceVersion,
 } from './types';
 import { unsafeUrlReason } from './url-safety';
+import { dnsLabelProblem } from './names';
 import { IMAGE_REF, IMAGE_REF_ANY_CASE } from './image-ref';
 
 /** The catalogs validation and planning read. */
@@ -96,6 +97,7 @@ export function closestNames(name: string, known: readonly string[]): string[] {
 }
 
 const isString = (v: unknown): v is string => typeof v === 'string';
+const present = <T>(v: T | undefined): T[] => (v === undefined ? [] : [v]);
 
 /**
  * Kaito's create-time rules and ours, on a structurally valid Workspace (internal model). Returns every
@@ -107,15 +109,11 @@ export function checkRules(ws: Workspace, version: WorkspaceVersion, options: Ca
   const out: Problem[] = [];
   const annotations = ws.metadata.annotations ?? {};
 
-  const name = ws.metadata.name;
-  if (!isString(name) || name === '') out.push(error('metadata.name', 'required value'));
-  else if (name.length > 63 || !new RegExp(DNS1123_LABEL).test(name)) {
-    out.push(error('metadata.name', `${JSON.stringify(name)} ${MSG.nameDns1123Label}`));
-  }
-  const namespace = ws.metadata.namespace;
-  if (isString(namespace) && (namespace.length > 63 || !new RegExp(DNS1123_LABEL).test(namespace))) {
-    out.push(error('metadata.namespace', `${JSON.stringify(namespace)} ${MSG.nameDns1123Label}`));
-  }
+  const name: unknown = ws.metadata.name;
+  if (name === undefined || name === '') out.push(error('metadata.name', 'required value'));
+  else out.push(...present(dnsLabelProblem(name, 'metadata.name')));
+  const namespace: unknown = ws.metadata.namespace;
+  if (namespace !== undefined) out.push(...present(dnsLabelProblem(namespace, 'metadata.namespace')));
 
   const runtimeAnnotation = annotations[ANNOTATION_RUNTIME];
   if (runtimeAnnotation !== undefined && runtimeAnnotation !== 'vllm' && runtimeAnnotation !== 'transformers') {
