@@ -358,7 +358,7 @@ function checkTuning(ws: Workspace, presets: PresetCatalog, out: Problem[]): voi
         out.push(
           error(
             childPath('tuning.input.urls', i),
-            `${JSON.stringify(url)} ${reason === 'scheme' ? MSG.urlScheme : MSG.urlHost}`,
+            `${JSON.stringify(url)} ${MSG[reason === 'scheme' ? 'urlScheme' : reason === 'syntax' ? 'urlSyntax' : 'urlHost']}`,
           ),
         );
       }

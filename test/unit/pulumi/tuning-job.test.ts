@@ -85,7 +85,7 @@ describe('TuningJob', () => {
     [
       'an input URL on a private address',
       { input: { urls: ['http://10.0.0.1/data'] } },
-      [['input.urls[0]', 'must not point at localhost, a loopback, link-local, private']],
+      [['input.urls[0]', 'must not point at localhost, a cluster-internal name']],
     ],
     ['an unknown method', { method: 'full' as never }, [['method', 'unsupported value "full"']]],
     [
