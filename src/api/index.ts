@@ -14,6 +14,8 @@ export {
   type ResolvedPreset,
 } from './rules';
 export { unsafeUrlReason } from './url-safety';
+export { dnsLabelProblem, assertDnsLabel } from './names';
+export { podTemplateProblems, volumeSourceProblems, PRIVILEGED_OPT_IN } from './pod-security';
 export {
   parseWorkspace,
   parseWorkspaces,

@@ -22,6 +22,7 @@ import {
 } from './types';
 import { unsafeUrlReason } from './url-safety';
 import { dnsLabelProblem } from './names';
+import { workspacePodSecurityProblems } from './pod-security';
 import { IMAGE_REF, IMAGE_REF_ANY_CASE } from './image-ref';
 
 /** The catalogs validation and planning read. */
@@ -30,6 +31,13 @@ export interface CatalogOptions {
   readonly presets?: PresetCatalog;
   /** @default the default SKU catalog */
   readonly skus?: SkuCatalog;
+  /**
+   * Accept pod templates and volumes that Pod Security "baseline" refuses (privileged containers, host
+   * namespaces, hostPath, added capabilities, ...) and templates that pick a service account. For an operator
+   * whose installer allows them (`kaito-reconciler --allow-privileged-templates`); never from the workspace.
+   * @default false
+   */
+  readonly allowPrivilegedPods?: boolean;
 }
 
 /** How a preset name resolved. */
@@ -139,6 +147,7 @@ export function checkRules(ws: Workspace, version: WorkspaceVersion, options: Ca
   checkResource(ws, version, skus, annotations, out);
   if (ws.inference !== undefined) checkInference(ws, version, presets, out);
   if (ws.tuning !== undefined) checkTuning(ws, presets, out);
+  if (options.allowPrivilegedPods !== true) out.push(...workspacePodSecurityProblems(ws));
   return out;
 }
 
