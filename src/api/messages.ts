@@ -19,7 +19,10 @@ export const MSG = {
   outputExactlyOne: 'exactly one of image or volumeSource must be set',
   imagePushSecret: 'imagePushSecret is required when image is set',
   urlScheme: 'must be an http or https URL',
-  urlHost: 'must not point at localhost, a loopback, link-local, private or cloud metadata address',
+  urlSyntax:
+    'must be a plain ASCII URL: a host of letters, digits, "-" and "." or a bracketed IPv6 address, an optional port, and only URL characters (no spaces, backslashes, non-ASCII or percent-encoded hosts)',
+  urlHost:
+    'must not point at localhost, a cluster-internal name (a single label, .svc, .local, .internal), a wildcard-DNS name holding an address, or a loopback, link-local, private or cloud metadata address',
   reservedSelector: 'must contain at least one label whose key is not reserved by Kaito',
   immutable: 'field is immutable',
   privateImage: 'is required when accessMode is private',

@@ -21,6 +21,8 @@ import {
   type WorkspaceVersion,
 } from './types';
 import { unsafeUrlReason } from './url-safety';
+import { dnsLabelProblem } from './names';
+import { workspacePodSecurityProblems } from './pod-security';
 import { IMAGE_REF, IMAGE_REF_ANY_CASE } from './image-ref';
 import { closestNames } from './suggest';
 
@@ -30,6 +32,13 @@ export interface CatalogOptions {
   readonly presets?: PresetCatalog;
   /** @default the default SKU catalog */
   readonly skus?: SkuCatalog;
+  /**
+   * Accept pod templates and volumes that Pod Security "baseline" refuses (privileged containers, host
+   * namespaces, hostPath, added capabilities, ...) and templates that pick a service account. For an operator
+   * whose installer allows them (`kaito-reconciler --allow-privileged-templates`); never from the workspace.
+   * @default false
+   */
+  readonly allowPrivilegedPods?: boolean;
 }
 
 /** How a preset name resolved. */
@@ -72,6 +81,7 @@ function checkImage(value: string, path: string, out: Problem[]): void {
 }
 
 const isString = (v: unknown): v is string => typeof v === 'string';
+const present = <T>(v: T | undefined): T[] => (v === undefined ? [] : [v]);
 
 /**
  * Kaito's create-time rules and ours, on a structurally valid Workspace (internal model). Returns every
@@ -83,15 +93,11 @@ export function checkRules(ws: Workspace, version: WorkspaceVersion, options: Ca
   const out: Problem[] = [];
   const annotations = ws.metadata.annotations ?? {};
 
-  const name = ws.metadata.name;
-  if (!isString(name) || name === '') out.push(error('metadata.name', 'required value'));
-  else if (name.length > 63 || !new RegExp(DNS1123_LABEL).test(name)) {
-    out.push(error('metadata.name', `${JSON.stringify(name)} ${MSG.nameDns1123Label}`));
-  }
-  const namespace = ws.metadata.namespace;
-  if (isString(namespace) && (namespace.length > 63 || !new RegExp(DNS1123_LABEL).test(namespace))) {
-    out.push(error('metadata.namespace', `${JSON.stringify(namespace)} ${MSG.nameDns1123Label}`));
-  }
+  const name: unknown = ws.metadata.name;
+  if (name === undefined || name === '') out.push(error('metadata.name', 'required value'));
+  else out.push(...present(dnsLabelProblem(name, 'metadata.name')));
+  const namespace: unknown = ws.metadata.namespace;
+  if (namespace !== undefined) out.push(...present(dnsLabelProblem(namespace, 'metadata.namespace')));
 
   const runtimeAnnotation = annotations[ANNOTATION_RUNTIME];
   if (runtimeAnnotation !== undefined && runtimeAnnotation !== 'vllm' && runtimeAnnotation !== 'transformers') {
@@ -117,6 +123,7 @@ export function checkRules(ws: Workspace, version: WorkspaceVersion, options: Ca
   checkResource(ws, version, skus, annotations, out);
   if (ws.inference !== undefined) checkInference(ws, version, presets, out);
   if (ws.tuning !== undefined) checkTuning(ws, presets, out);
+  if (options.allowPrivilegedPods !== true) out.push(...workspacePodSecurityProblems(ws));
   return out;
 }
 
@@ -333,7 +340,7 @@ function checkTuning(ws: Workspace, presets: PresetCatalog, out: Problem[]): voi
         out.push(
           error(
             childPath('tuning.input.urls', i),
-            `${JSON.stringify(url)} ${reason === 'scheme' ? MSG.urlScheme : MSG.urlHost}`,
+            `${JSON.stringify(url)} ${MSG[reason === 'scheme' ? 'urlScheme' : reason === 'syntax' ? 'urlSyntax' : 'urlHost']}`,
           ),
         );
       }

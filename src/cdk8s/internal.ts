@@ -2,6 +2,7 @@ import { ApiObject, Chart, JsonPatch, type ApiObjectMetadata } from 'cdk8s';
 import type { Construct } from 'constructs';
 import { FitError } from '../plan/fit-error';
 import { ValidationError, type Problem } from '../api/problems';
+import { assertDnsLabel } from '../api/names';
 import { checkWorkspaceObject, type WorkspaceCheck } from '../plan/check';
 import type { PlanOptions, WorkspacePlan } from '../plan';
 import type { Workspace } from '../api/types';
@@ -84,27 +85,17 @@ export function fromCheck(check: WorkspaceCheck, subject: string, paths: PathMap
   return { workspace: check.workspace, plan: check.plan, warnings: problems.filter((p) => p.severity === 'warning') };
 }
 
-const DNS1123_LABEL = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/;
-
 /** Throws unless `value` is a DNS-1123 label (a Kubernetes object or namespace name). */
 export function checkDnsLabel(value: string, prop: string, subject: string): void {
-  if (value.length > 63 || !DNS1123_LABEL.test(value)) {
-    throw new ValidationError(
-      [
-        {
-          path: prop,
-          message: `${JSON.stringify(value)} must be a DNS-1123 label: at most 63 lower-case letters, digits and "-", starting and ending with a letter or digit`,
-          severity: 'error',
-        },
-      ],
-      subject,
-    );
-  }
+  assertDnsLabel(value, prop, subject);
 }
 
-/** The namespace objects of `scope` go to when they name none: the chart's, else `default`. */
+/** The namespace objects of `scope` go to when they name none: the chart's (checked), else `default`. */
 export function defaultNamespaceOf(scope: Construct): string {
-  return Chart.of(scope).namespace ?? 'default';
+  const chart = Chart.of(scope);
+  if (chart.namespace === undefined) return 'default';
+  assertDnsLabel(chart.namespace, 'namespace', `Chart ${chart.node.path || chart.node.id}`);
+  return chart.namespace;
 }
 
 /** Cluster-scoped kinds among the objects this package emits. */

@@ -1,3 +1,5 @@
+import { dnsLabelProblem } from '../api/names';
+import { formatProblem } from '../api/problems';
 import type { Workspace } from '../api/types';
 import type { WorkspacePlan } from '../plan/plan';
 import type { KubeObject, NodeProvisioner, RenderOptions } from '../render/options';
@@ -58,6 +60,9 @@ export function runRender(argv: readonly string[], io: CliIo): number {
   const mode = args.options.mode === 'direct' ? 'direct' : 'operator';
   if (mode === 'operator' && args.options.nodes !== undefined) throw new UsageError('--nodes applies to --mode direct');
   const text = (name: string) => (typeof args.options[name] === 'string' ? (args.options[name] as string) : undefined);
+  const namespace = text('namespace');
+  const namespaceProblem = namespace === undefined ? undefined : dnsLabelProblem(namespace, '--namespace');
+  if (namespaceProblem !== undefined) throw new UsageError(formatProblem(namespaceProblem));
   const options: RenderOptions = {
     ...(text('namespace') ? { defaultNamespace: text('namespace') } : {}),
     ...(text('registry') ? { registry: text('registry') } : {}),

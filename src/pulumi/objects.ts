@@ -22,6 +22,8 @@ const KINDS: Readonly<Record<string, Declare>> = {
   'apps/v1/Deployment': (n, a, o) => new k8s.apps.v1.Deployment(n, argsOf<k8s.apps.v1.DeploymentArgs>(a), o),
   'apps/v1/DaemonSet': (n, a, o) => new k8s.apps.v1.DaemonSet(n, argsOf<k8s.apps.v1.DaemonSetArgs>(a), o),
   'batch/v1/Job': (n, a, o) => new k8s.batch.v1.Job(n, argsOf<k8s.batch.v1.JobArgs>(a), o),
+  'networking.k8s.io/v1/NetworkPolicy': (n, a, o) =>
+    new k8s.networking.v1.NetworkPolicy(n, argsOf<k8s.networking.v1.NetworkPolicyArgs>(a), o),
   'rbac.authorization.k8s.io/v1/ClusterRole': (n, a, o) =>
     new k8s.rbac.v1.ClusterRole(n, argsOf<k8s.rbac.v1.ClusterRoleArgs>(a), o),
   'rbac.authorization.k8s.io/v1/ClusterRoleBinding': (n, a, o) =>

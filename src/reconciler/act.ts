@@ -28,6 +28,7 @@ const PLURALS: Readonly<Record<string, string>> = {
   Event: 'events',
   PersistentVolumeClaim: 'persistentvolumeclaims',
   Secret: 'secrets',
+  NetworkPolicy: 'networkpolicies',
 };
 
 /** The API path of an object (or of its collection, without a name). */
@@ -165,10 +166,11 @@ export class Actor {
     const last = records.get(id);
     const cache = this.options.sources.cacheFor(object.kind);
     const live = cache?.get(namespace ? `${namespace}/${name}` : name);
+    // Kinds without a cache (the egress NetworkPolicy) are applied again only when what is desired changes.
     if (
       last?.hash === hash &&
-      live !== undefined &&
-      (last.generation === undefined || live.metadata?.generation === last.generation)
+      (cache === undefined ||
+        (live !== undefined && (last.generation === undefined || live.metadata?.generation === last.generation)))
     ) {
       return;
     }

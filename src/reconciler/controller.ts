@@ -29,6 +29,12 @@ export interface ControllerOptions {
   readonly concurrency?: number;
   /** Registry of Kaito's images (passed to the renderers). */
   readonly registry?: string;
+  /**
+   * Create pods from templates and volumes that Pod Security "baseline" refuses (and templates that pick a
+   * service account). Off: such a workspace is reported invalid and nothing is created for it.
+   * @default false
+   */
+  readonly allowPrivilegedTemplates?: boolean;
   readonly log: Logger;
   readonly metrics?: ReconcilerMetrics;
   /** Names this process in events. @default 'kaito-reconciler' */
@@ -166,6 +172,7 @@ export class WorkspaceController {
       provisioner: this.options.provisioner,
       now,
       ...(this.options.registry ? { registry: this.options.registry } : {}),
+      ...(this.options.allowPrivilegedTemplates === true ? { allowPrivilegedTemplates: true } : {}),
     });
     await this.actor.act(key, workspace, decision);
   }

@@ -27,6 +27,12 @@ export interface DecideOptions {
   readonly registry?: string;
   /** The time conditions that move are stamped with (RFC 3339). */
   readonly now: string;
+  /**
+   * Create pods from templates and volumes that Pod Security "baseline" refuses (and templates that pick a
+   * service account). Off: such a workspace is reported invalid and nothing is created for it.
+   * @default false
+   */
+  readonly allowPrivilegedTemplates?: boolean;
 }
 
 /** What the shell observed for one workspace. */
@@ -167,7 +173,10 @@ export function decide(observed: Observation, options: DecideOptions): Decision 
   const provisioner =
     typeof instanceType === 'string' && instanceType !== '' ? renderProvisioner(options.provisioner) : 'byo';
   const byoNode = provisioner === 'byo' ? nodes.find((n) => n.ready && n.gpu !== undefined)?.gpu : undefined;
-  const check = checkWorkspaceObject(plainWorkspace, byoNode ? { observedNode: byoNode } : {});
+  const check = checkWorkspaceObject(plainWorkspace, {
+    ...(byoNode ? { observedNode: byoNode } : {}),
+    ...(options.allowPrivilegedTemplates === true ? { allowPrivilegedPods: true } : {}),
+  });
   const ws = check.workspace;
   const isTuning = ws?.tuning !== undefined;
 

@@ -28,6 +28,8 @@ export interface ReconcilerFlags {
   readonly registry?: string;
   readonly watchIdleTimeoutMs: number;
   readonly logLevel: 'debug' | 'info' | 'error';
+  /** Accept templates and volumes Pod Security "baseline" refuses (an installer's choice, never a user's). */
+  readonly allowPrivilegedTemplates: boolean;
 }
 
 const PROVISIONERS: readonly ProvisionerName[] = ['gpu-provisioner', 'karpenter', 'machine', 'byo'];
@@ -55,6 +57,8 @@ Flags:
   --health-probe-bind-address ADDR   address of /healthz and /readyz; 0 turns them off (default: :8081)
   --watch-idle-timeout D             restart a watch that sent nothing for this long (default: 150s)
   --log-level LEVEL                  debug | info | error (default: info)
+  --allow-privileged-templates       create pods from templates and volumes Pod Security "baseline" refuses
+                                     (privileged, host namespaces, hostPath, service accounts; default: false)
   -h, --help                         print this help
 
 Durations are written like 15s, 500ms, 2m. Logs are JSON lines on stderr. SIGTERM stops taking work,
@@ -71,7 +75,7 @@ export function parseDuration(value: string): number {
   return parts.reduce((ms, p) => ms + Number(p[1]) * units[p[2]!]!, 0);
 }
 
-const BOOLEAN = new Set(['help', 'leader-elect']);
+const BOOLEAN = new Set(['help', 'leader-elect', 'allow-privileged-templates']);
 const VALUED = new Set([
   'kubeconfig',
   'namespace',
@@ -164,5 +168,6 @@ export function parseFlags(argv: readonly string[], env: NodeJS.ProcessEnv = pro
     concurrency,
     watchIdleTimeoutMs: parseDuration(get('watch-idle-timeout') ?? '150s'),
     logLevel: logLevel as ReconcilerFlags['logLevel'],
+    allowPrivilegedTemplates: get('allow-privileged-templates') === 'true',
   };
 }

@@ -41,6 +41,12 @@ export interface ReconcilerOptions {
   /** @default DEFAULT_CONCURRENCY (10) */
   readonly concurrency?: number;
   readonly registry?: string;
+  /**
+   * Create pods from templates and volumes that Pod Security "baseline" refuses (and templates that pick a
+   * service account). Off: such a workspace is reported invalid and nothing is created for it.
+   * @default false
+   */
+  readonly allowPrivilegedTemplates?: boolean;
   /** Elect a leader before reconciling; off when undefined. */
   readonly leaderElection?: LeaderElectionSettings;
   /** This process's name in the Lease and in events. @default `<hostname>_<uuid>` */
@@ -103,6 +109,7 @@ export async function startReconciler(options: ReconcilerOptions): Promise<Runni
     ...(options.namespace !== undefined ? { namespace: options.namespace } : {}),
     ...(options.concurrency !== undefined ? { concurrency: options.concurrency } : {}),
     ...(options.registry !== undefined ? { registry: options.registry } : {}),
+    ...(options.allowPrivilegedTemplates === true ? { allowPrivilegedTemplates: true } : {}),
     ...(options.watchIdleTimeoutMs !== undefined ? { watchIdleTimeoutMs: options.watchIdleTimeoutMs } : {}),
     ...(options.watchBackoff !== undefined ? { watchBackoff: options.watchBackoff } : {}),
     ...(options.retry !== undefined ? { retry: options.retry } : {}),

@@ -34,7 +34,7 @@ work="$(mktemp -d)"
 pulled=""
 for auth in "" ${PULL_SECRETS_PATH}/*.json; do
   if [ -n "$auth" ] && [ ! -f "$auth" ]; then continue; fi
-  if skopeo copy --dest-decompress \${auth:+--authfile=$auth} "docker://$image" "dir:$work/layout"; then
+  if skopeo copy --dest-decompress \${auth:+"--authfile=$auth"} "docker://$image" "dir:$work/layout"; then
     pulled=1
     break
   fi

@@ -11,6 +11,7 @@ export {
   RAY_PORT,
   GPU_RESOURCE,
   GPU_TAINT,
+  SHM_SIZE_LIMIT,
   provisionerOf,
   sanitizedMatchLabels,
   gpuTolerations,
@@ -30,6 +31,7 @@ export { ADAPTERS_PATH, DEFAULT_ADAPTER_STRENGTH } from './adapters';
 export { renderTuningJob, PUSHER_CONTAINER, DATA_PATH, TUNING_WEIGHTS_PATH } from './tuning';
 export { renderNodeClaims, renderMachines, nodeClaimName, KAITO_NODEPOOL, DEFAULT_NODE_IMAGE_FAMILY } from './nodes';
 export { renderWorkspace } from './workspace';
+export { renderEgressPolicies, egressPolicyName, DENIED_EGRESS_V4, DENIED_EGRESS_V6 } from './network';
 export { renderWorkspaceCrd, renderCrdYaml, workspacePrinterColumns, WORKSPACE_CRD_NAME } from './crd';
 export {
   renderOperator,

@@ -58,10 +58,18 @@ export function leaderAddress(ctx: Pick<RenderContext, 'name' | 'namespace'>): s
   return `${ctx.name}-0.${ctx.name}-headless.${ctx.namespace}.svc.cluster.local`;
 }
 
-/** Quotes a word for /bin/sh when it holds anything beyond plain path and flag characters. */
-function shellWord(word: string): string {
-  return /^[A-Za-z0-9_@%+=:,./-]+$/.test(word) ? word : `'${word.replace(/'/g, `'"'"'`)}'`;
-}
+/**
+ * Multi-node vLLM: pod 0 starts the Ray head and then the server with the vLLM flags ("$@"); the other pods
+ * join the head. Values come in as quoted environment variables and positional arguments, never as script
+ * text, so no name or flag can change what the shell runs.
+ */
+const MULTI_NODE_SCRIPT = `if [ "$POD_INDEX" = "0" ]; then
+  ${VLLM_MULTI_NODE} leader --ray_cluster_size="$RAY_CLUSTER_SIZE" --ray_port="$RAY_PORT"
+  exec python3 ${VLLM_SERVER} "$@"
+else
+  exec ${VLLM_MULTI_NODE} worker --ray_address="$RAY_LEADER_ADDRESS" --ray_port="$RAY_PORT"
+fi
+`;
 
 const modelName = (ctx: RenderContext): string => ctx.preset?.name ?? ctx.plan.preset ?? ctx.name;
 
@@ -122,16 +130,7 @@ function serverCommand(ctx: RenderContext, adapterArgs: readonly string[]): Pick
   if (ctx.plan.runtime === 'transformers') return { command: ['accelerate', 'launch'], args: transformersArgs(ctx) };
   const args = vllmArgs(ctx, adapterArgs);
   if (ctx.plan.nodeCount <= 1) return { command: ['python3', VLLM_SERVER], args };
-  // Multi-node: pod 0 starts the Ray head and then the server (vLLM places the pipeline stages on the Ray
-  // cluster); the other pods join the head and host their stages.
-  const leader =
-    `${VLLM_MULTI_NODE} leader --ray_cluster_size=${ctx.plan.nodeCount} --ray_port=${RAY_PORT}; ` +
-    `exec python3 ${VLLM_SERVER} ${args.map(shellWord).join(' ')}`;
-  const worker = `exec ${VLLM_MULTI_NODE} worker --ray_address=${leaderAddress(ctx)} --ray_port=${RAY_PORT}`;
-  return {
-    command: ['/bin/sh', '-c'],
-    args: [`if [ "\${POD_INDEX}" = "0" ]; then\n  ${leader}\nelse\n  ${worker}\nfi`],
-  };
+  return { command: ['/bin/sh', '-c', MULTI_NODE_SCRIPT, 'vllm-multi-node'], args };
 }
 
 const httpProbe = (extra: Partial<Probe>): Probe => ({
@@ -195,7 +194,12 @@ function environment(ctx: RenderContext): EnvVar[] {
     env.push({ name: 'HF_TOKEN', valueFrom: { secretKeyRef: { name: secret, key: 'HF_TOKEN', optional: true } } });
   }
   if (ctx.plan.runtime === 'vllm' && ctx.plan.nodeCount > 1) {
-    env.push({ name: 'POD_INDEX', valueFrom: { fieldRef: { fieldPath: `metadata.labels['${POD_INDEX_LABEL}']` } } });
+    env.push(
+      { name: 'POD_INDEX', valueFrom: { fieldRef: { fieldPath: `metadata.labels['${POD_INDEX_LABEL}']` } } },
+      { name: 'RAY_LEADER_ADDRESS', value: leaderAddress(ctx) },
+      { name: 'RAY_CLUSTER_SIZE', value: String(ctx.plan.nodeCount) },
+      { name: 'RAY_PORT', value: String(RAY_PORT) },
+    );
   }
   return env;
 }
@@ -237,6 +241,7 @@ function presetPodSpec(ctx: RenderContext): PodSpec {
       ? {}
       : { initContainers: [...(downloader === undefined ? [] : [downloader]), ...adapters.initContainers] }),
     containers: [container],
+    automountServiceAccountToken: false,
     ...(pullSecrets.length === 0 ? {} : { imagePullSecrets: pullSecrets.map((name) => ({ name })) }),
     tolerations: gpuTolerations(),
     ...(affinity === undefined ? {} : { affinity }),
@@ -246,7 +251,8 @@ function presetPodSpec(ctx: RenderContext): PodSpec {
 
 /**
  * The user's pod template as Kaito runs it: the workspace label added, the node affinity replaced by the
- * workspace's node requirements, the GPU tolerations appended; everything else as given.
+ * workspace's node requirements, the GPU tolerations appended, no service account token unless the template
+ * asks for one; everything else as given.
  */
 function templatePod(ctx: RenderContext, template: PodTemplateSpec): PodTemplateSpec {
   const copy = structuredClone(template);
@@ -257,6 +263,7 @@ function templatePod(ctx: RenderContext, template: PodTemplateSpec): PodTemplate
     metadata: { ...(copy.metadata ?? {}), labels: { ...(copy.metadata?.labels ?? {}), ...workspaceLabels(ctx) } },
     spec: {
       ...spec,
+      automountServiceAccountToken: spec.automountServiceAccountToken ?? false,
       ...(affinity === undefined ? {} : { affinity: { ...(spec.affinity ?? {}), ...affinity } }),
       tolerations: [...(spec.tolerations ?? []), ...gpuTolerations()],
     },

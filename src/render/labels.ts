@@ -204,10 +204,17 @@ export function restrictedSecurityContext(): SecurityContext {
   };
 }
 
-/** The `/dev/shm` memory volume NCCL and PyTorch data loaders need. */
+/**
+ * Size limit of `/dev/shm`. The volume is node memory (counted as the pod's memory), so unbounded it lets one
+ * pod fill the node's RAM. NCCL's intra-node transport and PyTorch's data-loader workers use far less than
+ * this, and the smallest GPU VM of the catalog (Standard_NC4as_T4_v3) has 28 GiB of RAM.
+ */
+export const SHM_SIZE_LIMIT = '16Gi';
+
+/** The `/dev/shm` memory volume NCCL and PyTorch data loaders need, bounded by {@link SHM_SIZE_LIMIT}. */
 export function shmVolume(): { volume: Volume; mount: VolumeMount } {
   return {
-    volume: { name: 'dshm', emptyDir: { medium: 'Memory' } },
+    volume: { name: 'dshm', emptyDir: { medium: 'Memory', sizeLimit: SHM_SIZE_LIMIT } },
     mount: { name: 'dshm', mountPath: '/dev/shm' },
   };
 }

@@ -107,6 +107,8 @@ const MANAGE = ['get', 'list', 'watch', 'create', 'update', 'patch', 'delete'];
  *   (the inference workload, the tuning Job, the Services, and the tuning config copied into the workspace
  *   namespace).
  * - core pods: get list watch (why a workload is not ready: image pull errors, crash loops, OOM kills).
+ * - networking.k8s.io networkpolicies: create patch (server-side apply of a tuning pod's egress policy; an
+ *   apply that creates the object is authorized as both).
  * - core events, events.k8s.io events: create patch (events on the workspace; patch aggregates repeats).
  *
  * Not granted, on purpose: Secrets (the HF token and push secrets are read by the kubelet for the workload's
@@ -128,6 +130,7 @@ export function reconcilerClusterRules(): PolicyRule[] {
     { apiGroups: ['batch'], resources: ['jobs'], verbs: [...MANAGE] },
     { apiGroups: [''], resources: ['services', 'configmaps'], verbs: [...MANAGE] },
     { apiGroups: [''], resources: ['pods'], verbs: [...READ] },
+    { apiGroups: ['networking.k8s.io'], resources: ['networkpolicies'], verbs: ['create', 'patch'] },
     { apiGroups: ['', 'events.k8s.io'], resources: ['events'], verbs: ['create', 'patch'] },
   ];
 }

@@ -47,7 +47,11 @@ export const TUNING_WEIGHTS_PATH = '/workspace/tfs/weights';
 /** Name of the container that pushes the tuning result. */
 export const PUSHER_CONTAINER = 'pusher';
 
-/** Downloads each URL ($@) into /mnt/data with retries, and logs each file's size; fails on any error. */
+/**
+ * Downloads each URL ($@) into /mnt/data with retries, and logs each file's size; fails on any error.
+ * Redirects are not followed (no `--location`) and any answer but 2xx fails: a public URL must not bounce the
+ * download to an address the URL rule refuses (the metadata service, the cluster network).
+ */
 const DOWNLOAD_SCRIPT = `set -eu
 cd ${DATA_PATH}
 i=0
@@ -56,8 +60,12 @@ for url in "$@"; do
   file="$(basename "\${url%%[?#]*}")"
   if [ -z "$file" ] || [ -e "$file" ]; then file="$i-\${file:-data}"; fi
   echo "downloading $url to ${DATA_PATH}/$file"
-  curl --fail --location --silent --show-error --proto =http,https --connect-timeout 30 \\
-    --retry 5 --retry-delay 5 --retry-all-errors --output "$file" "$url"
+  code="$(curl --fail --silent --show-error --proto =http,https --connect-timeout 30 \\
+    --retry 5 --retry-delay 5 --retry-all-errors --write-out '%{http_code}' --output "$file" "$url")"
+  case "$code" in
+    2??) ;;
+    *) echo "$url answered HTTP $code; redirects are not followed: use the final URL" >&2; exit 1 ;;
+  esac
   size="$(wc -c < "$file" | tr -d ' ')"
   if [ "$size" -eq 0 ]; then echo "$url is empty" >&2; exit 1; fi
   echo "downloaded $file: $size bytes"
@@ -230,6 +238,7 @@ function tuningPodSpec(ctx: RenderContext): PodSpec {
   const affinity = nodeAffinity(ctx);
   return {
     restartPolicy: 'Never',
+    automountServiceAccountToken: false,
     ...(pushImage
       ? { initContainers: [...fetchers, training], containers: [pusherContainer(ctx, pushImage)] }
       : { ...(fetchers.length === 0 ? {} : { initContainers: fetchers }), containers: [training] }),

@@ -2,6 +2,7 @@ import type { Workspace } from '../api/types';
 import type { WorkspacePlan } from '../plan';
 import { renderConfigMaps } from './configmaps';
 import { renderInference } from './inference';
+import { renderEgressPolicies } from './network';
 import { renderMachines, renderNodeClaims } from './nodes';
 import type { KubeObject, RenderOptions } from './options';
 import { renderServices } from './services';
@@ -9,7 +10,8 @@ import { renderTuningJob } from './tuning';
 
 /**
  * Every object the reconciler creates for a workspace, in a stable order: generated ConfigMaps, Services,
- * the workload (inference StatefulSet or tuning Job), then the NodeClaims (or legacy Machines) of its nodes.
+ * the egress NetworkPolicy of a tuning pod, the workload (inference StatefulSet or tuning Job), then the
+ * NodeClaims (or legacy Machines) of its nodes.
  *
  * Pure and deterministic: the same workspace, plan and options give the same objects, byte for byte (no
  * timestamps, no randomness; node names derive from namespace, name and node index). Namespaced objects
@@ -22,6 +24,7 @@ export function renderWorkspace(ws: Workspace, plan: WorkspacePlan, options: Ren
   return [
     ...renderConfigMaps(ws, plan, options),
     ...renderServices(ws, plan, options),
+    ...renderEgressPolicies(ws, plan, options),
     ...workload,
     ...renderNodeClaims(ws, plan, options),
     ...renderMachines(ws, plan, options),

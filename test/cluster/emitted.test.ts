@@ -121,7 +121,7 @@ describe('the cdk8s example app (npm run synth)', () => {
         [],
       ]);
     }
-    expect(objects.length - skipped.length).toBe(17);
+    expect(objects.length - skipped.length).toBe(18); // with the tuning egress NetworkPolicy
   });
 });
 

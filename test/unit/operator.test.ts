@@ -153,6 +153,7 @@ describe('renderOperator: least-privilege RBAC', () => {
         verbs: ['get', 'list', 'watch', 'create', 'update', 'patch', 'delete'],
       },
       { apiGroups: [''], resources: ['pods'], verbs: ['get', 'list', 'watch'] },
+      { apiGroups: ['networking.k8s.io'], resources: ['networkpolicies'], verbs: ['create', 'patch'] },
       { apiGroups: ['', 'events.k8s.io'], resources: ['events'], verbs: ['create', 'patch'] },
     ]);
   });

@@ -103,3 +103,20 @@ test('with the bundle RBAC a workspace reaches Ready, records events, and is del
   expect(codes).not.toContain('403');
   expect(log.errors()).toEqual([]);
 });
+
+test('with the bundle RBAC a tuning workspace gets its egress NetworkPolicy (server-side apply creates it)', async () => {
+  await admin.waitFor(async () => reconciler.isLeader(), 20_000);
+  await createWorkspace(namespace, seed('phi-3-mini-4k-qlora-tuning.yaml', 'rbac-tune'));
+  const policy = `/apis/networking.k8s.io/v1/namespaces/${namespace}/networkpolicies/rbac-tune-egress`;
+  await admin.waitFor(
+    () =>
+      admin.get(policy).then(
+        () => true,
+        () => false,
+      ),
+    30_000,
+  );
+  const codes = (await reconciler.metrics.apiRequests.get()).values.map((v) => v.labels.code);
+  expect(codes).not.toContain('403');
+  expect(log.errors()).toEqual([]);
+});

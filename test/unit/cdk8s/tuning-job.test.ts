@@ -54,7 +54,11 @@ describe('TuningJob', () => {
     const expected = plain(renderWorkspace(ws, planWorkspace(ws), { nodeProvisioner: 'byo', defaultNamespace: 'ml' }));
     const manifests = synth(c);
     expect(manifests).toEqual(expected);
-    expect(ids(manifests)).toEqual(['ConfigMap/ml/tune-training-config', 'Job/ml/tune']);
+    expect(ids(manifests)).toEqual([
+      'ConfigMap/ml/tune-training-config',
+      'NetworkPolicy/ml/tune-egress',
+      'Job/ml/tune',
+    ]);
   });
 
   test('inputs and outputs as volumes and images, secrets and config maps as handles', () => {
@@ -81,7 +85,7 @@ describe('TuningJob', () => {
       output: { volumeSource: { persistentVolumeClaim: { claimName: 'results' } } },
     });
     // Its own config map: none generated.
-    expect(ids(synth(c))).toEqual(['NodePool//gpu', 'Job/default/tune']);
+    expect(ids(synth(c))).toEqual(['NodePool//gpu', 'NetworkPolicy/default/tune-egress', 'Job/default/tune']);
   });
 
   test('errors name the prop', () => {

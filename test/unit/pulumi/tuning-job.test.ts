@@ -44,7 +44,7 @@ describe('TuningJob', () => {
     expect([job!.plan.kind, job!.plan.tuningMethod, job!.plan.dtype]).toEqual(['tuning', 'qlora', 'float16']);
   });
 
-  test('direct mode: the training ConfigMap, then the Job, awaited for six hours by default', async () => {
+  test('direct mode: the training ConfigMap and egress policy, then the Job, awaited for six hours by default', async () => {
     let job: TuningJob | undefined;
     const { graph } = await runProgram(() => {
       job = new TuningJob('tune', { ...args, nodePool: pool(), mode: 'direct', workspaceName: 'tuning-phi-3' });
@@ -53,14 +53,16 @@ describe('TuningJob', () => {
     const regs = urns.map((urn) => graph.registrations.find((r) => r.urn === urn)!);
     expect(regs.map((r) => `${r.type} ${r.name}`)).toEqual([
       'kubernetes:core/v1:ConfigMap tune-configmap-tuning-phi-3-training-config',
+      'kubernetes:networking.k8s.io/v1:NetworkPolicy tune-networkpolicy-tuning-phi-3-egress',
       'kubernetes:batch/v1:Job tune-job-tuning-phi-3',
     ]);
     expect(regs.map((r) => r.inputs)).toEqual(renderWorkspace(job!.workspace, job!.plan, { nodeProvisioner: 'byo' }));
-    expect(graph.dependencyNames(regs[1])).toEqual([
+    expect(graph.dependencyNames(regs[2])).toEqual([
       'gpu-agentpool-gpu',
       'tune-configmap-tuning-phi-3-training-config',
+      'tune-networkpolicy-tuning-phi-3-egress',
     ]);
-    expect(regs[1].customTimeouts).toEqual({ create: '360m', update: '360m', delete: '' });
+    expect(regs[2].customTimeouts).toEqual({ create: '360m', update: '360m', delete: '' });
     expect(await valueOf(job!.jobName)).toBe('tuning-phi-3');
     expect(graph.outputs.get(graph.get('tune', 'kaito-constructs:index:TuningJob').urn)).toEqual({
       name: 'tuning-phi-3',
@@ -83,7 +85,7 @@ describe('TuningJob', () => {
     [
       'an input URL on a private address',
       { input: { urls: ['http://10.0.0.1/data'] } },
-      [['input.urls[0]', 'must not point at localhost, a loopback, link-local, private']],
+      [['input.urls[0]', 'must not point at localhost, a cluster-internal name']],
     ],
     ['an unknown method', { method: 'full' as never }, [['method', 'unsupported value "full"']]],
     [

@@ -450,7 +450,7 @@ describe('decide: tuning', () => {
     });
     expect(d.status?.state).toBe(state);
     expect(conditionsOf(d.status)).toMatchObject(conditions);
-    expect(d.apply.map((o) => o.kind)).toEqual(['ConfigMap', 'Job']);
+    expect(d.apply.map((o) => o.kind)).toEqual(['ConfigMap', 'NetworkPolicy', 'Job']);
   });
 });
 

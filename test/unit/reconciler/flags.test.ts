@@ -16,6 +16,7 @@ describe('kaito-reconciler flags', () => {
       concurrency: 10,
       watchIdleTimeoutMs: 150_000,
       logLevel: 'info',
+      allowPrivilegedTemplates: false,
     });
   });
 

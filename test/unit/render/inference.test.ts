@@ -64,7 +64,7 @@ describe('renderInference: seed phi-3-mini-inference.yaml (vLLM, one V100 node)'
     expect(pod.volumes).toEqual([
       { name: 'config-volume', configMap: { name: 'workspace-phi-3-mini-inference-config' } },
       { name: 'model-weights-volume', emptyDir: {} },
-      { name: 'dshm', emptyDir: { medium: 'Memory' } },
+      { name: 'dshm', emptyDir: { medium: 'Memory', sizeLimit: '16Gi' } },
     ]);
     expect(main.volumeMounts).toEqual([
       { name: 'config-volume', mountPath: '/mnt/config' },

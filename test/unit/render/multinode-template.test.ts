@@ -1,5 +1,7 @@
 import { renderInference, renderServices } from '../../../src/render';
+import { join } from 'node:path';
 import { asStatefulSet, container, podOf, workspace } from './helpers';
+import { calls, runContainer, sandbox } from './scripts';
 
 describe('multi-node vLLM (llama-3.3-70b on 2 x Standard_NC48ads_A100_v4)', () => {
   const { ws, plan } = workspace({
@@ -21,15 +23,16 @@ describe('multi-node vLLM (llama-3.3-70b on 2 x Standard_NC48ads_A100_v4)', () =
       name: 'POD_INDEX',
       valueFrom: { fieldRef: { fieldPath: "metadata.labels['apps.kubernetes.io/pod-index']" } },
     });
-    expect(main.command).toEqual(['/bin/sh', '-c']);
-    const script = main.args?.[0] ?? '';
-    expect(script).toContain('if [ "${POD_INDEX}" = "0" ]; then');
-    expect(script).toContain('/workspace/vllm/multi-node-serving.sh leader --ray_cluster_size=2 --ray_port=6379; ');
-    expect(script).toContain(
-      `exec /workspace/vllm/multi-node-serving.sh worker --ray_address=${leader} --ray_port=6379`,
+    expect(main.env).toEqual(
+      expect.arrayContaining([
+        { name: 'RAY_LEADER_ADDRESS', value: leader },
+        { name: 'RAY_CLUSTER_SIZE', value: '2' },
+        { name: 'RAY_PORT', value: '6379' },
+      ]),
     );
-    const serve = /exec python3 \/workspace\/vllm\/inference_api\.py (.*)\n/.exec(script)?.[1] ?? '';
-    expect(serve.split(' ')).toEqual(
+    expect(main.command?.slice(0, 2)).toEqual(['/bin/sh', '-c']);
+    expect(main.command?.[3]).toBe('vllm-multi-node');
+    expect(main.args).toEqual(
       expect.arrayContaining([
         '--tensor-parallel-size=2',
         '--pipeline-parallel-size=2',
@@ -38,6 +41,18 @@ describe('multi-node vLLM (llama-3.3-70b on 2 x Standard_NC48ads_A100_v4)', () =
         '--max-model-len=' + plan.maxModelLen,
       ]),
     );
+  });
+
+  test('pod 0 starts the Ray head, then the server with the vLLM flags; the others join the head', () => {
+    const box = sandbox();
+    expect(runContainer(box, main, { POD_INDEX: '0' }).status).toBe(0);
+    expect(calls(box)).toEqual([
+      ['multi-node-serving.sh', 'leader', '--ray_cluster_size=2', '--ray_port=6379'],
+      ['python3', join(box.paths['/workspace/vllm'], 'inference_api.py'), ...main.args!],
+    ]);
+    const worker = sandbox();
+    expect(runContainer(worker, main, { POD_INDEX: '1' }).status).toBe(0);
+    expect(calls(worker)).toEqual([['multi-node-serving.sh', 'worker', `--ray_address=${leader}`, '--ray_port=6379']]);
   });
 
   test('every pod checks the cluster through the leader (only the leader serves HTTP)', () => {

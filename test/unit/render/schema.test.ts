@@ -26,6 +26,9 @@ async function modelFor(o: KubeObject): Promise<ModelClass> {
       return (await import('kubernetes-models/apps/v1/StatefulSet')).StatefulSet as unknown as ModelClass;
     case 'batch/v1/Job':
       return (await import('kubernetes-models/batch/v1/Job')).Job as unknown as ModelClass;
+    case 'networking.k8s.io/v1/NetworkPolicy':
+      return (await import('kubernetes-models/networking.k8s.io/v1/NetworkPolicy'))
+        .NetworkPolicy as unknown as ModelClass;
     default:
       throw new Error(`no model for ${o.apiVersion} ${o.kind}`);
   }

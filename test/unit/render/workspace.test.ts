@@ -17,9 +17,10 @@ describe('renderWorkspace', () => {
     ]);
   });
 
-  test('tuning seed: ConfigMap, Job, NodeClaim', () => {
+  test('tuning seed: ConfigMap, egress NetworkPolicy, Job, NodeClaim', () => {
     expect(kinds('phi-3-mini-4k-qlora-tuning.yaml')).toEqual([
       'ConfigMap/workspace-phi-3-mini-training-config',
+      'NetworkPolicy/workspace-phi-3-mini-egress',
       'Job/workspace-phi-3-mini',
       'NodeClaim/ws387e37c2b',
     ]);
