@@ -33,7 +33,9 @@ export { renderWorkspace } from './workspace';
 export { renderWorkspaceCrd, renderCrdYaml, workspacePrinterColumns, WORKSPACE_CRD_NAME } from './crd';
 export {
   renderOperator,
+  leaderElectionRules,
   reconcilerClusterRules,
+  reconcilerNamespacedRules,
   DEFAULT_RECONCILER_IMAGE,
   NVIDIA_DEVICE_PLUGIN_IMAGE,
   DEFAULT_OPERATOR_NAMESPACE,

@@ -1,4 +1,5 @@
-import { renderOperator } from '../../../src/render';
+import { leaderElectionRules, reconcilerClusterRules, renderOperator } from '../../../src/render';
+import type { RequestRecord } from '../../../src/reconciler/http';
 import type { RunningReconciler } from '../../../src/reconciler/manager';
 import { KubeApiError, apiPath } from '../support';
 import {
@@ -21,8 +22,42 @@ import { Simulator } from './support/simulator';
 /**
  * The reconciler as the operator bundle deploys it: its own ServiceAccount's token (TokenRequest) and
  * exactly the bundle's RBAC (ClusterRole for all namespaces, Role for the Lease), watching all
- * namespaces with leader election. Every request it makes is allowed.
+ * namespaces with leader election. Every request it makes is allowed, and every right it has is used.
  */
+
+/** An RBAC permission as `group resource[/subresource] verb`. */
+type Permission = string;
+
+/** The permissions a request needed. */
+function permissionsOf(record: RequestRecord): Permission[] {
+  const segments = record.path.split('/').filter(Boolean);
+  const rest = segments[0] === 'api' ? segments.slice(2) : segments.slice(3);
+  const group = segments[0] === 'api' ? '' : segments[1]!;
+  const [resource, name, subresource] =
+    rest[0] === 'namespaces' && rest.length >= 3 ? rest.slice(2) : (rest as Array<string | undefined>);
+  const verbs: Record<string, string[]> = {
+    WATCH: ['watch'],
+    GET: [name === undefined ? 'list' : 'get'],
+    POST: ['create'],
+    PUT: ['update'],
+    // A server-side apply that creates the object is also authorized as create.
+    PATCH: record.status === 201 ? ['patch', 'create'] : ['patch'],
+    DELETE: [name === undefined ? 'deletecollection' : 'delete'],
+  };
+  const what = `${group} ${resource}${subresource ? `/${subresource}` : ''}`;
+  return (verbs[record.verb] ?? [record.verb]).map((verb) => `${what} ${verb}`);
+}
+
+function permissionsOfRules(rules: ReturnType<typeof reconcilerClusterRules>): Permission[] {
+  return rules.flatMap((r) =>
+    r.apiGroups!.flatMap((g) => r.resources!.flatMap((res) => r.verbs.map((v) => `${g} ${res} ${v}`))),
+  );
+}
+
+/** Granted without being a request: admission (OwnerReferencesPermissionEnforcement) checks it on owner references. */
+const ADMISSION_ONLY: Permission[] = ['kaito.sh workspaces/finalizers update'];
+
+const requests: RequestRecord[] = [];
 
 const PLURAL: Record<string, string> = {
   ServiceAccount: 'serviceaccounts',
@@ -60,6 +95,7 @@ beforeAll(async () => {
     namespace: undefined,
     leaderElection: { namespace, retryPeriodMs: 500, renewDeadlineMs: 3000, leaseDurationMs: 4000 },
     log: log.logger,
+    onRequest: (r) => requests.push(r),
   });
 });
 
@@ -102,4 +138,32 @@ test('with the bundle RBAC a workspace reaches Ready, records events, and is del
   expect(codes).not.toContain('401');
   expect(codes).not.toContain('403');
   expect(log.errors()).toEqual([]);
+});
+
+test('a tuning workspace too: its Job and ConfigMap are created, it succeeds', async () => {
+  await createWorkspace(namespace, seed('phi-3-mini-4k-qlora-tuning.yaml', 'rbac-tuning'));
+  const job = await admin.waitFor(
+    () =>
+      admin.get(`/apis/batch/v1/namespaces/${namespace}/jobs/rbac-tuning`).then(
+        (r) => r.body,
+        () => undefined,
+      ),
+    30_000,
+  );
+  await simulator.completeJob(job as Parameters<Simulator['completeJob']>[0]);
+  await waitForCondition(namespace, 'rbac-tuning', 'WorkspaceSucceeded', 'True');
+});
+
+test('the ClusterRole and the leader-election Role grant exactly the requests the reconciler made', async () => {
+  // Watches are counted when they end: stop first (the lease is released, too).
+  await reconciler.stop();
+  const used = new Set(requests.flatMap(permissionsOf));
+  const leases = [...used].filter((p) => p.startsWith('coordination.k8s.io ')).sort();
+  const rest = [...used].filter((p) => !p.startsWith('coordination.k8s.io ')).sort();
+  expect(rest).toEqual(
+    permissionsOfRules(reconcilerClusterRules('gpu-provisioner'))
+      .filter((p) => !ADMISSION_ONLY.includes(p))
+      .sort(),
+  );
+  expect(leases).toEqual(permissionsOfRules(leaderElectionRules()).sort());
 });
