@@ -144,6 +144,8 @@ export class WorkspaceController {
         const retryInMs = this.queue.addRateLimited(key);
         const fields = { workspace: key, error: e, retryInMs, failures: this.queue.failuresOf(key) };
         if (result === 'conflict') this.options.log.debug('reconcile conflicted: retrying', fields);
+        // The workspace's status and events say why; it is the workspace's problem, not the process's.
+        else if (e instanceof WorkspaceBlockedError) this.options.log.info('workspace blocked: retrying', fields);
         else this.options.log.error('reconcile failed', fields);
       } finally {
         const seconds = (performance.now() - started) / 1000;
