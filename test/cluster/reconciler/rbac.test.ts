@@ -1,4 +1,4 @@
-import { leaderElectionRules, reconcilerClusterRules, renderOperator } from '../../../src/render';
+import { leaderElectionRules, reconcilerClusterRules } from '../../../src/render';
 import type { RequestRecord } from '../../../src/reconciler/http';
 import type { RunningReconciler } from '../../../src/reconciler/manager';
 import { KubeApiError, apiPath } from '../support';
@@ -6,17 +6,22 @@ import {
   CapturedLog,
   admin,
   adminApi,
-  adminConnection,
   createNamespace,
   createWorkspace,
   installCrds,
   nodeClaimNames,
   seed,
-  startInProcess,
   waitForCondition,
   waitForEvent,
   workspacePath,
 } from './support/cluster';
+import {
+  ADMISSION_ONLY,
+  installBundleRbac,
+  permissionsOfRules,
+  startWithToken,
+  usedPermissions,
+} from './support/bundle-rbac';
 import { Simulator } from './support/simulator';
 
 /**
@@ -25,47 +30,7 @@ import { Simulator } from './support/simulator';
  * namespaces with leader election. Every request it makes is allowed, and every right it has is used.
  */
 
-/** An RBAC permission as `group resource[/subresource] verb`. */
-type Permission = string;
-
-/** The permissions a request needed. */
-function permissionsOf(record: RequestRecord): Permission[] {
-  const segments = record.path.split('/').filter(Boolean);
-  const rest = segments[0] === 'api' ? segments.slice(2) : segments.slice(3);
-  const group = segments[0] === 'api' ? '' : segments[1]!;
-  const [resource, name, subresource] =
-    rest[0] === 'namespaces' && rest.length >= 3 ? rest.slice(2) : (rest as Array<string | undefined>);
-  const verbs: Record<string, string[]> = {
-    WATCH: ['watch'],
-    GET: [name === undefined ? 'list' : 'get'],
-    POST: ['create'],
-    PUT: ['update'],
-    // A server-side apply that creates the object is also authorized as create.
-    PATCH: record.status === 201 ? ['patch', 'create'] : ['patch'],
-    DELETE: [name === undefined ? 'deletecollection' : 'delete'],
-  };
-  const what = `${group} ${resource}${subresource ? `/${subresource}` : ''}`;
-  return (verbs[record.verb] ?? [record.verb]).map((verb) => `${what} ${verb}`);
-}
-
-function permissionsOfRules(rules: ReturnType<typeof reconcilerClusterRules>): Permission[] {
-  return rules.flatMap((r) =>
-    r.apiGroups!.flatMap((g) => r.resources!.flatMap((res) => r.verbs.map((v) => `${g} ${res} ${v}`))),
-  );
-}
-
-/** Granted without being a request: admission (OwnerReferencesPermissionEnforcement) checks it on owner references. */
-const ADMISSION_ONLY: Permission[] = ['kaito.sh workspaces/finalizers update'];
-
 const requests: RequestRecord[] = [];
-
-const PLURAL: Record<string, string> = {
-  ServiceAccount: 'serviceaccounts',
-  ClusterRole: 'clusterroles',
-  ClusterRoleBinding: 'clusterrolebindings',
-  Role: 'roles',
-  RoleBinding: 'rolebindings',
-};
 
 let namespace: string;
 let reconciler: RunningReconciler;
@@ -76,24 +41,12 @@ const log = new CapturedLog();
 beforeAll(async () => {
   await installCrds();
   namespace = await createNamespace('rec-rbac');
-  for (const o of renderOperator({ namespace }).filter((o) => PLURAL[o.kind] !== undefined)) {
-    const ns = o.metadata.namespace;
-    const path = apiPath(o.apiVersion, PLURAL[o.kind]!, { ...(ns ? { namespace: ns } : {}), name: o.metadata.name });
-    await admin.apply(path, o, { fieldManager: 'kaito-reconciler-tests', force: true });
-  }
-  const res = await admin.create<{ status: { token: string } }>(
-    apiPath('v1', 'serviceaccounts', { namespace, name: 'kaito-reconciler', subresource: 'token' }),
-    { apiVersion: 'authentication.k8s.io/v1', kind: 'TokenRequest', spec: { expirationSeconds: 3600 } },
-  );
-  token = res.body.status.token;
+  ({ token } = await installBundleRbac({ namespace }));
   simulator = new Simulator({ api: await adminApi(), namespace });
   await simulator.start();
-  const { server, ca } = await adminConnection();
-  reconciler = await startInProcess(namespace, {
-    // No client certificate: the ServiceAccount token only.
-    connection: { server, ...(ca ? { ca } : {}), authorization: async () => `Bearer ${token}` },
+  reconciler = await startWithToken(token, {
+    leaseNamespace: namespace,
     namespace: undefined,
-    leaderElection: { namespace, retryPeriodMs: 500, renewDeadlineMs: 3000, leaseDurationMs: 4000 },
     log: log.logger,
     onRequest: (r) => requests.push(r),
   });
@@ -157,13 +110,11 @@ test('a tuning workspace too: its Job and ConfigMap are created, it succeeds', a
 test('the ClusterRole and the leader-election Role grant exactly the requests the reconciler made', async () => {
   // Watches are counted when they end: stop first (the lease is released, too).
   await reconciler.stop();
-  const used = new Set(requests.flatMap(permissionsOf));
-  const leases = [...used].filter((p) => p.startsWith('coordination.k8s.io ')).sort();
-  const rest = [...used].filter((p) => !p.startsWith('coordination.k8s.io ')).sort();
+  const used = usedPermissions(requests);
+  const leases = used.filter((p) => p.startsWith('coordination.k8s.io '));
+  const rest = used.filter((p) => !p.startsWith('coordination.k8s.io '));
   expect(rest).toEqual(
-    permissionsOfRules(reconcilerClusterRules('gpu-provisioner'))
-      .filter((p) => !ADMISSION_ONLY.includes(p))
-      .sort(),
+    permissionsOfRules(reconcilerClusterRules('gpu-provisioner')).filter((p) => !ADMISSION_ONLY.includes(p)),
   );
-  expect(leases).toEqual(permissionsOfRules(leaderElectionRules()).sort());
+  expect(leases).toEqual(permissionsOfRules(leaderElectionRules()));
 });
