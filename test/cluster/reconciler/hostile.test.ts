@@ -150,3 +150,21 @@ test('once the foreign object is gone, the workspace proceeds', async () => {
   const service = await admin.get<KubeObject>(`${path}/${name}`);
   expect(service.body.metadata?.labels?.['kaito.sh/workspace']).toBe(name);
 });
+
+test('a workspace with count 1e15 stored before any maximum: its status is written, with 10 NodeClaims at most', async () => {
+  const huge = seed('phi-3-mini-inference.yaml', 'huger');
+  simulator.heldWorkspaces.add('huger');
+  const created = await admin
+    .create(`/apis/kaito.sh/v1alpha1/namespaces/${namespace}/workspaces`, {
+      ...huge,
+      resource: { ...(huge.resource as object), count: 1e15 },
+    })
+    .then(
+      () => true,
+      () => false,
+    );
+  if (!created) return; // the schema has a maximum: the API server refuses it, which is the point
+  const ready = await waitForCondition(namespace, 'huger', 'NodeClaimReady', 'False');
+  expect(ready.message).toBe('0/1000000000000000 node claims are ready');
+  expect(await nodeClaimNames(namespace, 'huger')).toHaveLength(MAX_NODE_CREATES_PER_PASS);
+});

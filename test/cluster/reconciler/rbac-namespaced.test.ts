@@ -9,8 +9,8 @@ import {
   adminApi,
   createNamespace,
   createWorkspace,
+  deleteWorkspaceAndWait,
   installCrds,
-  nodeClaimNames,
   seed,
   waitForCondition,
   workspacePath,
@@ -75,27 +75,10 @@ test('inference and tuning workspaces in the watched namespace reach Ready; dele
   await createWorkspace(watched, seed('phi-3-mini-inference.yaml', 'ns-inference'));
   await createWorkspace(watched, seed('phi-3-mini-4k-qlora-tuning.yaml', 'ns-tuning'));
   await waitForCondition(watched, 'ns-inference', 'WorkspaceReady', 'True');
-  const job = await admin.waitFor(
-    () =>
-      admin.get(`/apis/batch/v1/namespaces/${watched}/jobs/ns-tuning`).then(
-        (r) => r.body,
-        () => undefined,
-      ),
-    30_000,
-  );
-  await simulator.completeJob(job as Parameters<Simulator['completeJob']>[0]);
+  // The simulator completes the Job once it exists; WorkspaceSucceeded follows.
   await waitForCondition(watched, 'ns-tuning', 'WorkspaceSucceeded', 'True');
 
-  await admin.delete(workspacePath(watched, 'ns-inference'));
-  await admin.waitFor(async () => (await nodeClaimNames(watched, 'ns-inference')).length === 0, 30_000);
-  await admin.waitFor(
-    () =>
-      admin.get(workspacePath(watched, 'ns-inference')).then(
-        () => false,
-        (e: unknown) => (e as KubeApiError).status === 404,
-      ),
-    30_000,
-  );
+  await deleteWorkspaceAndWait(watched, 'ns-inference');
   const codes = (await reconciler.metrics.apiRequests.get()).values.map((v) => v.labels.code);
   expect(codes).not.toContain('403');
   expect(log.errors()).toEqual([]);

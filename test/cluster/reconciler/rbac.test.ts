@@ -8,12 +8,11 @@ import {
   adminApi,
   createNamespace,
   createWorkspace,
+  deleteWorkspaceAndWait,
   installCrds,
-  nodeClaimNames,
   seed,
   waitForCondition,
   waitForEvent,
-  workspacePath,
 } from './support/cluster';
 import {
   ADMISSION_ONLY,
@@ -76,16 +75,7 @@ test('with the bundle RBAC a workspace reaches Ready, records events, and is del
   );
   expect(lease.body.spec.holderIdentity).toBe(reconciler.identity);
 
-  await admin.delete(workspacePath(namespace, 'rbac'));
-  await admin.waitFor(async () => (await nodeClaimNames(namespace, 'rbac')).length === 0, 30_000);
-  await admin.waitFor(
-    () =>
-      admin.get(workspacePath(namespace, 'rbac')).then(
-        () => false,
-        (e: unknown) => (e as KubeApiError).status === 404,
-      ),
-    30_000,
-  );
+  await deleteWorkspaceAndWait(namespace, 'rbac');
 
   const codes = (await reconciler.metrics.apiRequests.get()).values.map((v) => v.labels.code);
   expect(codes).not.toContain('401');
@@ -95,15 +85,7 @@ test('with the bundle RBAC a workspace reaches Ready, records events, and is del
 
 test('a tuning workspace too: its Job and ConfigMap are created, it succeeds', async () => {
   await createWorkspace(namespace, seed('phi-3-mini-4k-qlora-tuning.yaml', 'rbac-tuning'));
-  const job = await admin.waitFor(
-    () =>
-      admin.get(`/apis/batch/v1/namespaces/${namespace}/jobs/rbac-tuning`).then(
-        (r) => r.body,
-        () => undefined,
-      ),
-    30_000,
-  );
-  await simulator.completeJob(job as Parameters<Simulator['completeJob']>[0]);
+  // The simulator completes the Job once it exists; WorkspaceSucceeded follows.
   await waitForCondition(namespace, 'rbac-tuning', 'WorkspaceSucceeded', 'True');
 });
 
