@@ -20,8 +20,15 @@ function matchesType(expected: string, value: unknown): boolean {
   return actual === expected;
 }
 
+/** A value as the user wrote it, cut to a line (a huge string or object would drown the message). */
 function quote(value: unknown): string {
-  return typeof value === 'string' ? JSON.stringify(value) : String(value);
+  const text =
+    typeof value === 'object' && value !== null
+      ? JSON.stringify(value)
+      : typeof value === 'string'
+        ? JSON.stringify(value)
+        : String(value);
+  return text.length > 80 ? `${text.slice(0, 77)}...` : text;
 }
 
 /** How {@link checkStructure} treats fields the schema does not name. */

@@ -45,6 +45,11 @@ export interface KaitoOperatorProps {
    * @default NVIDIA_DEVICE_PLUGIN_IMAGE
    */
   readonly devicePluginImage?: string;
+  /**
+   * Reconcile only this namespace's workspaces; the reconciler's rights to them are then a Role there.
+   * @default all namespaces
+   */
+  readonly watchNamespace?: string;
 }
 
 /**

@@ -8,13 +8,14 @@ import { HELP_OPTION, parseArgs, UsageError } from './args';
 import { formatObjects, type CliIo } from './io';
 import type { KubeObject } from '../render/options';
 
-export const OPERATOR_HELP = `Usage: kaito operator [--namespace N] [--image I] [--replicas N]
+export const OPERATOR_HELP = `Usage: kaito operator [--namespace N] [--watch-namespace N] [--image I] [--replicas N]
                       [--node-provisioner ${OPERATOR_NODE_PROVISIONERS.join('|')}]
                       [--device-plugin [--device-plugin-image I]] [-o yaml|json]
 
 Prints the operator bundle, ready for kubectl apply -f -: the namespace (default kaito-system), the
 Workspace CRD, the reconciler's ServiceAccount and least-privilege RBAC, its Deployment and metrics
-Service, and with --device-plugin the NVIDIA device plugin DaemonSet (in kube-system).
+Service, and with --device-plugin the NVIDIA device plugin DaemonSet (in kube-system). With
+--watch-namespace the reconciler serves that namespace only, with a Role there instead of cluster-wide rights.
 YAML is one document per object; JSON is a v1 List.
 Exit codes: 0 ok, 2 usage error.
 `;
@@ -22,6 +23,7 @@ Exit codes: 0 ok, 2 usage error.
 const OPTIONS = [
   { name: 'output', short: 'o', takesValue: true, choices: ['yaml', 'json'] },
   { name: 'namespace', short: 'n', takesValue: true },
+  { name: 'watch-namespace', takesValue: true },
   { name: 'image', takesValue: true },
   { name: 'replicas', takesValue: true },
   { name: 'node-provisioner', takesValue: true, choices: OPERATOR_NODE_PROVISIONERS },
@@ -33,6 +35,7 @@ const OPTIONS = [
 /** The option names of renderOperator's errors, as the flags that set them. */
 const FLAG_OF: Record<string, string> = {
   namespace: '--namespace',
+  watchNamespace: '--watch-namespace',
   image: '--image',
   replicas: '--replicas',
   nodeProvisioner: '--node-provisioner',
@@ -61,6 +64,7 @@ export function operatorOptionsFromFlags(options: Record<string, string | true>)
     nodeProvisioner: text('node-provisioner') as OperatorNodeProvisioner | undefined,
     devicePlugin: options['device-plugin'] === true,
     devicePluginImage: text('device-plugin-image'),
+    watchNamespace: text('watch-namespace'),
   };
 }
 

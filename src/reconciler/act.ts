@@ -1,10 +1,11 @@
 import { createHash } from 'node:crypto';
 import type { KubeObject } from '../render/options';
 import type { WorkspaceEvent } from './conditions';
-import { WORKSPACE_FINALIZER, type Decision } from './decide';
+import { WORKSPACE_FINALIZER, type Decision, type ObjectConflict } from './decide';
 import { isStatus, type KubeApi } from './http';
 import type { EventRecorder } from './events';
 import type { RawObject } from './observe';
+import { ownershipOf } from './scope';
 import type { Sources } from './sources';
 
 /*
@@ -127,6 +128,31 @@ export class Actor {
     }
   }
 
+  /**
+   * The objects among `objects` whose names are taken, in the workspace's namespace, by objects that are not
+   * the workspace's. The caches hold only objects labelled `kaito.sh/workspace`; one that is not there is
+   * read from the API server (404: the name is free).
+   */
+  async conflicts(workspace: RawObject, objects: readonly KubeObject[]): Promise<ObjectConflict[]> {
+    const found = await Promise.all(
+      objects.map(async (object): Promise<ObjectConflict | undefined> => {
+        const { namespace, name } = object.metadata;
+        const live =
+          this.options.sources.cacheFor(object.kind)?.get(namespace ? `${namespace}/${name}` : name) ??
+          (await this.options.api
+            .request<RawObject>('GET', objectPath(object.apiVersion, object.kind, namespace, name))
+            .catch((e: unknown) => {
+              if (isStatus(e, 404)) return undefined;
+              throw e;
+            }));
+        const ownership = ownershipOf(live, workspace);
+        if (ownership.kind !== 'foreign') return undefined;
+        return { kind: object.kind, name, ...(ownership.owner ? { owner: ownership.owner } : {}) };
+      }),
+    );
+    return found.filter((c): c is ObjectConflict => c !== undefined);
+  }
+
   /** Sets the finalizers, if the workspace did not change since `current` (resourceVersion precondition). */
   private async patchFinalizers(path: string, current: RawObject, finalizers: string[]): Promise<RawObject> {
     const updated = await this.options.api.request<RawObject>('PATCH', path, {
@@ -174,12 +200,14 @@ export class Actor {
     ) {
       return;
     }
+    // Force only over an object of the workspace's (in the cache, checked by `conflicts`). A new one is
+    // applied without force: should someone create it in between, fields they set conflict instead of moving.
     const applied = await this.options.api.request<RawObject>(
       'PATCH',
       objectPath(object.apiVersion, object.kind, namespace, name),
       {
         contentType: 'application/apply-patch+yaml',
-        query: { fieldManager: FIELD_MANAGER, force: true },
+        query: { fieldManager: FIELD_MANAGER, ...(live !== undefined ? { force: true } : {}) },
         body: object,
       },
     );

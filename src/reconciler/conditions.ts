@@ -1,4 +1,11 @@
 import type { Condition } from '../api/types';
+import {
+  CONDITION_MESSAGE_MAX_BYTES,
+  CONDITION_REASON_MAX_BYTES,
+  EVENT_MESSAGE_MAX_BYTES,
+  EVENT_REASON_MAX_BYTES,
+  truncateText,
+} from './bounded';
 
 /** The condition types the reconciler owns. */
 export const CONDITION = {
@@ -38,7 +45,8 @@ const WAITING_REASONS = new Set([
 /**
  * Merges decided conditions into the previous ones: `lastTransitionTime` moves only when the status does;
  * every condition carries `observedGeneration`. Conditions of other types are kept. Returns an event per
- * transition (a new condition type counts as one).
+ * transition (a new condition type counts as one). Reasons and messages are cut to the CRD's limits, and
+ * those of the events to the event limits.
  */
 export function mergeConditions(
   previous: readonly Condition[],
@@ -48,7 +56,12 @@ export function mergeConditions(
 ): { conditions: Condition[]; events: WorkspaceEvent[] } {
   const byType = new Map(previous.map((c) => [c.type, c]));
   const events: WorkspaceEvent[] = [];
-  for (const d of decided) {
+  for (const input of decided) {
+    const d = {
+      ...input,
+      reason: truncateText(input.reason, CONDITION_REASON_MAX_BYTES),
+      message: truncateText(input.message, CONDITION_MESSAGE_MAX_BYTES),
+    };
     const old = byType.get(d.type);
     const transitioned = old === undefined || old.status !== d.status;
     byType.set(d.type, {
@@ -63,8 +76,8 @@ export function mergeConditions(
       const failing = d.status === 'False' && !WAITING_REASONS.has(d.reason);
       events.push({
         type: failing ? 'Warning' : 'Normal',
-        reason: d.reason,
-        message: `${d.type} is ${d.status}: ${d.message}`,
+        reason: truncateText(d.reason, EVENT_REASON_MAX_BYTES),
+        message: truncateText(`${d.type} is ${d.status}: ${d.message}`, EVENT_MESSAGE_MAX_BYTES),
       });
     }
   }

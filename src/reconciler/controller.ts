@@ -1,6 +1,6 @@
 import { Actor, FIELD_MANAGER } from './act';
 import { EventRecorder } from './events';
-import { decide, type ProvisionerName } from './decide';
+import { decideOrFail, type DecideOptions, type ProvisionerName } from './decide';
 import { isStatus, type KubeApi } from './http';
 import type { Logger } from './log';
 import type { ReconcileResult, ReconcilerMetrics } from './metrics';
@@ -150,6 +150,8 @@ export class WorkspaceController {
         const retryInMs = this.queue.addRateLimited(key);
         const fields = { workspace: key, error: e, retryInMs, failures: this.queue.failuresOf(key) };
         if (result === 'conflict') this.options.log.debug('reconcile conflicted: retrying', fields);
+        // The workspace's status and events say why; it is the workspace's problem, not the process's.
+        else if (e instanceof WorkspaceBlockedError) this.options.log.info('workspace blocked: retrying', fields);
         else this.options.log.error('reconcile failed', fields);
       } finally {
         const seconds = (performance.now() - started) / 1000;
@@ -160,7 +162,11 @@ export class WorkspaceController {
     }
   }
 
-  /** Reconciles one workspace: observe the caches, decide, act. */
+  /**
+   * Reconciles one workspace: observe the caches, decide, check that the names it would take are free or its
+   * own, act. A workspace that cannot go on (deciding threw, or a name is taken by someone else's object) has
+   * that written to its status, then throws {@link WorkspaceBlockedError} so it is retried with backoff.
+   */
   async reconcile(key: string): Promise<void> {
     const workspace = this.sources.workspaces.get(key);
     if (workspace === undefined) {
@@ -168,12 +174,35 @@ export class WorkspaceController {
       return;
     }
     const now = (this.options.now?.() ?? new Date()).toISOString().replace(/\.\d+Z$/, 'Z');
-    const decision = decide(this.sources.observe(workspace), {
+    const options: DecideOptions = {
       provisioner: this.options.provisioner,
       now,
       ...(this.options.registry ? { registry: this.options.registry } : {}),
       ...(this.options.allowPrivilegedTemplates === true ? { allowPrivilegedTemplates: true } : {}),
-    });
+    };
+    const observed = this.sources.observe(workspace);
+    let { decision, error } = decideOrFail(observed, options);
+    // Before the first NodeClaim and before any apply: nothing is provisioned for a workspace whose objects
+    // could not be created.
+    const claimed = decision.apply.length > 0 ? decision.apply : decision.create.length > 0 ? decision.objects : [];
+    const conflicts = claimed && claimed.length > 0 ? await this.actor.conflicts(workspace, claimed) : [];
+    if (conflicts.length > 0) ({ decision, error } = decideOrFail({ ...observed, conflicts }, options));
     await this.actor.act(key, workspace, decision);
+    if (error !== undefined) throw new WorkspaceBlockedError(key, 'deciding failed', error);
+    if (conflicts.length > 0) {
+      throw new WorkspaceBlockedError(key, `${conflicts.map((c) => `${c.kind} ${c.name}`).join(', ')} not its own`);
+    }
+  }
+}
+
+/** A workspace that cannot progress; its status says why, and it is retried with backoff. */
+export class WorkspaceBlockedError extends Error {
+  constructor(
+    readonly key: string,
+    why: string,
+    override readonly cause?: unknown,
+  ) {
+    super(`workspace ${key}: ${why}${cause instanceof Error ? `: ${cause.message}` : ''}`);
+    this.name = 'WorkspaceBlockedError';
   }
 }

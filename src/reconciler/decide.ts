@@ -46,6 +46,16 @@ export interface Observation {
   readonly workload?: RawObject;
   /** Pods labelled with the workspace. */
   readonly pods: readonly RawObject[];
+  /** Objects of the workspace's names that exist and belong to someone else: nothing is applied over them. */
+  readonly conflicts?: readonly ObjectConflict[];
+}
+
+/** An object the workspace would create that exists and is not the workspace's. */
+export interface ObjectConflict {
+  readonly kind: string;
+  readonly name: string;
+  /** Who it belongs to, when it names a workspace (`workspace other`), else undefined. */
+  readonly owner?: string;
 }
 
 /** A cluster-scoped object to delete. */
@@ -63,6 +73,11 @@ export interface Decision {
   readonly delete: readonly ObjectRef[];
   /** Namespaced objects to server-side apply (ConfigMaps, Services, the workload). */
   readonly apply: readonly KubeObject[];
+  /**
+   * Every namespaced object the workspace will have (what `apply` holds once its nodes are ready): the shell
+   * checks before provisioning that none of their names is taken by an object that is not the workspace's.
+   */
+  readonly objects?: readonly KubeObject[];
   /** The status to write, or undefined when it has not changed. */
   readonly status?: WorkspaceStatus;
   readonly events: readonly WorkspaceEvent[];
@@ -71,6 +86,26 @@ export interface Decision {
 }
 
 const NODE_KINDS = new Set(['NodeClaim', 'Machine']);
+
+/**
+ * NodeClaims (or Machines) of a workspace created in one reconcile, and in flight (created, not Ready yet), at
+ * most. The rest come in later passes as claims become Ready, so a huge `resource.count` neither renders nor
+ * creates thousands of objects at once, and the API server and the cloud see bounded bursts.
+ */
+export const MAX_NODE_CREATES_PER_PASS = 10;
+
+/** Reason of `ResourceReady` when an object of the workspace's names belongs to someone else. */
+export const REASON_OBJECT_CONFLICT = 'ObjectConflict';
+/** Reason of `ResourceReady` when deciding for the workspace threw. */
+export const REASON_RECONCILE_ERROR = 'ReconcileError';
+
+/** True when a node carries the `kaito.sh/workspace` label of another workspace (it was provisioned for it). */
+function nodeOfAnotherWorkspace(n: NodeView, name: string, namespace: string): boolean {
+  const owner = n.labels[LABEL_WORKSPACE];
+  if (owner === undefined) return false;
+  const ownerNamespace = n.labels[LABEL_WORKSPACE_NAMESPACE];
+  return owner !== name || (ownerNamespace !== undefined && ownerNamespace !== namespace);
+}
 
 function renderProvisioner(name: ProvisionerName): NodeProvisioner {
   return name === 'byo' ? 'byo' : name === 'machine' ? 'machine' : 'karpenter';
@@ -104,7 +139,11 @@ function usableNodes(
   if (provisioner === 'byo') {
     const selector = sanitizedMatchLabels(ws.resource.labelSelector);
     return nodes.filter(
-      (n) => n.ready && n.gpus >= gpusPerNode && Object.entries(selector).every(([k, v]) => n.labels[k] === v),
+      (n) =>
+        n.ready &&
+        n.gpus >= gpusPerNode &&
+        !nodeOfAnotherWorkspace(n, ws.metadata.name, namespace) &&
+        Object.entries(selector).every(([k, v]) => n.labels[k] === v),
     );
   }
   return nodes.filter(
@@ -172,7 +211,12 @@ export function decide(observed: Observation, options: DecideOptions): Decision 
   const instanceType = (raw as { resource?: { instanceType?: unknown } }).resource?.instanceType;
   const provisioner =
     typeof instanceType === 'string' && instanceType !== '' ? renderProvisioner(options.provisioner) : 'byo';
-  const byoNode = provisioner === 'byo' ? nodes.find((n) => n.ready && n.gpu !== undefined)?.gpu : undefined;
+  const ownNamespace = meta.namespace ?? 'default';
+  const byoNode =
+    provisioner === 'byo'
+      ? nodes.find((n) => n.ready && n.gpu !== undefined && !nodeOfAnotherWorkspace(n, meta.name ?? '', ownNamespace))
+          ?.gpu
+      : undefined;
   const check = checkWorkspaceObject(plainWorkspace, {
     ...(byoNode ? { observedNode: byoNode } : {}),
     ...(options.allowPrivilegedTemplates === true ? { allowPrivilegedPods: true } : {}),
@@ -198,14 +242,45 @@ export function decide(observed: Observation, options: DecideOptions): Decision 
 
   const plan = check.plan;
   const target = plan.nodeCount;
-  const rendered = renderWorkspace(ws, plan, {
+  // Only the nodes this pass may create are rendered: node i is named after its index, so the first
+  // `claims + cap` indexes hold every claim that exists plus at least `cap` missing ones. Until the window
+  // covers the whole plan, the other objects rendered with it are not applied (their replica counts would
+  // be the window's), and they are not applied before every node exists anyway.
+  const window = provisioner === 'byo' ? target : Math.min(target, claims.length + MAX_NODE_CREATES_PER_PASS);
+  const rendered = renderWorkspace(ws, window === target ? plan : { ...plan, nodeCount: window }, {
     nodeProvisioner: provisioner,
     ...(meta.uid ? { ownerUid: meta.uid } : {}),
     ...(options.registry ? { registry: options.registry } : {}),
   });
+  const objects = rendered.filter((o) => !NODE_KINDS.has(o.kind));
+  const conflicts = observed.conflicts ?? [];
+  if (conflicts.length > 0) {
+    const message = conflicts
+      .map(
+        (c) =>
+          `${c.kind} ${c.name} exists and is not this workspace's (${c.owner ? `it belongs to ${c.owner}` : 'no owner reference to it, no kaito.sh/workspace label naming it'}): it is left as it is`,
+      )
+      .join('; ');
+    const fix = `${message}; delete or rename it, or give the workspace another name`;
+    const decided: ConditionInput[] = [
+      { type: CONDITION.resourceReady, status: 'False', reason: REASON_OBJECT_CONFLICT, message: fix },
+      { type: CONDITION.workspaceReady, status: 'False', reason: REASON_OBJECT_CONFLICT, message: fix },
+    ];
+    return finish(raw, decided, { state: 'Pending' }, options, {
+      finalizer,
+      create: [],
+      delete: [],
+      apply: [],
+      objects,
+      plan,
+    });
+  }
   const desiredNodes = rendered.filter((o) => NODE_KINDS.has(o.kind));
   const existing = new Set(claims.map((c) => c.name));
-  const missing = Math.max(0, target - claims.length);
+  // At most the cap of claims is in flight (created, not Ready yet): a huge count advances at the pace nodes
+  // come up, not at the pace the API server accepts claims.
+  const inFlight = claims.filter((c) => !c.ready && !c.deleting).length;
+  const missing = Math.max(0, Math.min(MAX_NODE_CREATES_PER_PASS - inFlight, target - claims.length));
   const create = desiredNodes.filter((o) => !existing.has(o.metadata.name)).slice(0, missing);
 
   const decided: ConditionInput[] = [];
@@ -251,7 +326,7 @@ export function decide(observed: Observation, options: DecideOptions): Decision 
             message: `${usable.length}/${target} ${what}`,
           },
   );
-  const apply = resourceReady ? rendered.filter((o) => !NODE_KINDS.has(o.kind)) : [];
+  const apply = resourceReady && window === target ? objects : [];
   const previousState = (raw.status as WorkspaceStatus | undefined)?.state;
   const workerNodes = usable.map((n) => n.name).sort();
   const problem = observed.pods.map(podProblem).find((p) => p !== undefined);
@@ -313,6 +388,7 @@ export function decide(observed: Observation, options: DecideOptions): Decision 
       create,
       delete: [],
       apply,
+      objects,
       plan,
     });
   }
@@ -376,6 +452,38 @@ export function decide(observed: Observation, options: DecideOptions): Decision 
     create,
     delete: [],
     apply,
+    objects,
     plan,
   });
+}
+
+/**
+ * The decision when {@link decide} threw for a workspace (a bug, or an object no rule foresaw): nothing is
+ * created, applied or deleted, and `ResourceReady` and `WorkspaceReady` say what failed. The shell retries
+ * it with backoff; the other workspaces are not affected.
+ */
+export function decideFailed(observed: Observation, error: unknown, options: DecideOptions): Decision {
+  const what = error instanceof Error ? `${error.name}: ${error.message}` : String(error);
+  const message = `could not reconcile this workspace: ${what}`;
+  const decided: ConditionInput[] = [
+    { type: CONDITION.resourceReady, status: 'False', reason: REASON_RECONCILE_ERROR, message },
+    { type: CONDITION.workspaceReady, status: 'False', reason: REASON_RECONCILE_ERROR, message },
+  ];
+  const raw = observed.workspace;
+  const previous = (raw.status ?? {}) as WorkspaceStatus;
+  // The stored status may be what made decide throw: its conditions are kept only when they are a list.
+  const usable = { ...raw, status: Array.isArray(previous.conditions) ? previous : {} };
+  return finish(usable, decided, {}, options, { finalizer: 'keep', create: [], delete: [], apply: [] });
+}
+
+/** {@link decide}, or {@link decideFailed} with the error when it throws. */
+export function decideOrFail(
+  observed: Observation,
+  options: DecideOptions,
+): { readonly decision: Decision; readonly error?: unknown } {
+  try {
+    return { decision: decide(observed, options) };
+  } catch (error) {
+    return { decision: decideFailed(observed, error, options), error };
+  }
 }

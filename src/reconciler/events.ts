@@ -1,4 +1,5 @@
 import { randomBytes } from 'node:crypto';
+import { EVENT_MESSAGE_MAX_BYTES, EVENT_REASON_MAX_BYTES, truncateText } from './bounded';
 import type { WorkspaceEvent } from './conditions';
 import type { KubeApi } from './http';
 import type { Logger } from './log';
@@ -67,8 +68,8 @@ export class EventRecorder {
             resourceVersion: meta.resourceVersion,
           },
           type: event.type,
-          reason: event.reason,
-          message: event.message.slice(0, 1024),
+          reason: truncateText(event.reason, EVENT_REASON_MAX_BYTES),
+          message: truncateText(event.message, EVENT_MESSAGE_MAX_BYTES),
           source: { component },
           reportingComponent: component,
           reportingInstance: instance,

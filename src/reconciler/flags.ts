@@ -7,6 +7,12 @@ import { parseBindAddress } from './server';
  * `--name value`; booleans also as `--name` alone.
  */
 
+/**
+ * `/metrics` is served without authentication, so by default only on loopback; the operator bundle listens
+ * on the pod's address for its metrics Service.
+ */
+export const DEFAULT_METRICS_BIND_ADDRESS = '127.0.0.1:8080';
+
 /** A command line that cannot be run (exit code 2). */
 export class UsageError extends Error {}
 
@@ -53,7 +59,8 @@ Flags:
   --leader-elect-lease-duration D    how long a lease holds without renewal (default: 15s)
   --leader-elect-renew-deadline D    how long the leader tries to renew before it stops leading (default: 10s)
   --leader-elect-retry-period D      time between tries to acquire or renew (default: 2s)
-  --metrics-bind-address ADDR        address of /metrics, e.g. :8080; 0 turns it off (default: :8080)
+  --metrics-bind-address ADDR        address of /metrics (unauthenticated), e.g. :8080 for all interfaces;
+                                     0 turns it off (default: 127.0.0.1:8080, this host only)
   --health-probe-bind-address ADDR   address of /healthz and /readyz; 0 turns them off (default: :8081)
   --watch-idle-timeout D             restart a watch that sent nothing for this long (default: 150s)
   --log-level LEVEL                  debug | info | error (default: info)
@@ -162,7 +169,7 @@ export function parseFlags(argv: readonly string[], env: NodeJS.ProcessEnv = pro
     leaseDurationMs,
     renewDeadlineMs,
     retryPeriodMs,
-    metricsBindAddress: get('metrics-bind-address') ?? ':8080',
+    metricsBindAddress: get('metrics-bind-address') ?? DEFAULT_METRICS_BIND_ADDRESS,
     healthProbeBindAddress: get('health-probe-bind-address') ?? ':8081',
     nodeProvisioner: provisioner as ProvisionerName,
     concurrency,

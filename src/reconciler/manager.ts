@@ -3,7 +3,7 @@ import { randomUUID } from 'node:crypto';
 import { loadConnection, type Connection } from './connection';
 import { WorkspaceController } from './controller';
 import type { ProvisionerName } from './decide';
-import { KubeApi } from './http';
+import { KubeApi, type RequestRecord } from './http';
 import { LeaderElector } from './leader';
 import { jsonLogger, type Logger } from './log';
 import { ReconcilerMetrics } from './metrics';
@@ -63,6 +63,8 @@ export interface ReconcilerOptions {
   readonly requestTimeoutMs?: number;
   readonly watchBackoff?: { readonly initialMs: number; readonly maxMs: number };
   readonly retry?: WorkQueueOptions;
+  /** Called after every request to the API server, besides the metrics (tests record them). */
+  readonly onRequest?: (record: RequestRecord) => void;
 }
 
 /** A started reconciler. */
@@ -97,7 +99,10 @@ export async function startReconciler(options: ReconcilerOptions): Promise<Runni
     workspaceStates: (): Map<string, number> => ctl.workspaceStates(),
   });
   const api = new KubeApi(connection, {
-    onRequest: (r) => metrics.request(r),
+    onRequest: (r) => {
+      metrics.request(r);
+      options.onRequest?.(r);
+    },
     ...(options.requestTimeoutMs !== undefined ? { requestTimeoutMs: options.requestTimeoutMs } : {}),
   });
   const ctl: WorkspaceController = new WorkspaceController({

@@ -73,3 +73,28 @@ export function nodeFingerprint(node: RawObject | undefined): string {
   const ready = (status.conditions ?? []).find((c) => c.type === 'Ready')?.status ?? '';
   return JSON.stringify([node.metadata?.labels ?? {}, status.capacity?.['nvidia.com/gpu'] ?? '', ready]);
 }
+
+/** Whose an existing object is, as far as a workspace is concerned. */
+export type Ownership =
+  | { readonly kind: 'absent' }
+  | { readonly kind: 'owned' }
+  /** `owner` names the workspace it belongs to, when it names one. */
+  | { readonly kind: 'foreign'; readonly owner?: string };
+
+/**
+ * Whether `live`, an object of one of the workspace's names in its namespace, is the workspace's: it has an
+ * owner reference to the workspace (its uid), or the `kaito.sh/workspace` label naming it. Anything else was
+ * made by someone else and is never taken over.
+ */
+export function ownershipOf(live: RawObject | undefined, workspace: RawObject): Ownership {
+  if (live === undefined) return { kind: 'absent' };
+  const name = workspace.metadata?.name;
+  const uid = workspace.metadata?.uid;
+  const owners = (live.metadata?.ownerReferences ?? []) as ReadonlyArray<OwnerRef & { uid?: string }>;
+  const workspaceOwners = owners.filter((r) => r.kind === 'Workspace' && r.apiVersion?.startsWith('kaito.sh/'));
+  if (uid !== undefined && workspaceOwners.some((r) => r.uid === uid)) return { kind: 'owned' };
+  const label = live.metadata?.labels?.[LABEL_WORKSPACE];
+  if (label !== undefined && label === name) return { kind: 'owned' };
+  const other = workspaceOwners[0]?.name ?? label;
+  return { kind: 'foreign', ...(other ? { owner: `workspace ${other}` } : {}) };
+}

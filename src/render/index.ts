@@ -35,7 +35,9 @@ export { renderEgressPolicies, egressPolicyName, DENIED_EGRESS_V4, DENIED_EGRESS
 export { renderWorkspaceCrd, renderCrdYaml, workspacePrinterColumns, WORKSPACE_CRD_NAME } from './crd';
 export {
   renderOperator,
+  leaderElectionRules,
   reconcilerClusterRules,
+  reconcilerNamespacedRules,
   DEFAULT_RECONCILER_IMAGE,
   NVIDIA_DEVICE_PLUGIN_IMAGE,
   DEFAULT_OPERATOR_NAMESPACE,

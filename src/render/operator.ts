@@ -55,6 +55,13 @@ export interface OperatorOptions {
    */
   readonly devicePlugin?: boolean;
   /**
+   * Reconcile only the workspaces of this namespace (the reconciler's `--namespace`). Its rights to
+   * workspaces and their objects are then a Role in that namespace, not cluster-wide; nodes and NodeClaims
+   * are cluster-scoped and stay in a ClusterRole.
+   * @default all namespaces
+   */
+  readonly watchNamespace?: string;
+  /**
    * Image of the NVIDIA device plugin, when `devicePlugin` is set.
    * @default NVIDIA_DEVICE_PLUGIN_IMAGE
    */
@@ -89,50 +96,75 @@ const partOf = () => ({ 'app.kubernetes.io/part-of': 'kaito-constructs' });
 const selector = () => ({ 'app.kubernetes.io/name': RECONCILER_NAME });
 const labels = () => ({ ...selector(), ...partOf(), 'app.kubernetes.io/component': 'reconciler' });
 
-const READ = ['get', 'list', 'watch'];
-const MANAGE = ['get', 'list', 'watch', 'create', 'update', 'patch', 'delete'];
+/** The resources and verbs of one permission, before it is written as a cluster-wide or namespaced rule. */
+const rule = (group: string, resources: string[], verbs: string[]): PolicyRule => ({
+  apiGroups: [group],
+  resources,
+  verbs,
+});
+
+/** The cluster-scoped resources the reconciler reads or writes: nodes, and the NodeClaims or Machines. */
+function clusterScopedRules(nodeProvisioner: OperatorNodeProvisioner): PolicyRule[] {
+  const claims = nodeProvisioner === 'byo' ? [] : nodeProvisioner === 'machine' ? ['machines'] : ['nodeclaims'];
+  return [
+    ...(claims.length > 0 ? [rule('karpenter.sh', claims, ['list', 'watch', 'create', 'delete'])] : []),
+    rule('', ['nodes'], ['list', 'watch']),
+  ];
+}
+
+/** The namespaced resources: the workspaces and what the reconciler creates in their namespaces. */
+function namespacedRules(): PolicyRule[] {
+  const owned = ['get', 'list', 'watch', 'create', 'patch'];
+  return [
+    rule('kaito.sh', ['workspaces'], ['list', 'watch', 'patch']),
+    rule('kaito.sh', ['workspaces/status'], ['patch']),
+    rule('kaito.sh', ['workspaces/finalizers'], ['update']),
+    rule('apps', ['statefulsets'], owned),
+    rule('batch', ['jobs'], owned),
+    rule('', ['services', 'configmaps'], owned),
+    rule('', ['pods'], ['list', 'watch']),
+    rule('networking.k8s.io', ['networkpolicies'], ['get', 'create', 'patch']),
+    rule('', ['events'], ['create']),
+  ];
+}
 
 /**
- * The cluster-wide permissions of the reconciler, and why it needs each:
+ * The permissions of the reconciler, exactly the requests it makes (a cluster test records them and compares):
  *
- * - kaito.sh workspaces: get list watch (its input), update patch (the finalizer and the revision annotation).
- * - kaito.sh workspaces/status: get update patch (conditions, state, worker nodes, target node count).
- * - kaito.sh workspaces/finalizers: update (owner references with blockOwnerDeletion on the objects it
- *   creates, when the OwnerReferencesPermissionEnforcement admission plugin is on).
- * - karpenter.sh nodeclaims, machines: get list watch create delete (GPU nodes on demand, removed when the
- *   workspace is deleted; NodeClaims are not owned by the workspace, so the finalizer deletes them).
- * - core nodes: get list watch (readiness, GPU capacity, BYO node counting), patch (the `accelerator=nvidia`
- *   label the device plugin's node selection relies on).
- * - apps statefulsets, batch jobs, core services, configmaps: get list watch create update patch delete
- *   (the inference workload, the tuning Job, the Services, and the tuning config copied into the workspace
- *   namespace).
- * - core pods: get list watch (why a workload is not ready: image pull errors, crash loops, OOM kills).
- * - networking.k8s.io networkpolicies: create patch (server-side apply of a tuning pod's egress policy; an
- *   apply that creates the object is authorized as both).
- * - core events, events.k8s.io events: create patch (events on the workspace; patch aggregates repeats).
+ * - kaito.sh workspaces: list watch (its input), patch (the finalizer); workspaces/status: patch (conditions,
+ *   state, worker nodes, target node count); workspaces/finalizers: update (not a request: the
+ *   OwnerReferencesPermissionEnforcement admission plugin asks for it when a child's owner reference sets
+ *   blockOwnerDeletion).
+ * - karpenter.sh nodeclaims (or machines with the `machine` provisioner; none with `byo`): list watch create
+ *   delete (GPU nodes on demand, deleted by the finalizer: they are cluster-scoped and not owned).
+ * - core nodes: list watch (readiness, GPU capacity, bring-your-own nodes).
+ * - apps statefulsets, batch jobs, core services, configmaps: get (whether a name is taken by an object that
+ *   is not the workspace's), list watch, patch (server-side apply), create (an apply that creates the object
+ *   is also authorized as create).
+ * - core pods: list watch (why a workload is not ready: image pull errors, crash loops, OOM kills).
+ * - networking.k8s.io networkpolicies: get (whether the name is free), create patch (server-side apply of a
+ *   tuning pod's egress policy; an apply that creates the object is authorized as both).
+ * - core events: create (events on the workspace).
  *
  * Not granted, on purpose: Secrets (the HF token and push secrets are read by the kubelet for the workload's
- * pods, never by the reconciler), Deployments (workloads are StatefulSets), ControllerRevisions (the spec
- * hash is an annotation on the objects it applies; StatefulSets keep their own revisions), and no `*`.
+ * pods, never by the reconciler), update and delete of what it creates (children go with their owner, by
+ * garbage collection), and no `*`.
  */
-export function reconcilerClusterRules(): PolicyRule[] {
-  return [
-    { apiGroups: ['kaito.sh'], resources: ['workspaces'], verbs: ['get', 'list', 'watch', 'update', 'patch'] },
-    { apiGroups: ['kaito.sh'], resources: ['workspaces/status'], verbs: ['get', 'update', 'patch'] },
-    { apiGroups: ['kaito.sh'], resources: ['workspaces/finalizers'], verbs: ['update'] },
-    {
-      apiGroups: ['karpenter.sh'],
-      resources: ['nodeclaims', 'machines'],
-      verbs: ['get', 'list', 'watch', 'create', 'delete'],
-    },
-    { apiGroups: [''], resources: ['nodes'], verbs: [...READ, 'patch'] },
-    { apiGroups: ['apps'], resources: ['statefulsets'], verbs: [...MANAGE] },
-    { apiGroups: ['batch'], resources: ['jobs'], verbs: [...MANAGE] },
-    { apiGroups: [''], resources: ['services', 'configmaps'], verbs: [...MANAGE] },
-    { apiGroups: [''], resources: ['pods'], verbs: [...READ] },
-    { apiGroups: ['networking.k8s.io'], resources: ['networkpolicies'], verbs: ['create', 'patch'] },
-    { apiGroups: ['', 'events.k8s.io'], resources: ['events'], verbs: ['create', 'patch'] },
-  ];
+export function reconcilerClusterRules(nodeProvisioner: OperatorNodeProvisioner = 'gpu-provisioner'): PolicyRule[] {
+  const [namespaced, scoped] = [namespacedRules(), clusterScopedRules(nodeProvisioner)];
+  // Workspaces first, as `kubectl describe clusterrole` reads best.
+  return [...namespaced.slice(0, 3), ...scoped, ...namespaced.slice(3)];
+}
+
+/**
+ * The permissions of a reconciler that watches one namespace (`watchNamespace`): the namespaced ones, for a
+ * Role in that namespace, and the cluster-scoped ones, which only a ClusterRole can grant.
+ */
+export function reconcilerNamespacedRules(nodeProvisioner: OperatorNodeProvisioner = 'gpu-provisioner'): {
+  readonly namespaced: PolicyRule[];
+  readonly cluster: PolicyRule[];
+} {
+  return { namespaced: namespacedRules(), cluster: clusterScopedRules(nodeProvisioner) };
 }
 
 /** The namespaced permissions of the reconciler in its own namespace: the leader-election Lease. */
@@ -147,6 +179,7 @@ interface ResolvedOptions {
   readonly nodeProvisioner: OperatorNodeProvisioner;
   readonly devicePlugin: boolean;
   readonly devicePluginImage: string;
+  readonly watchNamespace?: string;
 }
 
 function resolve(options: OperatorOptions): ResolvedOptions {
@@ -164,6 +197,10 @@ function resolve(options: OperatorOptions): ResolvedOptions {
       `operator.nodeProvisioner: ${JSON.stringify(nodeProvisioner)} is not one of ${OPERATOR_NODE_PROVISIONERS.join(', ')}`,
     );
   }
+  const watchNamespace = options.watchNamespace;
+  if (watchNamespace !== undefined && (watchNamespace.length > 63 || !DNS1123_LABEL.test(watchNamespace))) {
+    throw new Error(`operator.watchNamespace: ${JSON.stringify(watchNamespace)} is not a DNS-1123 label`);
+  }
   const image = options.image ?? DEFAULT_RECONCILER_IMAGE;
   if (image.trim() === '') throw new Error('operator.image: must not be empty');
   return {
@@ -173,6 +210,7 @@ function resolve(options: OperatorOptions): ResolvedOptions {
     nodeProvisioner,
     devicePlugin: options.devicePlugin ?? false,
     devicePluginImage: options.devicePluginImage ?? NVIDIA_DEVICE_PLUGIN_IMAGE,
+    ...(watchNamespace !== undefined ? { watchNamespace } : {}),
   };
 }
 
@@ -191,40 +229,43 @@ function namespaceObject(name: string): KubeObject {
   };
 }
 
+/** A Role or ClusterRole (namespace undefined) of `rules`, and its binding to the reconciler's ServiceAccount. */
+function roleAndBinding(o: ResolvedOptions, name: string, namespace: string | undefined, rules: PolicyRule[]) {
+  const kind = namespace === undefined ? 'ClusterRole' : 'Role';
+  const metadata = () => ({ name, ...(namespace !== undefined ? { namespace } : {}), labels: labels() });
+  return [
+    { apiVersion: 'rbac.authorization.k8s.io/v1', kind, metadata: metadata(), rules },
+    {
+      apiVersion: 'rbac.authorization.k8s.io/v1',
+      kind: `${kind}Binding`,
+      metadata: metadata(),
+      roleRef: { apiGroup: 'rbac.authorization.k8s.io', kind, name },
+      subjects: [{ kind: 'ServiceAccount', name: RECONCILER_NAME, namespace: o.namespace }],
+    },
+  ];
+}
+
 function rbac(o: ResolvedOptions): KubeObject[] {
-  const subject = { kind: 'ServiceAccount', name: RECONCILER_NAME, namespace: o.namespace };
+  const rights =
+    o.watchNamespace === undefined
+      ? roleAndBinding(o, RECONCILER_NAME, undefined, reconcilerClusterRules(o.nodeProvisioner))
+      : [
+          ...roleAndBinding(o, RECONCILER_NAME, undefined, reconcilerNamespacedRules(o.nodeProvisioner).cluster),
+          ...roleAndBinding(
+            o,
+            RECONCILER_NAME,
+            o.watchNamespace,
+            reconcilerNamespacedRules(o.nodeProvisioner).namespaced,
+          ),
+        ];
   return [
     {
       apiVersion: 'v1',
       kind: 'ServiceAccount',
       metadata: { name: RECONCILER_NAME, namespace: o.namespace, labels: labels() },
     },
-    {
-      apiVersion: 'rbac.authorization.k8s.io/v1',
-      kind: 'ClusterRole',
-      metadata: { name: RECONCILER_NAME, labels: labels() },
-      rules: reconcilerClusterRules(),
-    },
-    {
-      apiVersion: 'rbac.authorization.k8s.io/v1',
-      kind: 'ClusterRoleBinding',
-      metadata: { name: RECONCILER_NAME, labels: labels() },
-      roleRef: { apiGroup: 'rbac.authorization.k8s.io', kind: 'ClusterRole', name: RECONCILER_NAME },
-      subjects: [{ ...subject }],
-    },
-    {
-      apiVersion: 'rbac.authorization.k8s.io/v1',
-      kind: 'Role',
-      metadata: { name: LEADER_ELECTION_ROLE_NAME, namespace: o.namespace, labels: labels() },
-      rules: leaderElectionRules(),
-    },
-    {
-      apiVersion: 'rbac.authorization.k8s.io/v1',
-      kind: 'RoleBinding',
-      metadata: { name: LEADER_ELECTION_ROLE_NAME, namespace: o.namespace, labels: labels() },
-      roleRef: { apiGroup: 'rbac.authorization.k8s.io', kind: 'Role', name: LEADER_ELECTION_ROLE_NAME },
-      subjects: [{ ...subject }],
-    },
+    ...rights,
+    ...roleAndBinding(o, LEADER_ELECTION_ROLE_NAME, o.namespace, leaderElectionRules()),
   ];
 }
 
@@ -267,9 +308,11 @@ function reconcilerDeployment(o: ResolvedOptions): KubeObject {
               imagePullPolicy: 'IfNotPresent',
               args: [
                 '--leader-elect',
+                // The metrics Service reaches the pod's address (the reconciler's default is loopback only).
                 `--metrics-bind-address=:${METRICS_PORT}`,
                 `--health-probe-bind-address=:${HEALTH_PORT}`,
                 `--node-provisioner=${o.nodeProvisioner}`,
+                ...(o.watchNamespace !== undefined ? [`--namespace=${o.watchNamespace}`] : []),
               ],
               env: [{ name: 'POD_NAMESPACE', valueFrom: { fieldRef: { fieldPath: 'metadata.namespace' } } }],
               ports: [

@@ -126,36 +126,62 @@ describe('renderOperator: the objects', () => {
 describe('renderOperator: least-privilege RBAC', () => {
   const clusterRole = only<ClusterRole>(bundle, 'ClusterRole');
 
-  it('grants exactly what the reconciler needs, cluster-wide', () => {
-    expect(clusterRole.rules).toEqual([
-      { apiGroups: ['kaito.sh'], resources: ['workspaces'], verbs: ['get', 'list', 'watch', 'update', 'patch'] },
-      { apiGroups: ['kaito.sh'], resources: ['workspaces/status'], verbs: ['get', 'update', 'patch'] },
-      { apiGroups: ['kaito.sh'], resources: ['workspaces/finalizers'], verbs: ['update'] },
-      {
-        apiGroups: ['karpenter.sh'],
-        resources: ['nodeclaims', 'machines'],
-        verbs: ['get', 'list', 'watch', 'create', 'delete'],
-      },
-      { apiGroups: [''], resources: ['nodes'], verbs: ['get', 'list', 'watch', 'patch'] },
-      {
-        apiGroups: ['apps'],
-        resources: ['statefulsets'],
-        verbs: ['get', 'list', 'watch', 'create', 'update', 'patch', 'delete'],
-      },
-      {
-        apiGroups: ['batch'],
-        resources: ['jobs'],
-        verbs: ['get', 'list', 'watch', 'create', 'update', 'patch', 'delete'],
-      },
-      {
-        apiGroups: [''],
-        resources: ['services', 'configmaps'],
-        verbs: ['get', 'list', 'watch', 'create', 'update', 'patch', 'delete'],
-      },
-      { apiGroups: [''], resources: ['pods'], verbs: ['get', 'list', 'watch'] },
-      { apiGroups: ['networking.k8s.io'], resources: ['networkpolicies'], verbs: ['create', 'patch'] },
-      { apiGroups: ['', 'events.k8s.io'], resources: ['events'], verbs: ['create', 'patch'] },
+  const NAMESPACED = [
+    { apiGroups: ['apps'], resources: ['statefulsets'], verbs: ['get', 'list', 'watch', 'create', 'patch'] },
+    { apiGroups: ['batch'], resources: ['jobs'], verbs: ['get', 'list', 'watch', 'create', 'patch'] },
+    { apiGroups: [''], resources: ['services', 'configmaps'], verbs: ['get', 'list', 'watch', 'create', 'patch'] },
+    { apiGroups: [''], resources: ['pods'], verbs: ['list', 'watch'] },
+    { apiGroups: ['networking.k8s.io'], resources: ['networkpolicies'], verbs: ['get', 'create', 'patch'] },
+    { apiGroups: [''], resources: ['events'], verbs: ['create'] },
+  ];
+  const WORKSPACES = [
+    { apiGroups: ['kaito.sh'], resources: ['workspaces'], verbs: ['list', 'watch', 'patch'] },
+    { apiGroups: ['kaito.sh'], resources: ['workspaces/status'], verbs: ['patch'] },
+    { apiGroups: ['kaito.sh'], resources: ['workspaces/finalizers'], verbs: ['update'] },
+  ];
+  const CLAIMS = (resource: string) => ({
+    apiGroups: ['karpenter.sh'],
+    resources: [resource],
+    verbs: ['list', 'watch', 'create', 'delete'],
+  });
+  const NODES = { apiGroups: [''], resources: ['nodes'], verbs: ['list', 'watch'] };
+
+  it('grants exactly what the reconciler calls, cluster-wide', () => {
+    expect(clusterRole.rules).toEqual([...WORKSPACES, CLAIMS('nodeclaims'), NODES, ...NAMESPACED]);
+  });
+
+  it.each([
+    ['karpenter', [CLAIMS('nodeclaims')]],
+    ['machine', [CLAIMS('machines')]],
+    ['byo', []],
+  ] as const)('node provisioner %s: only its own kind of claim', (nodeProvisioner, claims) => {
+    const role = only<ClusterRole>(renderOperator({ nodeProvisioner }), 'ClusterRole');
+    expect(role.rules).toEqual([...WORKSPACES, ...claims, NODES, ...NAMESPACED]);
+  });
+
+  it('watchNamespace: a Role in that namespace; the ClusterRole keeps only nodes and NodeClaims', () => {
+    const scoped = renderOperator({ watchNamespace: 'team-a' });
+    expect(scoped.filter((o) => o.kind.includes('Role')).map((o) => [o.kind, o.metadata.namespace ?? null])).toEqual([
+      ['ClusterRole', null],
+      ['ClusterRoleBinding', null],
+      ['Role', 'team-a'],
+      ['RoleBinding', 'team-a'],
+      ['Role', 'kaito-system'],
+      ['RoleBinding', 'kaito-system'],
     ]);
+    expect(only<ClusterRole>(scoped, 'ClusterRole').rules).toEqual([CLAIMS('nodeclaims'), NODES]);
+    const role = scoped.find((o) => o.kind === 'Role' && o.metadata.namespace === 'team-a') as unknown as Role;
+    expect(role.rules).toEqual([...WORKSPACES, ...NAMESPACED]);
+    const binding = scoped.find(
+      (o) => o.kind === 'RoleBinding' && o.metadata.namespace === 'team-a',
+    ) as unknown as RoleBinding;
+    expect(binding.roleRef).toEqual({ apiGroup: 'rbac.authorization.k8s.io', kind: 'Role', name: 'kaito-reconciler' });
+    expect(binding.subjects).toEqual([{ kind: 'ServiceAccount', name: 'kaito-reconciler', namespace: 'kaito-system' }]);
+    const args = only<Deployment>(scoped, 'Deployment').spec!.template.spec!.containers[0]!.args;
+    expect(args).toContain('--namespace=team-a');
+    expect(() => renderOperator({ watchNamespace: 'Team A' })).toThrow(
+      'operator.watchNamespace: "Team A" is not a DNS-1123 label',
+    );
   });
 
   it('has no wildcard, no Secrets and no escalation verbs', () => {

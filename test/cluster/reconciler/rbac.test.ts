@@ -1,36 +1,35 @@
-import { renderOperator } from '../../../src/render';
+import { leaderElectionRules, reconcilerClusterRules } from '../../../src/render';
+import type { RequestRecord } from '../../../src/reconciler/http';
 import type { RunningReconciler } from '../../../src/reconciler/manager';
 import { KubeApiError, apiPath } from '../support';
 import {
   CapturedLog,
   admin,
   adminApi,
-  adminConnection,
   createNamespace,
   createWorkspace,
+  deleteWorkspaceAndWait,
   installCrds,
-  nodeClaimNames,
   seed,
-  startInProcess,
   waitForCondition,
   waitForEvent,
-  workspacePath,
 } from './support/cluster';
+import {
+  ADMISSION_ONLY,
+  installBundleRbac,
+  permissionsOfRules,
+  startWithToken,
+  usedPermissions,
+} from './support/bundle-rbac';
 import { Simulator } from './support/simulator';
 
 /**
  * The reconciler as the operator bundle deploys it: its own ServiceAccount's token (TokenRequest) and
  * exactly the bundle's RBAC (ClusterRole for all namespaces, Role for the Lease), watching all
- * namespaces with leader election. Every request it makes is allowed.
+ * namespaces with leader election. Every request it makes is allowed, and every right it has is used.
  */
 
-const PLURAL: Record<string, string> = {
-  ServiceAccount: 'serviceaccounts',
-  ClusterRole: 'clusterroles',
-  ClusterRoleBinding: 'clusterrolebindings',
-  Role: 'roles',
-  RoleBinding: 'rolebindings',
-};
+const requests: RequestRecord[] = [];
 
 let namespace: string;
 let reconciler: RunningReconciler;
@@ -41,25 +40,14 @@ const log = new CapturedLog();
 beforeAll(async () => {
   await installCrds();
   namespace = await createNamespace('rec-rbac');
-  for (const o of renderOperator({ namespace }).filter((o) => PLURAL[o.kind] !== undefined)) {
-    const ns = o.metadata.namespace;
-    const path = apiPath(o.apiVersion, PLURAL[o.kind]!, { ...(ns ? { namespace: ns } : {}), name: o.metadata.name });
-    await admin.apply(path, o, { fieldManager: 'kaito-reconciler-tests', force: true });
-  }
-  const res = await admin.create<{ status: { token: string } }>(
-    apiPath('v1', 'serviceaccounts', { namespace, name: 'kaito-reconciler', subresource: 'token' }),
-    { apiVersion: 'authentication.k8s.io/v1', kind: 'TokenRequest', spec: { expirationSeconds: 3600 } },
-  );
-  token = res.body.status.token;
+  ({ token } = await installBundleRbac({ namespace }));
   simulator = new Simulator({ api: await adminApi(), namespace });
   await simulator.start();
-  const { server, ca } = await adminConnection();
-  reconciler = await startInProcess(namespace, {
-    // No client certificate: the ServiceAccount token only.
-    connection: { server, ...(ca ? { ca } : {}), authorization: async () => `Bearer ${token}` },
+  reconciler = await startWithToken(token, {
+    leaseNamespace: namespace,
     namespace: undefined,
-    leaderElection: { namespace, retryPeriodMs: 500, renewDeadlineMs: 3000, leaseDurationMs: 4000 },
     log: log.logger,
+    onRequest: (r) => requests.push(r),
   });
 });
 
@@ -87,16 +75,7 @@ test('with the bundle RBAC a workspace reaches Ready, records events, and is del
   );
   expect(lease.body.spec.holderIdentity).toBe(reconciler.identity);
 
-  await admin.delete(workspacePath(namespace, 'rbac'));
-  await admin.waitFor(async () => (await nodeClaimNames(namespace, 'rbac')).length === 0, 30_000);
-  await admin.waitFor(
-    () =>
-      admin.get(workspacePath(namespace, 'rbac')).then(
-        () => false,
-        (e: unknown) => (e as KubeApiError).status === 404,
-      ),
-    30_000,
-  );
+  await deleteWorkspaceAndWait(namespace, 'rbac');
 
   const codes = (await reconciler.metrics.apiRequests.get()).values.map((v) => v.labels.code);
   expect(codes).not.toContain('401');
@@ -104,19 +83,28 @@ test('with the bundle RBAC a workspace reaches Ready, records events, and is del
   expect(log.errors()).toEqual([]);
 });
 
-test('with the bundle RBAC a tuning workspace gets its egress NetworkPolicy (server-side apply creates it)', async () => {
-  await admin.waitFor(async () => reconciler.isLeader(), 20_000);
-  await createWorkspace(namespace, seed('phi-3-mini-4k-qlora-tuning.yaml', 'rbac-tune'));
-  const policy = `/apis/networking.k8s.io/v1/namespaces/${namespace}/networkpolicies/rbac-tune-egress`;
-  await admin.waitFor(
-    () =>
-      admin.get(policy).then(
-        () => true,
-        () => false,
-      ),
-    30_000,
+test('a tuning workspace too: its Job, ConfigMap and egress NetworkPolicy are created, it succeeds', async () => {
+  await createWorkspace(namespace, seed('phi-3-mini-4k-qlora-tuning.yaml', 'rbac-tuning'));
+  // The simulator completes the Job once it exists; WorkspaceSucceeded follows.
+  await waitForCondition(namespace, 'rbac-tuning', 'WorkspaceSucceeded', 'True');
+  // Server-side apply creates the policy: authorized as create and patch.
+  const policy = await admin.get<{ metadata: { name: string } }>(
+    `/apis/networking.k8s.io/v1/namespaces/${namespace}/networkpolicies/rbac-tuning-egress`,
   );
+  expect(policy.body.metadata.name).toBe('rbac-tuning-egress');
   const codes = (await reconciler.metrics.apiRequests.get()).values.map((v) => v.labels.code);
   expect(codes).not.toContain('403');
   expect(log.errors()).toEqual([]);
+});
+
+test('the ClusterRole and the leader-election Role grant exactly the requests the reconciler made', async () => {
+  // Watches are counted when they end: stop first (the lease is released, too).
+  await reconciler.stop();
+  const used = usedPermissions(requests);
+  const leases = used.filter((p) => p.startsWith('coordination.k8s.io '));
+  const rest = used.filter((p) => !p.startsWith('coordination.k8s.io '));
+  expect(rest).toEqual(
+    permissionsOfRules(reconcilerClusterRules('gpu-provisioner')).filter((p) => !ADMISSION_ONLY.includes(p)),
+  );
+  expect(leases).toEqual(permissionsOfRules(leaderElectionRules()));
 });

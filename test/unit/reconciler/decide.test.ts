@@ -1,9 +1,15 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { parse } from 'yaml';
-import type { WorkspaceStatus } from '../../../src/api';
+import { MAX_NODE_COUNT, type WorkspaceStatus } from '../../../src/api';
 import { nodeClaimName } from '../../../src/render';
-import { decide, WORKSPACE_FINALIZER, type Observation } from '../../../src/reconciler/decide';
+import {
+  decide,
+  decideOrFail,
+  MAX_NODE_CREATES_PER_PASS,
+  WORKSPACE_FINALIZER,
+  type Observation,
+} from '../../../src/reconciler/decide';
 import type { RawObject } from '../../../src/reconciler/observe';
 
 const NOW = '2026-11-22T10:00:00Z';
@@ -483,5 +489,213 @@ describe('decide: deletion and invalid workspaces', () => {
       ResourceReady: ['False', 'InsufficientGPUMemory'],
       WorkspaceReady: ['False', 'InsufficientGPUMemory'],
     });
+  });
+});
+
+describe('decide: bring-your-own nodes of another workspace', () => {
+  const byo = (): RawObject => ({
+    ...stored(INFERENCE),
+    resource: { labelSelector: { matchLabels: { pool: 'gpu' } } },
+  });
+  const mine = { 'kaito.sh/workspace': 'workspace-phi-3-mini', 'kaito.sh/workspacenamespace': 'default' };
+
+  test.each([
+    [
+      'another workspace of another namespace',
+      { 'kaito.sh/workspace': 'other', 'kaito.sh/workspacenamespace': 'team-b' },
+      false,
+    ],
+    [
+      'a workspace of the same name in another namespace',
+      { 'kaito.sh/workspace': 'workspace-phi-3-mini', 'kaito.sh/workspacenamespace': 'team-b' },
+      false,
+    ],
+    ['another workspace, no namespace label', { 'kaito.sh/workspace': 'other' }, false],
+    ['this workspace', mine, true],
+    ['no workspace', {}, true],
+  ])('a matching node labelled for %s counts: %s', (_what, labels, counts) => {
+    const d = decide(observe(byo(), { nodes: [node('n1', { pool: 'gpu', ...labels })] }), {
+      provisioner: 'byo',
+      now: NOW,
+    });
+    expect(conditionsOf(d.status).ResourceReady).toEqual(
+      counts ? ['True', 'workspaceResourceStatusSuccess'] : ['False', 'workspaceResourceStatusNotReady'],
+    );
+    expect(d.status?.workerNodes).toEqual(counts ? ['n1'] : []);
+  });
+
+  test("the plan does not read the GPUs of another workspace's node", () => {
+    const gfd = (count: string) => ({ 'nvidia.com/gpu.count': count, 'nvidia.com/gpu.memory': '24576' });
+    const other = node(
+      'a-other',
+      { pool: 'gpu', ...gfd('4'), 'kaito.sh/workspace': 'x', 'kaito.sh/workspacenamespace': 'b' },
+      '4',
+    );
+    const own = node('b-own', { pool: 'gpu', ...gfd('2') }, '2');
+    const d = decide(observe(byo(), { nodes: [other, own] }), { provisioner: 'byo', now: NOW });
+    expect(d.plan?.gpusPerNode).toBe(2);
+    expect(d.status?.workerNodes).toEqual(['b-own']);
+  });
+});
+
+describe('decide: bounded work per pass', () => {
+  const withCount = (count: number, nodeClaims: RawObject[] = []) => {
+    const ws = stored(INFERENCE);
+    return observe({ ...ws, resource: { ...(ws.resource as object), count } }, { nodeClaims });
+  };
+  const names = (n: number, from = 0) => Array.from({ length: n }, (_, i) => nodeClaimName(wsRef, from + i));
+
+  const READY = [{ type: 'Ready', status: 'True' }];
+  test.each([
+    [3, 0, 0, names(3)],
+    [25, 0, 0, names(MAX_NODE_CREATES_PER_PASS)],
+    [25, 10, 0, names(10, 10)],
+    [25, 20, 0, names(5, 20)],
+    [25, 6, 4, names(6, 10)],
+    [25, 0, 10, []],
+    [MAX_NODE_COUNT, 0, 0, names(MAX_NODE_CREATES_PER_PASS)],
+    [MAX_NODE_COUNT, 990, 0, names(MAX_NODE_CREATES_PER_PASS, 990)],
+  ])('count %d with %d Ready and %d pending claims: creates %j', (count, ready, pending, expected) => {
+    const existing = names(ready + pending).map((n, i) => claim(n, i < ready ? READY : []));
+    const d = decide(withCount(count, existing), { provisioner: 'gpu-provisioner', now: NOW });
+    expect(d.create.map((o) => o.metadata.name)).toEqual(expected);
+    expect(d.status?.targetNodeCount).toBe(count);
+  });
+
+  test('a claim missing in the middle is created again, within the cap', () => {
+    const existing = [...names(3), ...names(12, 4)];
+    const d = decide(
+      withCount(
+        30,
+        existing.map((n) => claim(n, READY)),
+      ),
+      { provisioner: 'gpu-provisioner', now: NOW },
+    );
+    expect(d.create.map((o) => o.metadata.name)).toEqual([nodeClaimName(wsRef, 3), ...names(9, 16)]);
+  });
+
+  test.each([[100_000], [1e15]])(
+    'count %d, stored before the schema had a maximum, creates nothing and says why, in bounded time and memory',
+    (count) => {
+      const before = process.memoryUsage().heapUsed;
+      const started = performance.now();
+      const d = decide(withCount(count), { provisioner: 'gpu-provisioner', now: NOW });
+      expect(d.create).toEqual([]);
+      expect(d.apply).toEqual([]);
+      expect(conditionsOf(d.status).ResourceReady).toEqual(['False', 'InvalidWorkspace']);
+      expect(d.status?.conditions?.find((c) => c.type === 'ResourceReady')?.message).toContain(
+        `resource.count: must be less than or equal to ${MAX_NODE_COUNT}, got ${count}`,
+      );
+      expect(performance.now() - started).toBeLessThan(1000);
+      expect(process.memoryUsage().heapUsed - before).toBeLessThan(20 * 1024 * 1024);
+    },
+  );
+
+  test('the workload is applied only once every node of the plan exists, with the replicas of the plan', () => {
+    const existing = names(12);
+    const nodes = existing.map((_n, i) =>
+      node(`node-${i}`, {
+        'node.kubernetes.io/instance-type': 'Standard_NC6s_v3',
+        'kaito.sh/workspace': 'workspace-phi-3-mini',
+        'kaito.sh/workspacenamespace': 'default',
+      }),
+    );
+    const ready = (n: string, i: number) => claim(n, [{ type: 'Ready', status: 'True' }], `node-${i}`);
+    const partial = decide(
+      { ...withCount(12, existing.slice(0, 1).map(ready)), nodes },
+      { provisioner: 'gpu-provisioner', now: NOW },
+    );
+    // All 12 nodes are there (labelled), but only one claim: the window is 11 of 12.
+    expect(conditionsOf(partial.status).ResourceReady).toEqual(['True', 'workspaceResourceStatusSuccess']);
+    expect(partial.apply).toEqual([]);
+    expect(partial.create).toHaveLength(10);
+    const full = decide({ ...withCount(12, existing.map(ready)), nodes }, { provisioner: 'gpu-provisioner', now: NOW });
+    const statefulSet = full.apply.find((o) => o.kind === 'StatefulSet') as { spec: { replicas: number } } | undefined;
+    expect(statefulSet?.spec.replicas).toBe(12);
+    expect(full.create).toEqual([]);
+  });
+});
+
+describe('decide: objects that are not the workspace’s', () => {
+  test('a conflict is reported on ResourceReady and WorkspaceReady; nothing is created or applied', () => {
+    const d = decide(
+      observe(stored(INFERENCE), {
+        conflicts: [
+          { kind: 'Service', name: 'workspace-phi-3-mini' },
+          { kind: 'ConfigMap', name: 'workspace-phi-3-mini-inference-config', owner: 'workspace other' },
+        ],
+      }),
+      { provisioner: 'gpu-provisioner', now: NOW },
+    );
+    expect([d.create, d.apply, d.delete]).toEqual([[], [], []]);
+    const message =
+      "Service workspace-phi-3-mini exists and is not this workspace's (no owner reference to it, no kaito.sh/workspace label naming it): it is left as it is; " +
+      "ConfigMap workspace-phi-3-mini-inference-config exists and is not this workspace's (it belongs to workspace other): it is left as it is; " +
+      'delete or rename it, or give the workspace another name';
+    expect(d.status?.conditions).toEqual([
+      {
+        type: 'ResourceReady',
+        status: 'False',
+        reason: 'ObjectConflict',
+        message,
+        observedGeneration: 1,
+        lastTransitionTime: NOW,
+      },
+      {
+        type: 'WorkspaceReady',
+        status: 'False',
+        reason: 'ObjectConflict',
+        message,
+        observedGeneration: 1,
+        lastTransitionTime: NOW,
+      },
+    ]);
+    expect(d.status?.state).toBe('Pending');
+    expect(d.events.map((e) => [e.type, e.reason])).toEqual([
+      ['Warning', 'ObjectConflict'],
+      ['Warning', 'ObjectConflict'],
+    ]);
+  });
+
+  test('every decision names the namespaced objects the workspace will own, for the check', () => {
+    const d = decide(observe(stored(INFERENCE)), { provisioner: 'gpu-provisioner', now: NOW });
+    expect(d.objects?.map((o) => `${o.kind}/${o.metadata.name}`)).toEqual([
+      'ConfigMap/workspace-phi-3-mini-inference-config',
+      'Service/workspace-phi-3-mini',
+      'Service/workspace-phi-3-mini-headless',
+      'StatefulSet/workspace-phi-3-mini',
+    ]);
+  });
+});
+
+describe('decide: a workspace that makes deciding throw', () => {
+  test.each([['conditions that are not a list', { ...stored(INFERENCE), status: { conditions: 'bad' } }]])(
+    '%s: ResourceReady False ReconcileError, nothing done',
+    (_what, workspace) => {
+      const { decision, error } = decideOrFail(observe(workspace as RawObject), {
+        provisioner: 'gpu-provisioner',
+        now: NOW,
+      });
+      expect(error).toBeInstanceOf(Error);
+      expect([decision.finalizer, decision.create, decision.apply, decision.delete]).toEqual(['keep', [], [], []]);
+      expect(conditionsOf(decision.status)).toEqual({
+        ResourceReady: ['False', 'ReconcileError'],
+        WorkspaceReady: ['False', 'ReconcileError'],
+      });
+      expect(decision.status?.conditions?.[0]?.message).toMatch(/^could not reconcile this workspace: TypeError: /);
+    },
+  );
+
+  test('the message of a huge error is bounded', () => {
+    const { decision } = decideOrFail(observe(stored(INFERENCE)), {
+      provisioner: 'gpu-provisioner',
+      now: NOW,
+      get registry(): string {
+        throw new Error('x'.repeat(40_000));
+      },
+    });
+    const message = decision.status?.conditions?.[0]?.message ?? '';
+    expect(Buffer.byteLength(message)).toBe(32_768);
+    expect(message.endsWith('… [truncated: 40043 bytes in all]')).toBe(true);
   });
 });

@@ -51,7 +51,8 @@ test('events are logged at once and sent in the background as core/v1 events on 
       count: 1,
     });
     expect((first!.metadata as { name: string }).name).toMatch(/^ws\.[0-9a-f]+$/);
-    expect((second!.message as string).length).toBe(1024);
+    expect(second!.message).toBe(`${'x'.repeat(990)}… [truncated: 2000 bytes in all]`);
+    expect(Buffer.byteLength(second!.message as string)).toBe(1024);
     expect((await metrics.events.get()).values.map((v) => [v.labels.type, v.value]).sort()).toEqual([
       ['Normal', 1],
       ['Warning', 1],

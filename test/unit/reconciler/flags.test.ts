@@ -1,5 +1,5 @@
 import { parseDuration, parseFlags, UsageError } from '../../../src/reconciler/flags';
-import { parseBindAddress } from '../../../src/reconciler/server';
+import { listen, parseBindAddress } from '../../../src/reconciler/server';
 
 describe('kaito-reconciler flags', () => {
   test('defaults: the operator bundle passes only what differs', () => {
@@ -10,7 +10,7 @@ describe('kaito-reconciler flags', () => {
       leaseDurationMs: 15_000,
       renewDeadlineMs: 10_000,
       retryPeriodMs: 2_000,
-      metricsBindAddress: ':8080',
+      metricsBindAddress: '127.0.0.1:8080',
       healthProbeBindAddress: ':8081',
       nodeProvisioner: 'gpu-provisioner',
       concurrency: 10,
@@ -101,4 +101,15 @@ describe('kaito-reconciler flags', () => {
   test.each(['8080', 'localhost', ':99999', ':'])('bind address %s is refused', (text) => {
     expect(() => parseBindAddress(text)).toThrow('is not an address');
   });
+});
+
+test('/metrics listens on loopback only unless told otherwise (it has no authentication)', async () => {
+  const address = parseBindAddress(parseFlags([]).metricsBindAddress);
+  expect(address).toEqual({ host: '127.0.0.1', port: 8080 });
+  const server = await listen({ ...address!, port: 0 }, async () => ({ status: 200, type: 'text/plain', body: '' }));
+  try {
+    expect((server.server.address() as { address: string }).address).toBe('127.0.0.1');
+  } finally {
+    await server.close();
+  }
 });

@@ -22,10 +22,11 @@ describe('namespaces reach names, DNS and scripts: every way in is checked', () 
       .map((p) => [p.path, p.message]);
 
   test.each([
-    [['$(touch /tmp/x)'], `a list ${DNS_LABEL_MESSAGE}`],
+    // Not a string: refused by the schema, before the rules (the API server says the same).
+    [['$(touch /tmp/x)'], 'must be of type string, got array ["$(touch /tmp/x)"]'],
     ['$(touch /tmp/x)', `"$(touch /tmp/x)" ${DNS_LABEL_MESSAGE}`],
     ['Team-A', `"Team-A" ${DNS_LABEL_MESSAGE}`],
-    [7, `a number ${DNS_LABEL_MESSAGE}`],
+    [7, 'must be of type string, got integer 7 (quote it: "7")'],
     ['a'.repeat(64), `"${'a'.repeat(64)}" ${DNS_LABEL_MESSAGE}`],
   ])('metadata.namespace %j is refused by the rules', (namespace, message) => {
     expect(errors({ namespace })).toContainEqual(['metadata.namespace', message]);

@@ -6,7 +6,7 @@ import { kubeconfigConnection, type Connection } from '../../../../src/reconcile
 import { KubeApi } from '../../../../src/reconciler/http';
 import { jsonLogger, type Logger } from '../../../../src/reconciler/log';
 import { startReconciler, type ReconcilerOptions, type RunningReconciler } from '../../../../src/reconciler/manager';
-import { DEFAULT_KUBECONFIG, KubeClient, REPO_ROOT, apiPath, type KubeObject } from '../../support';
+import { DEFAULT_KUBECONFIG, KubeApiError, KubeClient, REPO_ROOT, apiPath, type KubeObject } from '../../support';
 
 /*
  * The setting of the reconciler suites: the CRDs it needs, a namespace per suite, seed workspaces, and
@@ -123,6 +123,20 @@ export function waitForCondition(
     const c = (await conditions(namespace, name))[type];
     return c !== undefined && c.status === status && (reason === undefined || c.reason === reason) && c;
   }, timeoutMs);
+}
+
+/** Deletes a workspace and waits until its NodeClaims and then the workspace itself are gone. */
+export async function deleteWorkspaceAndWait(namespace: string, name: string): Promise<void> {
+  await admin.delete(workspacePath(namespace, name));
+  await admin.waitFor(async () => (await nodeClaimNames(namespace, name)).length === 0, 30_000);
+  await admin.waitFor(
+    () =>
+      admin.get(workspacePath(namespace, name)).then(
+        () => false,
+        (e: unknown) => e instanceof KubeApiError && e.status === 404,
+      ),
+    30_000,
+  );
 }
 
 /** The server-side Table row of a workspace: column name to cell. */
