@@ -19,8 +19,13 @@ function matchesType(expected: string, value: unknown): boolean {
   return actual === expected;
 }
 
+/** Longest value an error message repeats: an input may hold megabytes. */
+const QUOTE_MAX = 80;
+
+/** A value as an error message shows it: on one line (JSON), and short. */
 function quote(value: unknown): string {
-  return typeof value === 'string' ? JSON.stringify(value) : String(value);
+  const text = typeof value === 'object' || typeof value === 'string' ? JSON.stringify(value) : String(value);
+  return text.length > QUOTE_MAX ? `${text.slice(0, QUOTE_MAX - 3)}...` : text;
 }
 
 export function checkStructure(schema: JSONSchemaProps, value: unknown, path = ''): Problem[] {

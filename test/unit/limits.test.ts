@@ -118,7 +118,7 @@ describe('metadata must be ObjectMeta, with string names, labels and annotations
     [
       'a namespace that is a list',
       workspace({ metadata: { name: 'phi', namespace: ['$(touch /tmp/x)'] } }),
-      [['metadata.namespace', 'must be of type string, got array $(touch /tmp/x)']],
+      [['metadata.namespace', 'must be of type string, got array ["$(touch /tmp/x)"]']],
     ],
     [
       'a label that is a number',
@@ -133,7 +133,17 @@ describe('metadata must be ObjectMeta, with string names, labels and annotations
     [
       'labels that are a list',
       workspace({ metadata: { name: 'phi', labels: ['a'] } }),
-      [['metadata.labels', 'must be of type object, got array a']],
+      [['metadata.labels', 'must be of type object, got array ["a"]']],
+    ],
+    [
+      'a value with line breaks, echoed on one line',
+      workspace({ metadata: { name: 'phi', labels: ['a\n\nb', 'c'] } }),
+      [['metadata.labels', 'must be of type object, got array ["a\\n\\nb","c"]']],
+    ],
+    [
+      'a huge value, echoed in 80 characters',
+      workspace({ metadata: { name: 'x'.repeat(1_000_000) }, resource: 'y'.repeat(1_000_000) }),
+      [['resource', `must be of type object, got string "${'y'.repeat(76)}...`]],
     ],
     [
       'a name that is a number',
