@@ -12,6 +12,12 @@ export interface InputLimits {
    * than 3 MiB, so no larger manifest can be applied either.
    */
   readonly maxBytes: number;
+  /**
+   * One document or object as JSON, with its YAML aliases expanded: twice `maxBytes`, so that any text within
+   * `maxBytes` fits (JSON spends more bytes than YAML on quotes and braces), while aliases cannot multiply a
+   * document past it.
+   */
+  readonly maxValueBytes: number;
   /** Documents (`---`) in one text: far more Workspaces than a repository keeps in one file. */
   readonly maxDocuments: number;
   /**
@@ -29,6 +35,7 @@ export interface InputLimits {
 /** The limits every reader applies. */
 export const INPUT_LIMITS: InputLimits = {
   maxBytes: 3 * 1024 * 1024,
+  maxValueBytes: 6 * 1024 * 1024,
   maxDocuments: 1000,
   maxAliasCount: 100,
   maxDepth: 64,
@@ -84,8 +91,8 @@ function kindOf(value: unknown): string {
 
 /**
  * Checks that a value is plain JSON data (objects, arrays, strings, finite numbers, booleans, null) within
- * the depth limit and, written as JSON, within the size limit (a document whose YAML aliases expand past
- * what the API server would accept). Stops at the first problem, so it costs at most the limits, whatever
+ * the depth limit and, written as JSON, within `maxValueBytes` (a document whose YAML aliases multiply it
+ * is refused before anything copies it). Stops at the first problem, so it costs at most the limits, whatever
  * the value: shared references are counted each time they occur, and a cycle is nesting without end.
  */
 export function checkValue(value: unknown, limits: InputLimits = INPUT_LIMITS, root = ''): Problem | undefined {
@@ -119,10 +126,10 @@ export function checkValue(value: unknown, limits: InputLimits = INPUT_LIMITS, r
     } else if (v !== undefined) {
       return error(path, `must be plain JSON data, got a ${kindOf(v)}`);
     }
-    if (size > limits.maxBytes) {
+    if (size > limits.maxValueBytes) {
       return error(
         root,
-        `larger than ${mib(limits.maxBytes)} as JSON (the Kubernetes API server's request size limit), counting every YAML alias expanded`,
+        `larger than ${mib(limits.maxValueBytes)} as JSON, the limit, counting every YAML alias expanded`,
       );
     }
     return undefined;

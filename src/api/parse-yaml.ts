@@ -170,8 +170,10 @@ function toValue(
   try {
     value = doc.toJS({ maxAliasCount: limits.maxAliasCount });
   } catch (e) {
-    if (!(e instanceof ReferenceError)) throw e;
-    const unresolved = /^Unresolved alias.*: (.*)$/.exec(e.message);
+    // The yaml package refuses aliases with a ReferenceError; anything else it throws is still about the text.
+    const text = e instanceof Error ? e.message : String(e);
+    if (!(e instanceof ReferenceError)) return { index, problems: [error('', `not valid YAML: ${text}`)] };
+    const unresolved = /^Unresolved alias.*: (.*)$/.exec(text);
     if (unresolved !== null) {
       const name = unresolved[1];
       const problem = error('', `alias *${name} has no anchor &${name} before it`);

@@ -1,7 +1,7 @@
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { stringify } from 'yaml';
+import { Document, stringify } from 'yaml';
 import {
   INPUT_LIMITS,
   MAX_NODE_COUNT,
@@ -136,6 +136,16 @@ describe('metadata must be ObjectMeta, with string names, labels and annotations
       [['metadata.labels', 'must be of type object, got array ["a"]']],
     ],
     [
+      'a value with line breaks, echoed on one line',
+      workspace({ metadata: { name: 'phi', labels: ['a\n\nb', 'c'] } }),
+      [['metadata.labels', 'must be of type object, got array ["a\\n\\nb","c"]']],
+    ],
+    [
+      'a huge value, echoed in 80 characters',
+      workspace({ metadata: { name: 'x'.repeat(1_000_000) }, resource: 'y'.repeat(1_000_000) }),
+      [['resource', `must be of type object, got string "${'y'.repeat(76)}...`]],
+    ],
+    [
       'a name that is a number',
       workspace({ metadata: { name: 42 } }),
       [['metadata.name', 'must be of type string, got integer 42 (quote it: "42")']],
@@ -200,6 +210,17 @@ describe('YAML that cannot be read says where', () => {
     expect(() => parseWorkspace('x: *nope\n')).toThrow(ValidationError);
   });
 
+  test('whatever else the YAML package throws while converting is a problem too', () => {
+    const toJS = jest.spyOn(Document.prototype, 'toJS').mockImplementation(() => {
+      throw new TypeError('unexpected');
+    });
+    try {
+      expect(located('a: 1\n')).toEqual([{ path: '', message: 'not valid YAML: unexpected' }]);
+    } finally {
+      toJS.mockRestore();
+    }
+  });
+
   test('the ValidationError message carries line and column', () => {
     expect(() => parseWorkspace('a: 1\na: 2\n')).toThrow(
       'Workspace is invalid:\n  line 2, column 1: duplicate key "a"',
@@ -209,7 +230,13 @@ describe('YAML that cannot be read says where', () => {
 
 describe('input limits', () => {
   test('the limits', () => {
-    expect(INPUT_LIMITS).toEqual({ maxBytes: 3 * 1024 * 1024, maxDocuments: 1000, maxAliasCount: 100, maxDepth: 64 });
+    expect(INPUT_LIMITS).toEqual({
+      maxBytes: 3 * 1024 * 1024,
+      maxValueBytes: 6 * 1024 * 1024,
+      maxDocuments: 1000,
+      maxAliasCount: 100,
+      maxDepth: 64,
+    });
   });
 
   test('a text over 3 MiB is one problem that names the limit, before it is parsed', () => {
@@ -226,6 +253,13 @@ describe('input limits', () => {
     const text = `a: "${'é'.repeat(INPUT_LIMITS.maxBytes / 2)}"\n`;
     expect(text.length).toBeLessThan(INPUT_LIMITS.maxBytes);
     expect(errors(text)[0][1]).toMatch(/^input is larger than 3 MiB/);
+  });
+
+  test('a text within 3 MiB is within the value limit too, however much JSON it makes', () => {
+    const adapter = (i: number) => `  - {source: {name: a${i}, image: r.io/a}, strength: "1"}\n`;
+    let text = 'inference:\n  adapters:\n';
+    for (let i = 0; text.length + 60 < INPUT_LIMITS.maxBytes; i++) text += adapter(i);
+    expect(readDocuments(text)[0].problems).toEqual([]);
   });
 
   test('more than 1000 documents: one problem for the whole input', () => {
@@ -274,13 +308,12 @@ describe('input limits', () => {
   });
 
   test('a large anchor used 99 times is refused by its expanded size, before anything copies it', () => {
-    const big = 'x'.repeat(40 * 1024);
+    const big = 'x'.repeat(80 * 1024);
     const text = `a: &big "${big}"\nb: [${Array(99).fill('*big').join(', ')}]\n`;
     expect(located(text)).toEqual([
       {
         path: '',
-        message:
-          "larger than 3 MiB (3145728 bytes) as JSON (the Kubernetes API server's request size limit), counting every YAML alias expanded",
+        message: 'larger than 6 MiB (6291456 bytes) as JSON, the limit, counting every YAML alias expanded',
       },
     ]);
   });
@@ -316,9 +349,9 @@ describe('objects handed to the library', () => {
   });
 
   test('checkValue stops at the size limit, whatever the size of the value', () => {
-    const huge = { items: Array.from({ length: 2_000_000 }, () => 'abcdefgh') };
+    const huge = { items: Array.from({ length: 4_000_000 }, () => 'abcdefgh') };
     const started = Date.now();
-    expect(checkValue(huge)?.message).toMatch(/^larger than 3 MiB/);
+    expect(checkValue(huge)?.message).toMatch(/^larger than 6 MiB/);
     expect(Date.now() - started).toBeLessThan(1000);
   });
 });
