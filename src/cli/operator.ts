@@ -10,12 +10,15 @@ import type { KubeObject } from '../render/options';
 
 export const OPERATOR_HELP = `Usage: kaito operator [--namespace N] [--watch-namespace N] [--image I] [--replicas N]
                       [--node-provisioner ${OPERATOR_NODE_PROVISIONERS.join('|')}]
-                      [--device-plugin [--device-plugin-image I]] [-o yaml|json]
+                      [--device-plugin [--device-plugin-image I]] [--allow-privileged-templates]
+                      [-o yaml|json]
 
 Prints the operator bundle, ready for kubectl apply -f -: the namespace (default kaito-system), the
 Workspace CRD, the reconciler's ServiceAccount and least-privilege RBAC, its Deployment and metrics
 Service, and with --device-plugin the NVIDIA device plugin DaemonSet (in kube-system). With
 --watch-namespace the reconciler serves that namespace only, with a Role there instead of cluster-wide rights.
+--allow-privileged-templates lets workspaces' pod templates and volumes go beyond Pod Security "baseline"
+(only where Workspace authors may create such pods themselves).
 YAML is one document per object; JSON is a v1 List.
 Exit codes: 0 ok, 2 usage error.
 `;
@@ -29,6 +32,7 @@ const OPTIONS = [
   { name: 'node-provisioner', takesValue: true, choices: OPERATOR_NODE_PROVISIONERS },
   { name: 'device-plugin', takesValue: false },
   { name: 'device-plugin-image', takesValue: true },
+  { name: 'allow-privileged-templates', takesValue: false },
   HELP_OPTION,
 ] as const;
 
@@ -65,6 +69,7 @@ export function operatorOptionsFromFlags(options: Record<string, string | true>)
     devicePlugin: options['device-plugin'] === true,
     devicePluginImage: text('device-plugin-image'),
     watchNamespace: text('watch-namespace'),
+    allowPrivilegedTemplates: options['allow-privileged-templates'] === true,
   };
 }
 

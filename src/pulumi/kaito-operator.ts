@@ -50,6 +50,14 @@ export interface KaitoOperatorArgs {
    * @default all namespaces
    */
   readonly watchNamespace?: string;
+  /**
+   * Let workspaces hand their pods what Pod Security "baseline" refuses (privileged containers, host
+   * namespaces, hostPath volumes, a service account of their choice): the reconciler's
+   * `--allow-privileged-templates`. Whoever can create a Workspace can then run such pods with the
+   * reconciler's rights, so only turn it on where Workspace authors may create such pods themselves.
+   * @default false
+   */
+  readonly allowPrivilegedTemplates?: boolean;
 }
 
 const COMPONENT = 'KaitoOperator';

@@ -179,15 +179,28 @@ export function nodeRequirements(ctx: RenderContext): NodeSelectorRequirement[] 
   return out;
 }
 
-/** Required node affinity from {@link nodeRequirements}; undefined when there is nothing to require. */
+/**
+ * Required node affinity from {@link nodeRequirements}; undefined when there is nothing to require. On
+ * bring-your-own nodes the selector may also match GPU nodes provisioned for another workspace (they carry
+ * its `kaito.sh/workspace` label): the pods take nodes without that label, or labelled for this workspace.
+ */
 export function nodeAffinity(ctx: RenderContext): Affinity | undefined {
   const requirements = nodeRequirements(ctx);
   if (requirements.length === 0) return undefined;
-  return {
-    nodeAffinity: {
-      requiredDuringSchedulingIgnoredDuringExecution: { nodeSelectorTerms: [{ matchExpressions: requirements }] },
-    },
-  };
+  const terms =
+    ctx.provisioner === 'byo'
+      ? [
+          { matchExpressions: [...requirements, { key: LABEL_WORKSPACE, operator: 'DoesNotExist' }] },
+          {
+            matchExpressions: [
+              ...requirements,
+              { key: LABEL_WORKSPACE, operator: 'In', values: [ctx.name] },
+              { key: LABEL_WORKSPACE_NAMESPACE, operator: 'In', values: [ctx.namespace] },
+            ],
+          },
+        ]
+      : [{ matchExpressions: requirements }];
+  return { nodeAffinity: { requiredDuringSchedulingIgnoredDuringExecution: { nodeSelectorTerms: terms } } };
 }
 
 /**

@@ -62,6 +62,14 @@ export interface OperatorOptions {
    */
   readonly watchNamespace?: string;
   /**
+   * Let workspaces hand their pods what Pod Security "baseline" refuses (privileged containers, host
+   * namespaces, hostPath volumes, a service account of their choice): the reconciler's
+   * `--allow-privileged-templates`. Whoever can create a Workspace can then run such pods with the
+   * reconciler's rights, so only turn it on where Workspace authors may create such pods themselves.
+   * @default false
+   */
+  readonly allowPrivilegedTemplates?: boolean;
+  /**
    * Image of the NVIDIA device plugin, when `devicePlugin` is set.
    * @default NVIDIA_DEVICE_PLUGIN_IMAGE
    */
@@ -180,6 +188,7 @@ interface ResolvedOptions {
   readonly devicePlugin: boolean;
   readonly devicePluginImage: string;
   readonly watchNamespace?: string;
+  readonly allowPrivilegedTemplates: boolean;
 }
 
 function resolve(options: OperatorOptions): ResolvedOptions {
@@ -210,6 +219,7 @@ function resolve(options: OperatorOptions): ResolvedOptions {
     nodeProvisioner,
     devicePlugin: options.devicePlugin ?? false,
     devicePluginImage: options.devicePluginImage ?? NVIDIA_DEVICE_PLUGIN_IMAGE,
+    allowPrivilegedTemplates: options.allowPrivilegedTemplates ?? false,
     ...(watchNamespace !== undefined ? { watchNamespace } : {}),
   };
 }
@@ -313,6 +323,7 @@ function reconcilerDeployment(o: ResolvedOptions): KubeObject {
                 `--health-probe-bind-address=:${HEALTH_PORT}`,
                 `--node-provisioner=${o.nodeProvisioner}`,
                 ...(o.watchNamespace !== undefined ? [`--namespace=${o.watchNamespace}`] : []),
+                ...(o.allowPrivilegedTemplates ? ['--allow-privileged-templates'] : []),
               ],
               env: [{ name: 'POD_NAMESPACE', valueFrom: { fieldRef: { fieldPath: 'metadata.namespace' } } }],
               ports: [

@@ -95,6 +95,7 @@ describe('kaito operator', () => {
       '--device-plugin',
       '--device-plugin-image',
       'nvcr.io/nvidia/k8s-device-plugin:v0.17.0',
+      '--allow-privileged-templates',
     ]);
     expect(result.code).toBe(0);
     expect(documents(result.stdout)).toEqual(
@@ -106,11 +107,13 @@ describe('kaito operator', () => {
           nodeProvisioner: 'karpenter',
           devicePlugin: true,
           devicePluginImage: 'nvcr.io/nvidia/k8s-device-plugin:v0.17.0',
+          allowPrivilegedTemplates: true,
         }),
       ),
     );
     const kinds = documents(result.stdout).map((d) => (d as { kind: string }).kind);
     expect(kinds[kinds.length - 1]).toBe('DaemonSet');
+    expect(result.stdout).toContain('- --allow-privileged-templates\n');
   });
 
   it('accepts -n for the namespace and --replicas 0', () => {

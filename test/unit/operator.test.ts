@@ -269,6 +269,19 @@ describe('renderOperator: the reconciler Deployment', () => {
     },
   );
 
+  it('passes --allow-privileged-templates only when the installer opts in', () => {
+    const argsOf = (options: Parameters<typeof renderOperator>[0]) =>
+      only<Deployment>(renderOperator(options), 'Deployment').spec!.template.spec!.containers[0].args;
+    expect(argsOf({ allowPrivilegedTemplates: true })).toEqual([
+      '--leader-elect',
+      '--metrics-bind-address=:8080',
+      '--health-probe-bind-address=:8081',
+      '--node-provisioner=gpu-provisioner',
+      '--allow-privileged-templates',
+    ]);
+    expect(argsOf({ allowPrivilegedTemplates: false })).not.toContain('--allow-privileged-templates');
+  });
+
   it('takes the image and replicas options', () => {
     const d = only<Deployment>(renderOperator({ image: 'registry.example.com/rec:dev', replicas: 3 }), 'Deployment');
     expect(d.spec!.replicas).toBe(3);

@@ -221,14 +221,22 @@ describe('renderInference: variations', () => {
     });
   });
 
-  test('reserved selector keys never reach the affinity; BYO nodes add no workspace requirement', () => {
+  test("reserved selector keys never reach the affinity; BYO pods avoid another workspace's nodes", () => {
     const { ws, plan } = workspace({
       resource: { labelSelector: { matchLabels: { apps: 'llm', 'kaito.sh/workspace': 'other' } } },
       inference: { preset: { name: 'phi-3-mini-4k-instruct' } },
     });
     const affinity = podOf(renderInference(ws, plan)).affinity;
+    const apps = { key: 'apps', operator: 'In', values: ['llm'] };
     expect(affinity?.nodeAffinity?.requiredDuringSchedulingIgnoredDuringExecution?.nodeSelectorTerms).toEqual([
-      { matchExpressions: [{ key: 'apps', operator: 'In', values: ['llm'] }] },
+      { matchExpressions: [apps, { key: 'kaito.sh/workspace', operator: 'DoesNotExist' }] },
+      {
+        matchExpressions: [
+          apps,
+          { key: 'kaito.sh/workspace', operator: 'In', values: [ws.metadata.name] },
+          { key: 'kaito.sh/workspacenamespace', operator: 'In', values: [ws.metadata.namespace ?? 'default'] },
+        ],
+      },
     ]);
   });
 });
