@@ -9,7 +9,7 @@ export { readDocuments, normalizeWorkspace, workspaceVersionOf, type RawDocument
 export { checkRules, resolvePreset, runtimeOf, parseStrength, type CatalogOptions, type ResolvedPreset } from './rules';
 export { unsafeUrlReason } from './url-safety';
 export { closestNames } from './suggest';
-export { dnsLabelProblem, assertDnsLabel } from './names';
+export { dnsLabelProblem, assertDnsLabel, isDnsLabel } from './names';
 export { podTemplateProblems, volumeSourceProblems, PRIVILEGED_OPT_IN } from './pod-security';
 export {
   parseWorkspace,

@@ -23,11 +23,7 @@ function matchesType(expected: string, value: unknown): boolean {
 /** A value as the user wrote it, cut to a line (a huge string or object would drown the message). */
 function quote(value: unknown): string {
   const text =
-    typeof value === 'object' && value !== null
-      ? JSON.stringify(value)
-      : typeof value === 'string'
-        ? JSON.stringify(value)
-        : String(value);
+    typeof value === 'string' || (typeof value === 'object' && value !== null) ? JSON.stringify(value) : String(value);
   return text.length > 80 ? `${text.slice(0, 77)}...` : text;
 }
 

@@ -35,7 +35,6 @@ export function runPresets(argv: readonly string[], io: CliIo): number {
     .filter((p) => typeof runtime !== 'string' || runtimesOf(p).includes(runtime))
     .filter((p) => !args.options.tunable || p.tuning !== undefined)
     .filter((p) => !args.options.gated || p.gated)
-    .slice()
     .sort((a, b) => a.name.localeCompare(b.name));
   if (args.options.output === 'json') {
     io.stdout(`${JSON.stringify(presets, null, 2)}\n`);

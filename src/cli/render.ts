@@ -64,7 +64,7 @@ export function runRender(argv: readonly string[], io: CliIo): number {
   const namespaceProblem = namespace === undefined ? undefined : dnsLabelProblem(namespace, '--namespace');
   if (namespaceProblem !== undefined) throw new UsageError(formatProblem(namespaceProblem));
   const options: RenderOptions = {
-    ...(text('namespace') ? { defaultNamespace: text('namespace') } : {}),
+    ...(namespace ? { defaultNamespace: namespace } : {}),
     ...(text('registry') ? { registry: text('registry') } : {}),
     ...(text('nodes') ? { nodeProvisioner: text('nodes') as NodeProvisioner } : {}),
   };

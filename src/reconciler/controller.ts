@@ -184,8 +184,9 @@ export class WorkspaceController {
     let { decision, error } = decideOrFail(observed, options);
     // Before the first NodeClaim and before any apply: nothing is provisioned for a workspace whose objects
     // could not be created.
-    const claimed = decision.apply.length > 0 ? decision.apply : decision.create.length > 0 ? decision.objects : [];
-    const conflicts = claimed && claimed.length > 0 ? await this.actor.conflicts(workspace, claimed) : [];
+    const claimed =
+      decision.apply.length > 0 ? decision.apply : decision.create.length > 0 ? (decision.objects ?? []) : [];
+    const conflicts = claimed.length > 0 ? await this.actor.conflicts(workspace, claimed) : [];
     if (conflicts.length > 0) ({ decision, error } = decideOrFail({ ...observed, conflicts }, options));
     await this.actor.act(key, workspace, decision);
     if (error !== undefined) throw new WorkspaceBlockedError(key, 'deciding failed', error);

@@ -1,4 +1,5 @@
 import type { PolicyRule } from 'kubernetes-types/rbac/v1';
+import { isDnsLabel } from '../api/names';
 import { renderWorkspaceCrd } from './crd';
 import type { KubeObject } from './options';
 
@@ -97,7 +98,6 @@ export const HEALTH_PORT = 8081;
 
 /** Namespaces the bundle never declares (and never relabels). */
 const SYSTEM_NAMESPACES = new Set(['default', 'kube-system', 'kube-public', 'kube-node-lease']);
-const DNS1123_LABEL = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/;
 
 // Functions, not constants: every rendered object gets its own copy, so a caller may edit one safely.
 const partOf = () => ({ 'app.kubernetes.io/part-of': 'kaito-constructs' });
@@ -193,7 +193,7 @@ interface ResolvedOptions {
 
 function resolve(options: OperatorOptions): ResolvedOptions {
   const namespace = options.namespace ?? DEFAULT_OPERATOR_NAMESPACE;
-  if (namespace.length > 63 || !DNS1123_LABEL.test(namespace)) {
+  if (!isDnsLabel(namespace)) {
     throw new Error(`operator.namespace: ${JSON.stringify(namespace)} is not a DNS-1123 label`);
   }
   const replicas = options.replicas ?? 1;
@@ -207,7 +207,7 @@ function resolve(options: OperatorOptions): ResolvedOptions {
     );
   }
   const watchNamespace = options.watchNamespace;
-  if (watchNamespace !== undefined && (watchNamespace.length > 63 || !DNS1123_LABEL.test(watchNamespace))) {
+  if (watchNamespace !== undefined && !isDnsLabel(watchNamespace)) {
     throw new Error(`operator.watchNamespace: ${JSON.stringify(watchNamespace)} is not a DNS-1123 label`);
   }
   const image = options.image ?? DEFAULT_RECONCILER_IMAGE;
