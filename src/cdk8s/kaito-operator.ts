@@ -5,9 +5,11 @@ import {
   DEFAULT_OPERATOR_NAMESPACE,
   LEADER_ELECTION_ROLE_NAME,
   RECONCILER_NAME,
+  checkOperatorOptions,
   renderOperator,
   type OperatorNodeProvisioner,
 } from '../render/operator';
+import { ValidationError } from '../api/problems';
 import { WORKSPACE_CRD_NAME } from '../render/crd';
 import type { KubeObject } from '../render/options';
 import { emit, keepOrder, objectId } from './internal';
@@ -109,6 +111,8 @@ export class KaitoOperator extends Construct {
   constructor(scope: Construct, id: string, props: KaitoOperatorProps = {}) {
     super(scope, id);
     this.namespace = props.namespace ?? DEFAULT_OPERATOR_NAMESPACE;
+    const problems = checkOperatorOptions(props);
+    if (problems.length > 0) throw new ValidationError(problems, `KaitoOperator ${JSON.stringify(id)}`);
     const objects = renderOperator(props);
     const apiObjects: ApiObject[] = [];
     let crd: ApiObject | undefined;

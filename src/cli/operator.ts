@@ -1,5 +1,6 @@
 import {
   OPERATOR_NODE_PROVISIONERS,
+  checkOperatorOptions,
   renderOperator,
   type OperatorNodeProvisioner,
   type OperatorOptions,
@@ -36,13 +37,14 @@ const OPTIONS = [
   HELP_OPTION,
 ] as const;
 
-/** The option names of renderOperator's errors, as the flags that set them. */
+/** The option names of the operator options' problems, as the flags that set them. */
 const FLAG_OF: Record<string, string> = {
   namespace: '--namespace',
   watchNamespace: '--watch-namespace',
   image: '--image',
   replicas: '--replicas',
   nodeProvisioner: '--node-provisioner',
+  devicePluginImage: '--device-plugin-image',
 };
 
 export function operatorOptionsFromFlags(options: Record<string, string | true>): OperatorOptions {
@@ -80,14 +82,10 @@ export function runOperator(argv: readonly string[], io: CliIo): number {
     return 0;
   }
   if (args.positionals.length > 0) throw new UsageError(`operator takes no arguments, got ${args.positionals[0]}`);
-  let objects: KubeObject[];
-  try {
-    objects = renderOperator(operatorOptionsFromFlags(args.options));
-  } catch (e) {
-    if (e instanceof UsageError || !(e instanceof Error)) throw e;
-    const message = e.message.replace(/^operator\.(\w+)/, (whole, name: string) => FLAG_OF[name] ?? whole);
-    throw new UsageError(message);
-  }
+  const options = operatorOptionsFromFlags(args.options);
+  const [problem] = checkOperatorOptions(options);
+  if (problem !== undefined) throw new UsageError(`${FLAG_OF[problem.path] ?? problem.path}: ${problem.message}`);
+  const objects: KubeObject[] = renderOperator(options);
   io.stdout(formatObjects(objects, args.options.output === 'json' ? 'json' : 'yaml'));
   return 0;
 }

@@ -38,6 +38,8 @@ export {
   leaderElectionRules,
   reconcilerClusterRules,
   reconcilerNamespacedRules,
+  checkOperatorOptions,
+  MAX_REPLICAS,
   DEFAULT_RECONCILER_IMAGE,
   NVIDIA_DEVICE_PLUGIN_IMAGE,
   DEFAULT_OPERATOR_NAMESPACE,

@@ -67,7 +67,7 @@ describe('KaitoOperator', () => {
 
   test("invalid options fail with the renderer's message", () => {
     expect(() => new KaitoOperator(chart(), 'kaito', { namespace: 'Kaito' })).toThrow(
-      'operator.namespace: "Kaito" is not a DNS-1123 label',
+      'KaitoOperator "kaito" is invalid:\n  namespace: "Kaito" must be a DNS-1123 label: at most 63 lower-case letters, digits and "-", starting and ending with a letter or digit',
     );
   });
 });
