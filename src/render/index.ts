@@ -49,3 +49,15 @@ export {
   type OperatorOptions,
   type OperatorNodeProvisioner,
 } from './operator';
+export { inClusterUrl, workspaceObject, renderForMode } from './intent';
+export {
+  renderAgentPool,
+  renderKarpenterNodePool,
+  DEFAULT_KARPENTER_NODE_CLASS,
+  ASO_AGENT_POOL_API_VERSION,
+  type AsoManagedClustersAgentPool,
+  type KarpenterNodePool,
+  type NodeClassReference,
+  type NodePoolRequirement,
+  type NodeTaint,
+} from './node-pool';

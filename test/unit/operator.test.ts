@@ -322,7 +322,10 @@ describe('renderOperator: the reconciler Deployment', () => {
   });
 
   it('checkOperatorOptions reports every bad option at once, and none for valid ones', () => {
-    expect(checkOperatorOptions({ replicas: -1, namespace: 'A' }).map((p) => p.path)).toEqual(['namespace', 'replicas']);
+    expect(checkOperatorOptions({ replicas: -1, namespace: 'A' }).map((p) => p.path)).toEqual([
+      'namespace',
+      'replicas',
+    ]);
     expect(checkOperatorOptions({})).toEqual([]);
     expect(checkOperatorOptions({ replicas: 10, namespace: 'kube-system', watchNamespace: 'team-a' })).toEqual([]);
   });

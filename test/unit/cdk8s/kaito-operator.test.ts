@@ -49,7 +49,7 @@ describe('KaitoOperator', () => {
     const operator = new KaitoOperator(c, 'kaito');
     expect(operator.leaderElectionRole).toBeInstanceOf(kplus.Role);
     expect(ApiObject.of(operator.leaderElectionRole).name).toBe('kaito-reconciler-leader-election');
-    expect(operator.crd.name).toBe('workspaces.kaito.sh');
+    expect(operator.crds.map((c) => c.name)).toEqual(['workspaces.kaito.sh']);
     expect(operator.apiObjects).toHaveLength(9);
     expect(operator.serviceAccount.toSubjectConfiguration()).toEqual({
       apiGroup: '',
