@@ -30,7 +30,8 @@ const OPTIONS = [
   { name: 'watch-namespace', takesValue: true },
   { name: 'image', takesValue: true },
   { name: 'replicas', takesValue: true },
-  { name: 'node-provisioner', takesValue: true, choices: OPERATOR_NODE_PROVISIONERS },
+  // Checked by checkOperatorOptions, for the same message as the library's.
+  { name: 'node-provisioner', takesValue: true },
   { name: 'device-plugin', takesValue: false },
   { name: 'device-plugin-image', takesValue: true },
   { name: 'allow-privileged-templates', takesValue: false },

@@ -142,10 +142,7 @@ describe('kaito operator', () => {
     ],
     [['--replicas', '11'], '--replicas: 11 is not a whole number between 0 and 10'],
     [['--image', ''], '--image: "" is not an image reference: give a non-empty string'],
-    [
-      ['--node-provisioner', 'nap'],
-      'option --node-provisioner must be one of gpu-provisioner, karpenter, machine, byo, got "nap"',
-    ],
+    [['--node-provisioner', 'nap'], '--node-provisioner: "nap" is not one of gpu-provisioner, karpenter, machine, byo'],
     [['--device-plugin-image', 'x'], '--device-plugin-image needs --device-plugin'],
     [['--device-plugin=yes'], 'option --device-plugin takes no value'],
     [['--replicas'], 'option --replicas needs a value'],
