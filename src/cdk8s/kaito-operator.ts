@@ -11,6 +11,7 @@ import {
 } from '../render/operator';
 import { ValidationError } from '../api/problems';
 import { WORKSPACE_CRD_NAME } from '../render/crd';
+import type { NodeClassRef } from '../render/node-class';
 import type { KubeObject } from '../render/options';
 import { emit, keepOrder, leaveNothingOnError, objectId } from './internal';
 import { kplus } from './plus';
@@ -37,6 +38,12 @@ export interface KaitoOperatorProps {
    * @default 'gpu-provisioner'
    */
   readonly nodeProvisioner?: OperatorNodeProvisioner;
+  /**
+   * The node class the reconciler's NodeClaims point at (its `--node-class`), e.g. AKS_NODE_CLASS for
+   * Karpenter on AKS or EC2_NODE_CLASS on EKS.
+   * @default KAITO_NODE_CLASS with gpu-provisioner, AKS_NODE_CLASS with karpenter
+   */
+  readonly nodeClass?: NodeClassRef;
   /**
    * Also deploy the NVIDIA device plugin DaemonSet (in kube-system), for GPU nodes that come without one.
    * @default false

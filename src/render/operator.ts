@@ -2,6 +2,7 @@ import type { PolicyRule } from 'kubernetes-types/rbac/v1';
 import { dnsLabelProblem } from '../api/names';
 import { error, ValidationError, type Problem } from '../api/problems';
 import { renderWorkspaceCrd } from './crd';
+import { formatNodeClass, nodeClassProblem, type NodeClassRef } from './node-class';
 import type { KubeObject } from './options';
 
 /*
@@ -50,6 +51,12 @@ export interface OperatorOptions {
    * @default 'gpu-provisioner'
    */
   readonly nodeProvisioner?: OperatorNodeProvisioner;
+  /**
+   * The node class the reconciler's NodeClaims point at (its `--node-class`): e.g. AKS_NODE_CLASS for
+   * Karpenter on AKS, EC2_NODE_CLASS on EKS.
+   * @default KAITO_NODE_CLASS with gpu-provisioner, AKS_NODE_CLASS with karpenter
+   */
+  readonly nodeClass?: NodeClassRef;
   /**
    * Also deploy the NVIDIA device plugin DaemonSet (in kube-system), for clusters whose GPU nodes do not
    * come with one. AKS GPU node pools created with the default GPU driver install have it already.
@@ -186,6 +193,7 @@ interface ResolvedOptions {
   readonly image: string;
   readonly replicas: number;
   readonly nodeProvisioner: OperatorNodeProvisioner;
+  readonly nodeClass?: NodeClassRef;
   readonly devicePlugin: boolean;
   readonly devicePluginImage: string;
   readonly watchNamespace?: string;
@@ -217,6 +225,16 @@ export function checkOperatorOptions(options: OperatorOptions): Problem[] {
       error('nodeProvisioner', `${quote(nodeProvisioner)} is not one of ${OPERATOR_NODE_PROVISIONERS.join(', ')}`),
     );
   }
+  const nodeClass: unknown = options.nodeClass;
+  if (nodeClass !== undefined) {
+    const ref = nodeClass as NodeClassRef;
+    const texts =
+      typeof nodeClass === 'object' &&
+      nodeClass !== null &&
+      [ref.group, ref.kind, ref.name].every((v) => typeof v === 'string');
+    const issue = texts ? nodeClassProblem(ref) : 'must be { group, kind, name }, each a string';
+    if (issue !== undefined) problems.push(error('nodeClass', issue));
+  }
   for (const key of ['image', 'devicePluginImage'] as const) {
     const value: unknown = options[key];
     if (value !== undefined && (typeof value !== 'string' || value.trim() === '')) {
@@ -246,6 +264,9 @@ function resolve(options: OperatorOptions): ResolvedOptions {
     devicePlugin: options.devicePlugin ?? false,
     devicePluginImage: options.devicePluginImage ?? NVIDIA_DEVICE_PLUGIN_IMAGE,
     allowPrivilegedTemplates: options.allowPrivilegedTemplates ?? false,
+    ...(options.nodeClass !== undefined
+      ? { nodeClass: { group: options.nodeClass.group, kind: options.nodeClass.kind, name: options.nodeClass.name } }
+      : {}),
     ...(options.watchNamespace !== undefined ? { watchNamespace: options.watchNamespace } : {}),
   };
 }
@@ -348,6 +369,7 @@ function reconcilerDeployment(o: ResolvedOptions): KubeObject {
                 `--metrics-bind-address=:${METRICS_PORT}`,
                 `--health-probe-bind-address=:${HEALTH_PORT}`,
                 `--node-provisioner=${o.nodeProvisioner}`,
+                ...(o.nodeClass !== undefined ? [`--node-class=${formatNodeClass(o.nodeClass)}`] : []),
                 ...(o.watchNamespace !== undefined ? [`--namespace=${o.watchNamespace}`] : []),
                 ...(o.allowPrivilegedTemplates ? ['--allow-privileged-templates'] : []),
               ],

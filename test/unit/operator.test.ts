@@ -308,6 +308,16 @@ describe('renderOperator: the reconciler Deployment', () => {
     [{ devicePluginImage: '' }, 'devicePluginImage', '"" is not an image reference: give a non-empty string'],
     [{ devicePlugin: 'yes' as unknown as boolean }, 'devicePlugin', '"yes" is not true or false'],
     [{ allowPrivilegedTemplates: 1 as unknown as boolean }, 'allowPrivilegedTemplates', '1 is not true or false'],
+    [
+      { nodeClass: { group: 'Bad_Group', kind: 'AKSNodeClass', name: 'default' } },
+      'nodeClass',
+      'group "Bad_Group" is not a DNS-1123 subdomain (lowercase letters, digits, "-" and ".", e.g. karpenter.azure.com)',
+    ],
+    [
+      { nodeClass: 'karpenter.azure.com/AKSNodeClass/default' as never },
+      'nodeClass',
+      'must be { group, kind, name }, each a string',
+    ],
   ])('checkOperatorOptions(%j): one problem at %s, and renderOperator throws it', (options, path, message) => {
     expect(checkOperatorOptions(options)).toEqual([{ path, message, severity: 'error' }]);
     let thrown: unknown;

@@ -484,6 +484,13 @@ export const CASES: readonly ParityCase[] = [
     intent: operator({ nodeProvisioner: 'nap' }),
     errors: [['nodeProvisioner', '"nap" is not one of gpu-provisioner, karpenter, machine, byo']],
   },
+  {
+    name: 'a node class that is no reference',
+    intent: operator({ nodeClass: { group: 'karpenter.azure.com', kind: 'aksnodeclass', name: 'default' } }),
+    errors: [
+      ['nodeClass', 'kind "aksnodeclass" is not a Kind (a letter A-Z, then letters and digits, e.g. AKSNodeClass)'],
+    ],
+  },
   // Adopting a manifest
   {
     name: 'adopting a v1alpha1 seed manifest',

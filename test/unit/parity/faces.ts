@@ -194,10 +194,15 @@ const FLAGS: Record<string, string> = {
   devicePlugin: '--device-plugin',
   devicePluginImage: '--device-plugin-image',
   allowPrivilegedTemplates: '--allow-privileged-templates',
+  nodeClass: '--node-class',
 };
 
 function operatorViaCli(props: Record<string, unknown>): Answer {
-  const flags = Object.entries(props).flatMap(([k, v]) => (v === true ? [FLAGS[k]] : [FLAGS[k], String(v)]));
+  const value = (v: unknown): string => {
+    const ref = v as { group?: string; kind?: string; name?: string };
+    return typeof v === 'object' && v !== null ? `${ref.group}/${ref.kind}/${ref.name}` : String(v);
+  };
+  const flags = Object.entries(props).flatMap(([k, v]) => (v === true ? [FLAGS[k]] : [FLAGS[k], value(v)]));
   const { code, stdout, stderr } = cli(['operator', ...flags, '-o', 'json']);
   if (code === 0) return { ok: true, objects: (JSON.parse(stdout) as { items: unknown[] }).items };
   // `kaito operator: --replicas: <message>`, the flag standing for the option.
