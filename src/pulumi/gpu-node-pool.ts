@@ -1,7 +1,7 @@
 import * as pulumi from '@pulumi/pulumi';
 import * as containerservice from '@pulumi/azure-native/containerservice';
 import type { Problem } from '../api';
-import type { GpuSku } from '../catalog';
+import type { GpuSku, SkuCatalog } from '../catalog';
 import {
   AKS_AGENT_POOL_LABEL,
   GPU_POOL_TAINT,
@@ -84,6 +84,11 @@ export interface GpuNodePoolArgs {
   readonly availabilityZones?: pulumi.Input<pulumi.Input<string>[]>;
   /** Subnet of the nodes. @default - the cluster's */
   readonly vnetSubnetID?: pulumi.Input<string>;
+  /**
+   * The instance types `vmSize` is looked up in.
+   * @default - the default SKU catalog
+   */
+  readonly skus?: SkuCatalog;
   /** Azure tags of the pool. @default - none */
   readonly tags?: pulumi.Input<Record<string, pulumi.Input<string>>>;
 }
@@ -99,26 +104,30 @@ function check(name: string, args: GpuNodePoolArgs): ResolvedGpuNodePool {
       availabilityZones: undefined,
       vnetSubnetID: undefined,
       tags: undefined,
+      skus: undefined,
     },
     '',
   );
   throwOnErrors('GpuNodePool', name, problems);
-  const { pool, problems: found } = checkGpuNodePool({
-    provider: 'aks',
-    vmSize: args.vmSize,
-    name: args.name ?? name,
-    nameNote: args.name === undefined ? ' (the component name; set name)' : '',
-    ...(args.count === undefined ? {} : { count: args.count }),
-    ...(args.minCount === undefined ? {} : { minCount: args.minCount }),
-    ...(args.maxCount === undefined ? {} : { maxCount: args.maxCount }),
-    ...(args.nodeLabels === undefined ? {} : { nodeLabels: args.nodeLabels }),
-    ...(args.nodeTaints === undefined ? {} : { nodeTaints: args.nodeTaints }),
-    ...(args.osSKU === undefined ? {} : { osSKU: args.osSKU }),
-    ...(args.gpuDriver === undefined ? {} : { gpuDriver: args.gpuDriver }),
-    ...(args.gpuInstanceProfile === undefined ? {} : { gpuInstanceProfile: args.gpuInstanceProfile }),
-    // An output is set; only a plain empty string is missing.
-    clusterName: typeof args.clusterName === 'string' ? args.clusterName : 'output',
-  });
+  const { pool, problems: found } = checkGpuNodePool(
+    {
+      provider: 'aks',
+      vmSize: args.vmSize,
+      name: args.name ?? name,
+      nameNote: args.name === undefined ? ' (the component name; set name)' : '',
+      ...(args.count === undefined ? {} : { count: args.count }),
+      ...(args.minCount === undefined ? {} : { minCount: args.minCount }),
+      ...(args.maxCount === undefined ? {} : { maxCount: args.maxCount }),
+      ...(args.nodeLabels === undefined ? {} : { nodeLabels: args.nodeLabels }),
+      ...(args.nodeTaints === undefined ? {} : { nodeTaints: args.nodeTaints }),
+      ...(args.osSKU === undefined ? {} : { osSKU: args.osSKU }),
+      ...(args.gpuDriver === undefined ? {} : { gpuDriver: args.gpuDriver }),
+      ...(args.gpuInstanceProfile === undefined ? {} : { gpuInstanceProfile: args.gpuInstanceProfile }),
+      // An output is set; only a plain empty string is missing.
+      clusterName: typeof args.clusterName === 'string' ? args.clusterName : 'output',
+    },
+    args.skus,
+  );
   throwOnErrors('GpuNodePool', name, found);
   return pool!;
 }

@@ -1,6 +1,7 @@
 import * as pulumi from '@pulumi/pulumi';
 import * as k8s from '@pulumi/kubernetes';
 import { hasErrors, type LabelSelector, type Problem } from '../api';
+import type { PresetCatalog, SkuCatalog } from '../catalog';
 import {
   checkIntent,
   type InferenceIntent,
@@ -63,6 +64,16 @@ export interface PlacementArgs extends WaitArgs {
    * as it does for any workload (false marks them `pulumi.com/skipAwait`)
    */
   readonly waitForReady?: boolean;
+  /**
+   * Presets to resolve `preset` in.
+   * @default - the default preset catalog
+   */
+  readonly presets?: PresetCatalog;
+  /**
+   * Instance types to resolve `instanceType` in.
+   * @default - the default SKU catalog
+   */
+  readonly skus?: SkuCatalog;
 }
 
 /** The workspace a component built from its intent-level args, validated and planned. */
@@ -88,8 +99,12 @@ export function intentWorkspace(
   spec: IntentSpec,
 ): IntentWorkspace {
   const problems: Problem[] = [];
-  // The pool and the operator are resources (they hold outputs); everything else must be plain.
-  plainValueProblems({ ...args, nodePool: undefined, operator: undefined }, '', problems);
+  // The pool and the operator are resources, the catalogs objects of this package.
+  plainValueProblems(
+    { ...args, nodePool: undefined, operator: undefined, presets: undefined, skus: undefined },
+    '',
+    problems,
+  );
   const timeoutMinutes = waitTimeout(args, spec.kind === 'tuning', problems);
   if (problems.length > 0) throw invalidArgs(component, name, problems);
   const intent = {
@@ -100,7 +115,10 @@ export function intentWorkspace(
     ...(args.labelSelector === undefined ? {} : { labelSelector: args.labelSelector }),
     ...(args.mode === undefined ? {} : { mode: args.mode }),
   } as Intent;
-  const check = checkIntent(intent);
+  const check = checkIntent(intent, {
+    ...(args.presets === undefined ? {} : { presets: args.presets }),
+    ...(args.skus === undefined ? {} : { skus: args.skus }),
+  });
   if (check.workspace === undefined || check.plan === undefined || hasErrors(check.problems)) {
     throw invalidArgs(component, name, check.problems);
   }
@@ -163,7 +181,10 @@ export function deployWorkload(
   }
   const wait = args.waitForReady ?? true;
   const before: pulumi.Resource[] = [];
-  const objects = renderForMode(workspace, plan, 'direct', { nodeProvisioner: 'byo' });
+  const objects = renderForMode(workspace, plan, 'direct', {
+    nodeProvisioner: 'byo',
+    ...(args.presets === undefined ? {} : { presets: args.presets }),
+  });
   const resources = objects.map((object) => {
     const awaited = AWAITED.has(object.kind);
     const workload = WORKLOADS.has(object.kind);

@@ -1,3 +1,4 @@
+import { SkuCatalog, defaultSkus } from '../../../src/catalog';
 import * as pulumi from '@pulumi/pulumi';
 import { renderWorkspace } from '../../../src/render';
 import { GpuNodePool, InferenceService, KaitoOperator, type InferenceServiceArgs } from '../../../src/pulumi';
@@ -279,5 +280,32 @@ describe('InferenceService args', () => {
       expect.stringContaining('labelSelector.matchLabels[kaito.sh/workspace]: reserved by Kaito; it is ignored'),
     ]);
     warn.mockRestore();
+  });
+
+  test('catalogs: a SKU of its own catalog plans the pool and the service, as in cdk8s', async () => {
+    const skus = new SkuCatalog([{ ...defaultSkus.find('Standard_NC6s_v3')!, name: 'Standard_NC6s_v9' }]);
+    let svc: InferenceService | undefined;
+    let direct: InferenceService | undefined;
+    const { error } = await runProgram(() => {
+      direct = new InferenceService('own-type', {
+        preset: 'phi-3-mini-4k-instruct',
+        instanceType: 'Standard_NC6s_v9',
+        skus,
+      });
+      const gpus = new GpuNodePool('own', {
+        resourceGroupName: 'rg',
+        clusterName: 'aks',
+        vmSize: 'Standard_NC6s_v9',
+        skus,
+      });
+      svc = new InferenceService('phi', { preset: 'phi-3-mini-4k-instruct', nodePool: gpus, skus });
+    });
+    expect(error).toBeUndefined();
+    expect([svc!.plan.gpuModel, svc!.plan.fitChecked]).toEqual(['NVIDIA V100', true]);
+    expect([direct!.plan.instanceType, direct!.plan.fitChecked]).toEqual(['Standard_NC6s_v9', true]);
+    const unknown = await runProgram(
+      () => new InferenceService('phi', { preset: 'phi-3-mini-4k-instruct', instanceType: 'Standard_NC6s_v9' }),
+    );
+    expect((unknown.error as pulumi.InputPropertiesError).errors.map((e) => e.propertyPath)).toEqual(['instanceType']);
   });
 });
