@@ -1,6 +1,7 @@
 import { MSG } from './messages';
 import { error, ValidationError, type Problem } from './problems';
 import { DNS1123_LABEL } from './schema';
+import { quote } from './structural';
 
 const LABEL = new RegExp(DNS1123_LABEL);
 
@@ -35,7 +36,7 @@ const CLUSTER_PREFIXES = [/(^|\.)kubernetes\.io\//, /(^|\.)k8s\.io\//, /(^|\.)ku
  * qualified-name rule, then the keys Kaito and the cluster reserve.
  */
 export function nodeLabelKeyProblem(key: string, reservedByKaito: readonly string[]): string | undefined {
-  const shown = JSON.stringify(key);
+  const shown = quote(key);
   const slash = key.lastIndexOf('/');
   const prefix = slash < 0 ? undefined : key.slice(0, slash);
   const name = slash < 0 ? key : key.slice(slash + 1);
@@ -55,9 +56,6 @@ export function nodeLabelKeyProblem(key: string, reservedByKaito: readonly strin
 /** What is wrong with `value` as a label value, or undefined. */
 export function labelValueProblem(value: unknown): string | undefined {
   if (typeof value === 'string' && (value === '' || (value.length <= 63 && LABEL_NAME.test(value)))) return undefined;
-  const shown =
-    typeof value === 'string'
-      ? JSON.stringify(value.length > 70 ? `${value.slice(0, 70)}...` : value)
-      : `a ${typeof value}`;
+  const shown = typeof value === 'string' ? quote(value) : `a ${typeof value}`;
   return `label value ${shown} must be at most 63 letters, digits, '-', '_' or '.', starting and ending with a letter or digit`;
 }

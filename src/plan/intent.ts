@@ -182,11 +182,16 @@ function placementProblems(intent: Intent, mode: WorkloadMode): Problem[] {
 /** The Workspace object an intent stands for, as a manifest would hold it. */
 function workspaceValue(intent: Intent): Record<string, unknown> {
   const { metadata } = intent;
-  const annotations = {
-    ...(metadata.annotations ?? {}),
-    ...(intent.runtime === undefined ? {} : { [ANNOTATION_RUNTIME]: intent.runtime }),
-    ...(intent.kind === 'inference' && intent.loadBalancer === true ? { [ANNOTATION_ENABLE_LB]: 'True' } : {}),
-  };
+  const own: unknown = metadata.annotations ?? {};
+  const map = typeof own === 'object' && own !== null && !Array.isArray(own);
+  // Anything but a map goes to the schema as it is, which names it.
+  const annotations: unknown = map
+    ? {
+        ...(own as Record<string, string>),
+        ...(intent.runtime === undefined ? {} : { [ANNOTATION_RUNTIME]: intent.runtime }),
+        ...(intent.kind === 'inference' && intent.loadBalancer === true ? { [ANNOTATION_ENABLE_LB]: 'True' } : {}),
+      }
+    : own;
   const selector: LabelSelector =
     intent.nodePool !== undefined
       ? { matchLabels: { ...intent.nodePool.matchLabels } }
@@ -211,7 +216,7 @@ function workspaceValue(intent: Intent): Record<string, unknown> {
         name: metadata.name,
         ...(metadata.namespace === undefined ? {} : { namespace: metadata.namespace }),
         ...(metadata.labels === undefined ? {} : { labels: metadata.labels }),
-        ...(Object.keys(annotations).length === 0 ? {} : { annotations }),
+        ...(map && Object.keys(annotations as object).length === 0 ? {} : { annotations }),
       },
       resource: {
         ...(intent.count === undefined ? {} : { count: intent.count }),

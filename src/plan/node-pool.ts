@@ -1,5 +1,6 @@
 import { dnsLabelProblem, labelValueProblem, nodeLabelKeyProblem } from '../api/names';
 import { error, type Problem } from '../api/problems';
+import { quote } from '../api/structural';
 import { closestNames } from '../api/suggest';
 import { RESERVED_SELECTOR_KEYS } from '../api/types';
 import { defaultSkus, type GpuSku, type SkuCatalog } from '../catalog';
@@ -118,15 +119,17 @@ export function parseTaint(taint: string): ParsedTaint | undefined {
   };
 }
 
-const quote = (value: unknown): string => JSON.stringify(value) ?? String(value);
 const isCount = (n: unknown, min: number): n is number =>
   typeof n === 'number' && Number.isInteger(n) && n >= min && n <= MAX_POOL_NODES;
 
 function skuProblem(spec: GpuNodePoolSpec, skus: SkuCatalog, candidates: readonly GpuSku[]): Problem {
-  const near = closestNames(
-    spec.vmSize,
-    candidates.map((s) => s.name),
-  );
+  const near =
+    typeof spec.vmSize === 'string'
+      ? closestNames(
+          spec.vmSize,
+          candidates.map((s) => s.name),
+        )
+      : [];
   const hint = near.length > 0 ? ` Did you mean ${near.map((n) => quote(n)).join(', ')}?` : '';
   const what = spec.provider === 'aks' ? 'an Azure NVIDIA GPU VM size' : 'a GPU instance type';
   const other = typeof spec.vmSize === 'string' ? skus.find(spec.vmSize) : undefined;
@@ -177,15 +180,22 @@ function counts(spec: GpuNodePoolSpec, problems: Problem[]) {
   return { autoscale, initial, max: autoscale ? (maxCount ?? 1) : initial };
 }
 
+const isRecord = (value: unknown): value is Record<string, unknown> =>
+  typeof value === 'object' && value !== null && !Array.isArray(value);
+
 function labelsAndTaints(spec: GpuNodePoolSpec, problems: Problem[]): string[] {
-  for (const [key, value] of Object.entries(spec.nodeLabels ?? {})) {
+  const labels: unknown = spec.nodeLabels ?? {};
+  const taints: unknown = spec.nodeTaints ?? [];
+  if (!isRecord(labels)) problems.push(error('nodeLabels', 'must be a map of label keys to values'));
+  if (!Array.isArray(taints)) problems.push(error('nodeTaints', 'must be a list of taints key=value:Effect'));
+  for (const [key, value] of Object.entries(isRecord(labels) ? labels : {})) {
     const keyProblem = nodeLabelKeyProblem(key, RESERVED_SELECTOR_KEYS);
     if (keyProblem !== undefined) problems.push(error(`nodeLabels[${key}]`, keyProblem));
     const valueProblem = labelValueProblem(value);
     if (valueProblem !== undefined) problems.push(error(`nodeLabels[${key}]`, valueProblem));
   }
-  const taints = [GPU_POOL_TAINT];
-  (spec.nodeTaints ?? []).forEach((t, i) => {
+  const all = [GPU_POOL_TAINT];
+  (Array.isArray(taints) ? (taints as unknown[]) : []).forEach((t, i) => {
     if (typeof t !== 'string' || parseTaint(t) === undefined) {
       problems.push(
         error(
@@ -193,9 +203,9 @@ function labelsAndTaints(spec: GpuNodePoolSpec, problems: Problem[]): string[] {
           `${quote(t)} is not a taint key=value:Effect (Effect: NoSchedule, PreferNoSchedule or NoExecute)`,
         ),
       );
-    } else if (!taints.includes(t)) taints.push(t);
+    } else if (!all.includes(t)) all.push(t);
   });
-  return taints;
+  return all;
 }
 
 function oneOf<T extends string>(

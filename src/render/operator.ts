@@ -1,6 +1,7 @@
 import type { PolicyRule } from 'kubernetes-types/rbac/v1';
 import { dnsLabelProblem } from '../api/names';
 import { error, ValidationError, type Problem } from '../api/problems';
+import { quote } from '../api/structural';
 import { renderWorkspaceCrd } from './crd';
 import { formatNodeClass, nodeClassProblem, type NodeClassRef } from './node-class';
 import type { KubeObject } from './options';
@@ -199,8 +200,6 @@ interface ResolvedOptions {
   readonly watchNamespace?: string;
   readonly allowPrivilegedTemplates: boolean;
 }
-
-const quote = (value: unknown): string => JSON.stringify(value) ?? String(value);
 
 /**
  * Every problem with the operator options, at the option's name as its field path (`replicas`,

@@ -48,6 +48,17 @@ describe('construct documents', () => {
       'c.yaml: metadata: required: an object with at least name',
     ],
     [
+      `${header}kind: GpuNodePool\nprovider: aso\nname: gpu\nclusterName: aks\nvmSize: Standard_NC6s_v3\nnodeLabels: [a]\nnodeTaints: x\n`,
+      [
+        'c.yaml: nodeLabels: must be a map of label keys to values',
+        'c.yaml: nodeTaints: must be a list of taints key=value:Effect',
+      ].join('\n'),
+    ],
+    [
+      `${header}kind: InferenceService\nmetadata: {name: phi, annotations: [note]}\npreset: phi-3-mini-4k-instruct\ninstanceType: Standard_NC6s_v3\n`,
+      'c.yaml: metadata.annotations: must be of type object, got array ["note"]',
+    ],
+    [
       `${header}kind: GpuNodePool\nprovider: aks\nname: gpu\nvmSize: Standard_NC6s_v3\n`,
       'c.yaml: provider: "aks" is not one of aso, karpenter',
     ],
@@ -90,5 +101,69 @@ describe('construct documents', () => {
     const result = run(['render', '--mode', 'direct', 'c.yaml'], `${phi}instanceType: Standard_NC6s_v3\n`);
     expect(result.code).toBe(0);
     expect(parseAllDocuments(result.stdout).map((d) => (d.toJS() as { kind: string }).kind)).toEqual(['Workspace']);
+  });
+
+  test('a hostile value at any field is a problem at a path, never an internal error', () => {
+    const bases: Record<string, Record<string, unknown>> = {
+      InferenceService: {
+        metadata: { name: 'phi' },
+        preset: 'phi-3-mini-4k-instruct',
+        instanceType: 'Standard_NC6s_v3',
+      },
+      TuningJob: {
+        metadata: { name: 'tune' },
+        preset: 'phi-3-mini-128k-instruct',
+        method: 'qlora',
+        instanceType: 'Standard_NC6s_v3',
+        input: { urls: ['https://example.com/a.parquet'] },
+        output: { image: 'r.io/a:1', imagePushSecret: 's' },
+      },
+      GpuNodePool: { provider: 'aso', name: 'gpu', clusterName: 'aks', vmSize: 'Standard_NC6s_v3' },
+    };
+    const fields = [
+      'metadata',
+      'preset',
+      'instanceType',
+      'nodePool',
+      'labelSelector',
+      'count',
+      'mode',
+      'runtime',
+      'adapters',
+      'loadBalancer',
+      'modelAccessSecret',
+      'config',
+      'method',
+      'input',
+      'output',
+      'provider',
+      'vmSize',
+      'name',
+      'clusterName',
+      'minCount',
+      'maxCount',
+      'nodeLabels',
+      'nodeTaints',
+      'osSKU',
+      'gpuDriver',
+      'gpuInstanceProfile',
+      'nodeClass',
+      'namespace',
+    ];
+    const hostile = [null, -1, 1e300, 'x'.repeat(300), [], [1], {}, { a: [null] }, true];
+    let checked = 0;
+    for (const [kind, base] of Object.entries(bases)) {
+      for (const field of fields) {
+        for (const value of hostile) {
+          const doc = JSON.stringify({ apiVersion: CONSTRUCTS_API_VERSION, kind, ...base, [field]: value });
+          const result = run(['validate', 'c.yaml'], doc);
+          expect([field, result.stderr]).not.toEqual([field, expect.stringContaining('internal error')]);
+          expect([0, 1]).toContain(result.code);
+          if (result.code === 1) expect(result.stdout).toMatch(/^c\.yaml: \S/);
+          checked++;
+        }
+      }
+    }
+    expect(checked).toBe(3 * 28 * 9);
   });
 });
