@@ -1,6 +1,5 @@
 import type { ApiObject } from 'cdk8s';
 import { Construct } from 'constructs';
-import { dnsLabelProblem } from '../api/names';
 import { ValidationError, error } from '../api/problems';
 import { defaultSkus, type GpuSku, type SkuCatalog } from '../catalog';
 import {
@@ -175,17 +174,11 @@ function check(self: Construct, props: GpuNodePoolProps): ResolvedGpuNodePool {
       ...(props.gpuDriver === undefined ? {} : { gpuDriver: props.gpuDriver }),
       ...(props.gpuInstanceProfile === undefined ? {} : { gpuInstanceProfile: props.gpuInstanceProfile }),
       ...(props.clusterName === undefined ? {} : { clusterName: props.clusterName }),
+      ...(props.namespace === undefined ? {} : { namespace: props.namespace }),
       hasNodeClass: props.nodeClass !== undefined,
     },
     props.skus ?? defaultSkus,
   );
-  const all = [...problems];
-  if (props.namespace !== undefined) {
-    const bad = aso
-      ? dnsLabelProblem(props.namespace, 'namespace')
-      : error('namespace', 'applies to AKS agent pools only (a Karpenter NodePool is cluster-scoped)');
-    if (bad !== undefined) all.push(bad);
-  }
-  if (all.length > 0 || pool === undefined) throw new ValidationError(all, subject);
+  if (problems.length > 0 || pool === undefined) throw new ValidationError(problems, subject);
   return pool;
 }

@@ -1,4 +1,3 @@
-import { dnsLabelProblem } from '../api/names';
 import { error, type Problem } from '../api/problems';
 import { closestNames } from '../api/suggest';
 import { checkIntent, type Intent, type WorkloadMode } from '../plan/intent';
@@ -100,12 +99,6 @@ export function checkPoolDocument(value: Record<string, unknown>, defaultNamespa
   const spec = { ...value, provider: aso ? 'aks' : 'karpenter', hasNodeClass: value.nodeClass !== undefined };
   const { pool, problems } = checkGpuNodePool(spec as unknown as Parameters<typeof checkGpuNodePool>[0]);
   const all = [...extra, ...problems];
-  if (value.namespace !== undefined) {
-    const bad = aso
-      ? dnsLabelProblem(value.namespace, 'namespace')
-      : error('namespace', 'applies to AKS agent pools only (a Karpenter NodePool is cluster-scoped)');
-    if (bad !== undefined) all.push(bad);
-  }
   if (all.length > 0 || pool === undefined) return { kind, problems: all };
   const object = aso
     ? renderAgentPool(pool, text(value.clusterName)!, text(value.namespace) ?? defaultNamespace)

@@ -61,6 +61,11 @@ export interface GpuNodePoolSpec {
   readonly gpuInstanceProfile?: string;
   /** AKS only, required there: the cluster that owns the pool (any non-empty text; an output counts as set). */
   readonly clusterName?: string;
+  /**
+   * An AKS pool declared as an Azure Service Operator object: its namespace (a Karpenter NodePool is
+   * cluster-scoped). @default - the face's default namespace
+   */
+  readonly namespace?: string;
   /** Karpenter only: whether a node class is given. @default false */
   readonly hasNodeClass?: boolean;
 }
@@ -254,6 +259,12 @@ export function checkGpuNodePool(spec: GpuNodePoolSpec, skus: SkuCatalog = defau
     problems.push(error('gpuInstanceProfile', `${sku.name} has ${sku.gpuModel} GPUs, which do not support MIG`));
   }
   if (aks && spec.hasNodeClass === true) problems.push(error('nodeClass', 'applies to Karpenter node pools only'));
+  if (spec.namespace !== undefined) {
+    const bad = aks
+      ? dnsLabelProblem(spec.namespace, 'namespace')
+      : error('namespace', 'applies to AKS agent pools only (a Karpenter NodePool is cluster-scoped)');
+    if (bad !== undefined) problems.push(bad);
+  }
   if (!aks) {
     for (const key of ['osSKU', 'gpuDriver', 'gpuInstanceProfile', 'clusterName'] as const) {
       if (spec[key] !== undefined) {

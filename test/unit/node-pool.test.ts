@@ -53,4 +53,24 @@ describe('checkGpuNodePool (shared by the cdk8s and Pulumi faces)', () => {
       },
     ]);
   });
+
+  test('a namespace: a DNS-1123 label for an AKS pool declared as an ASO object, none for Karpenter', () => {
+    const aks = { provider: 'aks', vmSize: 'Standard_NC6s_v3', name: 'gpu', clusterName: 'aks' } as const;
+    expect(checkGpuNodePool({ ...aks, namespace: 'infra' }).problems).toEqual([]);
+    expect(checkGpuNodePool({ ...aks, namespace: 'In Fra' }).problems.map((p) => [p.path, p.message])).toEqual([
+      [
+        'namespace',
+        '"In Fra" must be a DNS-1123 label: at most 63 lower-case letters, digits and "-", starting and ending with a letter or digit',
+      ],
+    ]);
+    expect(
+      checkGpuNodePool({ provider: 'karpenter', vmSize: 'Standard_NC6s_v3', name: 'gpu', namespace: 'infra' }).problems,
+    ).toEqual([
+      {
+        path: 'namespace',
+        message: 'applies to AKS agent pools only (a Karpenter NodePool is cluster-scoped)',
+        severity: 'error',
+      },
+    ]);
+  });
 });
