@@ -1,4 +1,6 @@
+import { Chart, Testing } from 'cdk8s';
 import { parseAllDocuments } from 'yaml';
+import { GpuNodePool } from '../../src/cdk8s';
 import { runCli } from '../../src/cli/run';
 import { CONSTRUCTS_API_VERSION } from '../../src/cli/constructs';
 
@@ -95,6 +97,16 @@ describe('construct documents', () => {
       },
     });
     expect(workspace.resource).toEqual({ labelSelector: { matchLabels: { 'karpenter.sh/nodepool': 'a100' } } });
+    // The same as the cdk8s construct synthesizes (Pulumi has no Karpenter pools).
+    const chart = new Chart(Testing.app(), 'c');
+    new GpuNodePool(chart, 'a100', {
+      provider: 'karpenter',
+      vmSize: 'Standard_NC24ads_A100_v4',
+      minCount: 0,
+      maxCount: 2,
+      nodeTaints: ['dedicated=ml:NoExecute'],
+    });
+    expect(Testing.synth(chart)).toEqual([pool]);
   });
 
   test('--mode applies to Workspace manifests; a construct document says its own mode', () => {
