@@ -7,6 +7,7 @@ import { CONFIG_MOUNT_PATH, INFERENCE_CONFIG_KEY, inferenceConfigMapName } from 
 import {
   GPU_RESOURCE,
   INFERENCE_PORT,
+  KV_EVENTS_PORT,
   POD_INDEX_LABEL,
   RAY_PORT,
   WEIGHTS_VOLUME,
@@ -71,6 +72,9 @@ else
 fi
 `;
 
+/** vLLM's KV-events configuration, spelled as Kaito passes it. */
+export const KV_EVENTS_CONFIG = '{"enable_kv_cache_events":true}';
+
 const modelName = (ctx: RenderContext): string => ctx.preset?.name ?? ctx.plan.preset ?? ctx.name;
 
 /** vLLM server flags from the plan, the preset and the adapters. */
@@ -98,6 +102,8 @@ export function vllmArgs(ctx: RenderContext, adapterArgs: readonly string[]): st
   if (multiNode || plan.dataParallelSize > 1) args.push('--kaito-kv-cache-cpu-memory-utilization=0');
   // The allreduce+RMSNorm fusion JIT-compiles with nvcc, which the runtime image does not ship.
   args.push('--compilation-config.pass_config.fuse_allreduce_rms=False');
+  // KV-cache events over ZMQ on KV_EVENTS_PORT, on by default as in Kaito v0.12, for cache-aware routers.
+  args.push(`--kv-events-config=${KV_EVENTS_CONFIG}`);
   args.push(`--kaito-config-file=${CONFIG_MOUNT_PATH}/${INFERENCE_CONFIG_KEY}`);
   const v = preset?.vllm;
   if (v?.toolCallParser) args.push(`--tool-call-parser=${v.toolCallParser}`, '--enable-auto-tool-choice');
@@ -229,7 +235,11 @@ function presetPodSpec(ctx: RenderContext): PodSpec {
     name: ctx.name,
     image: ctx.baseImage,
     ...serverCommand(ctx, adapters.args),
-    ports: [{ name: 'http', containerPort: INFERENCE_PORT, protocol: 'TCP' }],
+    ports: [
+      { name: 'http', containerPort: INFERENCE_PORT, protocol: 'TCP' },
+      // Only vLLM publishes KV-cache events.
+      ...(ctx.plan.runtime === 'vllm' ? [{ name: 'kv-events', containerPort: KV_EVENTS_PORT, protocol: 'TCP' }] : []),
+    ],
     ...(env.length === 0 ? {} : { env }),
     resources: { requests: { [GPU_RESOURCE]: gpus }, limits: { [GPU_RESOURCE]: gpus } },
     volumeMounts: mounts,

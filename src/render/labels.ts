@@ -50,6 +50,8 @@ export const CURL_IMAGE = 'curlimages/curl:8.11.1';
 export const INFERENCE_PORT = 5000;
 /** Port of the workspace Service. */
 export const SERVICE_PORT = 80;
+/** ZMQ port vLLM publishes KV-cache events on (BlockStored, BlockRemoved, AllBlocksCleared). */
+export const KV_EVENTS_PORT = 5557;
 /** Ray head port of multi-node vLLM. */
 export const RAY_PORT = 6379;
 /** GPU extended resource of the NVIDIA device plugin. */

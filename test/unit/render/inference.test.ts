@@ -51,9 +51,13 @@ describe('renderInference: seed phi-3-mini-inference.yaml (vLLM, one V100 node)'
       '--gpu-memory-utilization=0.84',
       '--tensor-parallel-size=1',
       '--compilation-config.pass_config.fuse_allreduce_rms=False',
+      '--kv-events-config={"enable_kv_cache_events":true}',
       '--kaito-config-file=/mnt/config/inference_config.yaml',
     ]);
-    expect(main.ports).toEqual([{ name: 'http', containerPort: 5000, protocol: 'TCP' }]);
+    expect(main.ports).toEqual([
+      { name: 'http', containerPort: 5000, protocol: 'TCP' },
+      { name: 'kv-events', containerPort: 5557, protocol: 'TCP' },
+    ]);
     expect(main.env).toEqual([
       { name: 'VLLM_USE_FLASHINFER_SAMPLER', value: '0' },
       { name: 'VLLM_USE_DEEP_GEMM', value: '0' },
@@ -194,6 +198,7 @@ describe('renderInference: variations', () => {
       '--allow_remote_files',
     ]);
     expect(main.env).toBeUndefined();
+    expect(main.ports).toEqual([{ name: 'http', containerPort: 5000, protocol: 'TCP' }]);
     expect(main.startupProbe?.httpGet).toEqual({ path: '/health', port: 5000 });
   });
 
