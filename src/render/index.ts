@@ -26,7 +26,14 @@ export {
   INFERENCE_CONFIG_KEY,
   TRAINING_CONFIG_KEY,
 } from './configmaps';
-export { renderInference, startupWindowSeconds, leaderAddress, WEIGHTS_PATH, KV_EVENTS_CONFIG } from './inference';
+export {
+  renderInference,
+  startupWindowSeconds,
+  leaderAddress,
+  servedModelName,
+  WEIGHTS_PATH,
+  KV_EVENTS_CONFIG,
+} from './inference';
 export { renderServices, loadBalancerEnabled } from './services';
 export { ADAPTERS_PATH, DEFAULT_ADAPTER_STRENGTH } from './adapters';
 export { renderTuningJob, PUSHER_CONTAINER, DATA_PATH, TUNING_WEIGHTS_PATH } from './tuning';

@@ -75,7 +75,20 @@ fi
 /** vLLM's KV-events configuration, spelled as Kaito passes it. */
 export const KV_EVENTS_CONFIG = '{"enable_kv_cache_events":true}';
 
-const modelName = (ctx: RenderContext): string => ctx.preset?.name ?? ctx.plan.preset ?? ctx.name;
+/**
+ * The model name clients send (`model` of an OpenAI request). Kaito names catalog models and Hugging Face IDs
+ * by the lower-cased last segment of the repository (`mistral-7b` serves as `mistral-7b-v0.3`); classic and
+ * registered presets keep their own name.
+ */
+export function servedModelName(ctx: Pick<RenderContext, 'preset' | 'plan' | 'name'>): string {
+  const { preset, plan } = ctx;
+  const repo =
+    preset === undefined ? plan.huggingFaceId : preset.source === 'catalog' ? preset.huggingFaceId : undefined;
+  if (repo !== undefined) return repo.slice(repo.lastIndexOf('/') + 1).toLowerCase();
+  return preset?.name ?? plan.preset ?? ctx.name;
+}
+
+const modelName = servedModelName;
 
 /** vLLM server flags from the plan, the preset and the adapters. */
 export function vllmArgs(ctx: RenderContext, adapterArgs: readonly string[]): string[] {
