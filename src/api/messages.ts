@@ -27,6 +27,8 @@ export const MSG = {
   immutable: 'field is immutable',
   privateImage: 'is required when accessMode is private',
   partitionByo: 'needs bring-your-own nodes: remove resource.instanceType',
+  migProfile: 'mode mig needs profile, a MIG profile such as "1g.10gb" or "2g.24gb", and no count',
+  acceleratorCount: 'mode accelerator needs count (the whole GPUs to allocate) and no profile',
   imageReference: 'is not a valid image reference',
   tuningPreset: 'tuning needs a preset',
   tuningCount: 'tuning runs on a single node; count must be 1',

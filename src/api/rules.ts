@@ -15,6 +15,7 @@ import {
   ANNOTATION_NODE_IMAGE_FAMILY,
   ANNOTATION_RUNTIME,
   RESERVED_SELECTOR_KEYS,
+  migSliceGiB,
   type AdapterSpec,
   type PresetSpec,
   type Workspace,
@@ -163,6 +164,27 @@ function checkResource(
   }
   if (resource.partition !== undefined && isString(instanceType) && instanceType !== '') {
     out.push(error('resource.partition', MSG.partitionByo));
+  }
+  const partition = resource.partition;
+  if (partition?.mode === 'mig') {
+    const profile = partition.profile;
+    if (!isString(profile) || migSliceGiB(profile) === undefined || partition.count !== undefined) {
+      out.push(
+        error(
+          partition.count !== undefined ? 'resource.partition.count' : 'resource.partition.profile',
+          MSG.migProfile,
+        ),
+      );
+    }
+  } else if (partition?.mode === 'accelerator') {
+    if (partition.count === undefined || partition.profile !== undefined) {
+      out.push(
+        error(
+          partition.profile !== undefined ? 'resource.partition.profile' : 'resource.partition.count',
+          MSG.acceleratorCount,
+        ),
+      );
+    }
   }
   if (ws.tuning !== undefined) {
     if (resource.count !== undefined && resource.count !== 1) out.push(error('resource.count', MSG.tuningCount));

@@ -72,6 +72,15 @@ else
 fi
 `;
 
+/** The MIG profile of a `mig` partition, else undefined. */
+function migProfile(ctx: RenderContext): string | undefined {
+  const partition = ctx.ws.resource.partition;
+  return partition?.mode === 'mig' ? partition.profile : undefined;
+}
+
+/** The NVIDIA device plugin's extended resource of one MIG profile (`nvidia.com/mig-1g.10gb`). */
+export const migResource = (profile: string): string => `nvidia.com/mig-${profile}`;
+
 /** vLLM's KV-events configuration, spelled as Kaito passes it. */
 export const KV_EVENTS_CONFIG = '{"enable_kv_cache_events":true}';
 
@@ -111,8 +120,11 @@ export function vllmArgs(ctx: RenderContext, adapterArgs: readonly string[]): st
   } else if (plan.dataParallelSize > 1) {
     args.push(`--data-parallel-size=${plan.dataParallelSize}`);
   }
-  // The KV-cache CPU offload conflicts with data parallelism and with pipeline parallelism across nodes.
-  if (multiNode || plan.dataParallelSize > 1) args.push('--kaito-kv-cache-cpu-memory-utilization=0');
+  // The KV-cache CPU offload conflicts with data parallelism, with pipeline parallelism across nodes and with
+  // MIG slices (Kaito turns it off on MIG until it supports it there).
+  if (multiNode || plan.dataParallelSize > 1 || migProfile(ctx) !== undefined) {
+    args.push('--kaito-kv-cache-cpu-memory-utilization=0');
+  }
   // The allreduce+RMSNorm fusion JIT-compiles with nvcc, which the runtime image does not ship.
   args.push('--compilation-config.pass_config.fuse_allreduce_rms=False');
   // KV-cache events over ZMQ on KV_EVENTS_PORT, on by default as in Kaito v0.12, for cache-aware routers.
@@ -240,6 +252,9 @@ function presetPodSpec(ctx: RenderContext): PodSpec {
     ...adapters.mounts,
   ];
   const gpus = String(ctx.plan.gpusPerNode);
+  // Under the device plugin's "mixed" MIG strategy each profile is its own extended resource.
+  const profile = migProfile(ctx);
+  const gpuResource = profile === undefined ? GPU_RESOURCE : migResource(profile);
   const downloader = weightsDownloader(ctx, WEIGHTS_PATH);
   const pullSecrets = unique([...presetPullSecrets(ctx), ...adapters.imagePullSecrets]);
   const affinity = nodeAffinity(ctx);
@@ -254,7 +269,7 @@ function presetPodSpec(ctx: RenderContext): PodSpec {
       ...(ctx.plan.runtime === 'vllm' ? [{ name: 'kv-events', containerPort: KV_EVENTS_PORT, protocol: 'TCP' }] : []),
     ],
     ...(env.length === 0 ? {} : { env }),
-    resources: { requests: { [GPU_RESOURCE]: gpus }, limits: { [GPU_RESOURCE]: gpus } },
+    resources: { requests: { [gpuResource]: gpus }, limits: { [gpuResource]: gpus } },
     volumeMounts: mounts,
     ...probes(ctx),
     securityContext: restrictedSecurityContext(),
@@ -266,7 +281,11 @@ function presetPodSpec(ctx: RenderContext): PodSpec {
     containers: [container],
     automountServiceAccountToken: false,
     ...(pullSecrets.length === 0 ? {} : { imagePullSecrets: pullSecrets.map((name) => ({ name })) }),
-    tolerations: gpuTolerations(),
+    tolerations: [
+      ...gpuTolerations(),
+      // Tolerates the per-profile taint a cluster operator may put on MIG nodes.
+      ...(profile === undefined ? [] : [{ key: migResource(profile), operator: 'Exists', effect: 'NoSchedule' }]),
+    ],
     ...(affinity === undefined ? {} : { affinity }),
     volumes,
   };

@@ -1,4 +1,6 @@
+import { stringify } from 'yaml';
 import { defaultPresets } from '../../../src/catalog';
+import { checkWorkspaces, planWorkspace } from '../../../src/plan';
 import { renderInference, servedModelName } from '../../../src/render';
 import { container, podOf, workspace } from './helpers';
 
@@ -48,5 +50,92 @@ describe('served model name (Kaito: the lower-cased last segment of the Hugging 
     const hf = argsOf({ inference: { preset: { name: 'Qwen/Qwen2.5-0.5B-Instruct' } } });
     expect(hf.slice(0, 2)).toEqual(['--served-model-name=qwen2.5-0.5b-instruct', '--model=Qwen/Qwen2.5-0.5B-Instruct']);
     expect(argsOf({ inference: { preset: { name: 'falcon-7b' } } })[0]).toBe('--served-model-name=falcon-7b');
+  });
+});
+
+describe('GPU partitions (bring-your-own nodes)', () => {
+  const byo = (partition: Record<string, unknown>): Record<string, unknown> => ({
+    resource: { labelSelector: { matchLabels: { apps: 'llm' } }, partition },
+    inference: { preset: { name: 'phi-4-mini-instruct' } },
+  });
+
+  test('mig: the profile extended resource, its toleration, KV-cache CPU offload off', () => {
+    const { ws, plan } = workspace(byo({ mode: 'mig', profile: '2g.24gb' }));
+    const pod = podOf(renderInference(ws, plan));
+    const main = container(pod, 'ws');
+    expect(main.resources).toEqual({
+      requests: { 'nvidia.com/mig-2g.24gb': '1' },
+      limits: { 'nvidia.com/mig-2g.24gb': '1' },
+    });
+    expect(pod.tolerations).toEqual([
+      { key: 'sku', operator: 'Equal', value: 'gpu', effect: 'NoSchedule' },
+      { key: 'nvidia.com/gpu', operator: 'Exists', effect: 'NoSchedule' },
+      { key: 'nvidia.com/mig-2g.24gb', operator: 'Exists', effect: 'NoSchedule' },
+    ]);
+    expect(main.args).toContain('--kaito-kv-cache-cpu-memory-utilization=0');
+    expect(main.args).toContain('--tensor-parallel-size=1');
+    expect([plan.gpusPerNode, plan.gpuMemoryPerGpuGiB]).toEqual([1, 24]);
+  });
+
+  test('mig: one slice even when the observed node has 8 GPUs', () => {
+    const { ws } = workspace(byo({ mode: 'mig', profile: '1g.10gb' }));
+    const plan = planWorkspace(ws, { observedNode: { gpuCount: 8, gpuMemoryPerGpuGiB: 80 } });
+    expect([plan.gpusPerNode, plan.gpuMemoryPerGpuGiB, plan.tensorParallelSize]).toEqual([1, 10, 1]);
+  });
+
+  test('accelerator: count whole GPUs of the node, nvidia.com/gpu, no MIG toleration', () => {
+    const { ws } = workspace(byo({ mode: 'accelerator', count: 2 }));
+    const plan = planWorkspace(ws, { observedNode: { gpuCount: 8, gpuMemoryPerGpuGiB: 80 } });
+    const pod = podOf(renderInference(ws, plan));
+    const main = container(pod, 'ws');
+    expect(main.resources).toEqual({ requests: { 'nvidia.com/gpu': '2' }, limits: { 'nvidia.com/gpu': '2' } });
+    expect(pod.tolerations).toHaveLength(2);
+    expect([plan.gpusPerNode, plan.gpuMemoryPerGpuGiB]).toEqual([2, 80]);
+  });
+
+  test.each([
+    [{ mode: 'accelerator', count: 2 }, []],
+    [{ mode: 'mig', profile: '3g.47gb' }, []],
+    [
+      { mode: 'accelerator', profile: '1g.10gb', count: 2 },
+      [['resource.partition.profile', 'mode accelerator needs count (the whole GPUs to allocate) and no profile']],
+    ],
+    [
+      { mode: 'accelerator' },
+      [['resource.partition.count', 'mode accelerator needs count (the whole GPUs to allocate) and no profile']],
+    ],
+    [
+      { mode: 'mig', profile: '1g.10gb', count: 1 },
+      [
+        [
+          'resource.partition.count',
+          'mode mig needs profile, a MIG profile such as "1g.10gb" or "2g.24gb", and no count',
+        ],
+      ],
+    ],
+    [
+      { mode: 'mig', profile: '10GB' },
+      [
+        [
+          'resource.partition.profile',
+          'mode mig needs profile, a MIG profile such as "1g.10gb" or "2g.24gb", and no count',
+        ],
+      ],
+    ],
+    [
+      { mode: 'mig' },
+      [
+        [
+          'resource.partition.profile',
+          'mode mig needs profile, a MIG profile such as "1g.10gb" or "2g.24gb", and no count',
+        ],
+      ],
+    ],
+  ])('validation of %j, as Kaito validates partitions', (partition, expected) => {
+    const [check] = checkWorkspaces(
+      stringify({ apiVersion: 'kaito.sh/v1beta1', kind: 'Workspace', metadata: { name: 'ws' }, ...byo(partition) }),
+    );
+    const errors = check.problems.filter((p) => p.severity === 'error').map((p) => [p.path, p.message]);
+    expect(errors).toEqual(expected);
   });
 });
