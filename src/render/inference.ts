@@ -1,6 +1,7 @@
 import type { StatefulSet } from 'kubernetes-types/apps/v1';
 import type { Container, EnvVar, PodSpec, PodTemplateSpec, Probe, Volume, VolumeMount } from 'kubernetes-types/core/v1';
 import { LABEL_WORKSPACE, type Workspace } from '../api/types';
+import { kvCacheOffloadAllowed } from '../catalog';
 import type { WorkspacePlan } from '../plan';
 import { adapterParts } from './adapters';
 import { CONFIG_MOUNT_PATH, INFERENCE_CONFIG_KEY, inferenceConfigMapName } from './configmaps';
@@ -120,9 +121,10 @@ export function vllmArgs(ctx: RenderContext, adapterArgs: readonly string[]): st
   } else if (plan.dataParallelSize > 1) {
     args.push(`--data-parallel-size=${plan.dataParallelSize}`);
   }
-  // The KV-cache CPU offload conflicts with data parallelism, with pipeline parallelism across nodes and with
-  // MIG slices (Kaito turns it off on MIG until it supports it there).
-  if (multiNode || plan.dataParallelSize > 1 || migProfile(ctx) !== undefined) {
+  // The KV-cache CPU offload conflicts with data parallelism, with pipeline parallelism across nodes, with
+  // MIG slices (Kaito turns it off on MIG until it supports it there) and with hybrid-KV models.
+  const offload = preset === undefined || kvCacheOffloadAllowed(preset);
+  if (multiNode || plan.dataParallelSize > 1 || migProfile(ctx) !== undefined || !offload) {
     args.push('--kaito-kv-cache-cpu-memory-utilization=0');
   }
   // The allreduce+RMSNorm fusion JIT-compiles with nvcc, which the runtime image does not ship.

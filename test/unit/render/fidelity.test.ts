@@ -1,5 +1,5 @@
 import { stringify } from 'yaml';
-import { defaultPresets } from '../../../src/catalog';
+import { defaultPresets, kvCacheOffloadAllowed } from '../../../src/catalog';
 import { checkWorkspaces, planWorkspace } from '../../../src/plan';
 import { renderInference, servedModelName } from '../../../src/render';
 import { container, podOf, workspace } from './helpers';
@@ -137,5 +137,53 @@ describe('GPU partitions (bring-your-own nodes)', () => {
     );
     const errors = check.problems.filter((p) => p.severity === 'error').map((p) => [p.path, p.message]);
     expect(errors).toEqual(expected);
+  });
+});
+
+describe('KV-cache CPU offload off where Kaito turns it off', () => {
+  test('hybrid-KV architectures and gpt-oss (LMCache crashes on aborted requests): exactly these presets', () => {
+    expect(
+      defaultPresets
+        .list()
+        .filter((p) => !kvCacheOffloadAllowed(p))
+        .map((p) => p.name),
+    ).toEqual([
+      'gpt-oss-20b',
+      'gpt-oss-120b',
+      'nvidia-nemotron-3-super-120b-a12b-bf16',
+      'nemotron-cascade-2-30b-a3b',
+      'nvidia-nemotron-3-nano-30b-a3b-bf16',
+      'nvidia-nemotron-nano-12b-v2-vl-bf16',
+      'nvidia-nemotron-nano-9b-v2',
+      'nvidia-nemotron-3-nano-4b-bf16',
+      'gemma-4-31b-it',
+      'gemma-4-26b-a4b-it',
+      'gemma-4-e4b-it',
+      'gemma-4-e2b-it',
+      'qwen3.5-2b',
+      'qwen3.5-4b',
+      'qwen3.5-9b',
+      'qwen3.5-122b-a10b-gptq-int4',
+      'qwen3.5-122b-a10b',
+      'qwen3.6-35b-a3b-fp8',
+      'qwen3.6-35b-a3b',
+      'qwen3.6-27b',
+      'qwen3.5-397b-a17b-gptq-int4',
+      'deepseek-v4-flash-0731',
+      'deepseek-v4-pro',
+      'gemma-4-12b-it',
+      'nvidia-nemotron-3-ultra-550b-a55b-nvfp4',
+      'deepseek-v3.2',
+      'qwen3.8-27b',
+    ]);
+  });
+
+  test.each([
+    ['gemma-4-31b-it', 1],
+    ['nvidia-nemotron-3-nano-30b-a3b-bf16', 1],
+    ['phi-4', 0],
+  ])('%s on one A100: the offload flag %d times', (name, times) => {
+    const args = argsOf({ inference: { preset: { name } } });
+    expect(args.filter((a) => a === '--kaito-kv-cache-cpu-memory-utilization=0')).toHaveLength(times);
   });
 });
