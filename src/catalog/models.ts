@@ -864,7 +864,7 @@ export const MODEL_PRESETS: readonly ModelPreset[] = [
   },
 
   // Qwen3.5 / 3.6 (hybrid Gated DeltaNet; `layers` counts every layer, as Kaito does).
-  // Kaito also passes `--gdn-prefill-backend triton` for the qwen3.5/3.6/3.8 names.
+  // Kaito pins the Gated DeltaNet prefill to triton for the qwen3.5/3.6/3.8 names (FlashInfer's needs nvcc).
   {
     name: 'qwen3.5-2b',
     huggingFaceId: 'Qwen/Qwen3.5-2B',
@@ -882,7 +882,7 @@ export const MODEL_PRESETS: readonly ModelPreset[] = [
     distributedAllowed: true,
     gated: false,
     downloadAtRuntime: true,
-    vllm: { toolCallParser: 'qwen3_coder', reasoningParser: 'qwen3' },
+    vllm: { toolCallParser: 'qwen3_coder', reasoningParser: 'qwen3', gdnPrefillBackend: 'triton' },
   },
   {
     name: 'qwen3.5-4b',
@@ -901,7 +901,7 @@ export const MODEL_PRESETS: readonly ModelPreset[] = [
     distributedAllowed: true,
     gated: false,
     downloadAtRuntime: true,
-    vllm: { toolCallParser: 'qwen3_coder', reasoningParser: 'qwen3' },
+    vllm: { toolCallParser: 'qwen3_coder', reasoningParser: 'qwen3', gdnPrefillBackend: 'triton' },
   },
   {
     name: 'qwen3.5-9b',
@@ -920,7 +920,7 @@ export const MODEL_PRESETS: readonly ModelPreset[] = [
     distributedAllowed: true,
     gated: false,
     downloadAtRuntime: true,
-    vllm: { toolCallParser: 'qwen3_coder', reasoningParser: 'qwen3' },
+    vllm: { toolCallParser: 'qwen3_coder', reasoningParser: 'qwen3', gdnPrefillBackend: 'triton' },
   },
   {
     name: 'qwen3.5-122b-a10b-gptq-int4',
@@ -940,7 +940,7 @@ export const MODEL_PRESETS: readonly ModelPreset[] = [
     distributedAllowed: true,
     gated: false,
     downloadAtRuntime: true,
-    vllm: { toolCallParser: 'qwen3_coder', reasoningParser: 'qwen3' },
+    vllm: { toolCallParser: 'qwen3_coder', reasoningParser: 'qwen3', gdnPrefillBackend: 'triton' },
   },
   {
     name: 'qwen3.5-122b-a10b',
@@ -959,7 +959,7 @@ export const MODEL_PRESETS: readonly ModelPreset[] = [
     distributedAllowed: true,
     gated: false,
     downloadAtRuntime: true,
-    vllm: { toolCallParser: 'qwen3_coder', reasoningParser: 'qwen3' },
+    vllm: { toolCallParser: 'qwen3_coder', reasoningParser: 'qwen3', gdnPrefillBackend: 'triton' },
   },
   {
     name: 'qwen3.6-35b-a3b-fp8',
@@ -979,7 +979,7 @@ export const MODEL_PRESETS: readonly ModelPreset[] = [
     distributedAllowed: true,
     gated: false,
     downloadAtRuntime: true,
-    vllm: { toolCallParser: 'qwen3_coder', reasoningParser: 'qwen3' },
+    vllm: { toolCallParser: 'qwen3_coder', reasoningParser: 'qwen3', gdnPrefillBackend: 'triton' },
   },
   {
     name: 'qwen3.6-35b-a3b',
@@ -998,7 +998,7 @@ export const MODEL_PRESETS: readonly ModelPreset[] = [
     distributedAllowed: true,
     gated: false,
     downloadAtRuntime: true,
-    vllm: { toolCallParser: 'qwen3_coder', reasoningParser: 'qwen3' },
+    vllm: { toolCallParser: 'qwen3_coder', reasoningParser: 'qwen3', gdnPrefillBackend: 'triton' },
   },
   {
     name: 'qwen3.6-27b',
@@ -1017,7 +1017,7 @@ export const MODEL_PRESETS: readonly ModelPreset[] = [
     distributedAllowed: true,
     gated: false,
     downloadAtRuntime: true,
-    vllm: { toolCallParser: 'qwen3_coder', reasoningParser: 'qwen3' },
+    vllm: { toolCallParser: 'qwen3_coder', reasoningParser: 'qwen3', gdnPrefillBackend: 'triton' },
   },
   {
     name: 'qwen3.5-397b-a17b-gptq-int4',
@@ -1037,7 +1037,7 @@ export const MODEL_PRESETS: readonly ModelPreset[] = [
     distributedAllowed: true,
     gated: false,
     downloadAtRuntime: true,
-    vllm: { toolCallParser: 'qwen3_coder', reasoningParser: 'qwen3' },
+    vllm: { toolCallParser: 'qwen3_coder', reasoningParser: 'qwen3', gdnPrefillBackend: 'triton' },
   },
 
   // Kimi K2.5 / K2.6 (multi-head latent attention).
@@ -1082,7 +1082,7 @@ export const MODEL_PRESETS: readonly ModelPreset[] = [
     vllm: { toolCallParser: 'kimi_k2', reasoningParser: 'kimi_k2' },
   },
 
-  // MiniMax M2.7. Kaito also passes `--enable-expert-parallel`.
+  // MiniMax M2.7, with expert parallelism (its FP8 expert blocks do not divide across TP ranks otherwise).
   {
     name: 'minimax-m2.7',
     huggingFaceId: 'MiniMaxAI/MiniMax-M2.7',
@@ -1101,7 +1101,7 @@ export const MODEL_PRESETS: readonly ModelPreset[] = [
     distributedAllowed: true,
     gated: false,
     downloadAtRuntime: true,
-    vllm: { toolCallParser: 'minimax_m2', reasoningParser: 'minimax_m2_append_think' },
+    vllm: { toolCallParser: 'minimax_m2', reasoningParser: 'minimax_m2_append_think', expertParallel: true },
   },
 
   // Mistral Medium 3.5.
@@ -1153,7 +1153,12 @@ export const MODEL_PRESETS: readonly ModelPreset[] = [
     gated: false,
     downloadAtRuntime: true,
     requiresCudaToolkit: true,
-    vllm: { toolCallParser: 'deepseek_v4', reasoningParser: 'deepseek_v4', tokenizerMode: 'deepseek_v4' },
+    vllm: {
+      toolCallParser: 'deepseek_v4',
+      reasoningParser: 'deepseek_v4',
+      tokenizerMode: 'deepseek_v4',
+      kvCacheDtype: 'fp8',
+    },
   },
   {
     name: 'deepseek-v4-pro',
@@ -1174,7 +1179,12 @@ export const MODEL_PRESETS: readonly ModelPreset[] = [
     gated: false,
     downloadAtRuntime: true,
     requiresCudaToolkit: true,
-    vllm: { toolCallParser: 'deepseek_v4', reasoningParser: 'deepseek_v4', tokenizerMode: 'deepseek_v4' },
+    vllm: {
+      toolCallParser: 'deepseek_v4',
+      reasoningParser: 'deepseek_v4',
+      tokenizerMode: 'deepseek_v4',
+      kvCacheDtype: 'fp8',
+    },
   },
 
   // Gemma 4 12B.
@@ -1218,7 +1228,7 @@ export const MODEL_PRESETS: readonly ModelPreset[] = [
     gated: false,
     downloadAtRuntime: true,
     requiresCudaToolkit: true,
-    vllm: { toolCallParser: 'glm47', reasoningParser: 'glm45' },
+    vllm: { toolCallParser: 'glm47', reasoningParser: 'glm45', kvCacheDtype: 'fp8' },
   },
 
   // Kimi K2.7 Code.
@@ -1265,8 +1275,7 @@ export const MODEL_PRESETS: readonly ModelPreset[] = [
     vllm: { toolCallParser: 'qwen3_coder', reasoningParser: 'nemotron_v3' },
   },
 
-  // DeepSeek V3.2 (multi-head latent attention, DeepGEMM). Kaito also passes
-  // `--kernel-config.enable_flashinfer_autotune=False`.
+  // DeepSeek V3.2 (multi-head latent attention, DeepGEMM); its vLLM recipe turns FlashInfer autotuning off.
   {
     name: 'deepseek-v3.2',
     huggingFaceId: 'deepseek-ai/DeepSeek-V3.2',
@@ -1291,6 +1300,7 @@ export const MODEL_PRESETS: readonly ModelPreset[] = [
       reasoningParser: 'deepseek_v3',
       chatTemplate: 'tool-chat-deepseekv3.jinja',
       tokenizerMode: 'deepseek_v32',
+      flashInferAutotune: false,
     },
   },
 
@@ -1333,7 +1343,7 @@ export const MODEL_PRESETS: readonly ModelPreset[] = [
     distributedAllowed: true,
     gated: false,
     downloadAtRuntime: true,
-    vllm: { toolCallParser: 'qwen3_coder', reasoningParser: 'qwen3' },
+    vllm: { toolCallParser: 'qwen3_coder', reasoningParser: 'qwen3', gdnPrefillBackend: 'triton' },
   },
 
   // ---------------------------------------------------------------------------------------------

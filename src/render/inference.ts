@@ -1,7 +1,8 @@
 import type { StatefulSet } from 'kubernetes-types/apps/v1';
 import type { Container, EnvVar, PodSpec, PodTemplateSpec, Probe, Volume, VolumeMount } from 'kubernetes-types/core/v1';
 import { LABEL_WORKSPACE, type Workspace } from '../api/types';
-import { kvCacheOffloadAllowed } from '../catalog';
+import { kvCacheOffloadAllowed, requiresDeepGemm } from '../catalog';
+import { CUDA_HOME, cudaToolkit, needsCudaToolkit } from './cuda';
 import type { WorkspacePlan } from '../plan';
 import { adapterParts } from './adapters';
 import { CONFIG_MOUNT_PATH, INFERENCE_CONFIG_KEY, inferenceConfigMapName } from './configmaps';
@@ -139,6 +140,10 @@ export function vllmArgs(ctx: RenderContext, adapterArgs: readonly string[]): st
   if (v?.tokenizerMode) args.push(`--tokenizer-mode=${v.tokenizerMode}`);
   if (v?.loadFormat) args.push(`--load-format=${v.loadFormat}`);
   if (v?.configFormat) args.push(`--config-format=${v.configFormat}`);
+  if (v?.kvCacheDtype) args.push(`--kv-cache-dtype=${v.kvCacheDtype}`);
+  if (v?.gdnPrefillBackend) args.push(`--gdn-prefill-backend=${v.gdnPrefillBackend}`);
+  if (v?.expertParallel === true) args.push('--enable-expert-parallel');
+  if (v?.flashInferAutotune === false) args.push('--kernel-config.enable_flashinfer_autotune=False');
   return [...args, ...adapterArgs];
 }
 
@@ -219,9 +224,12 @@ function probes(ctx: RenderContext): Pick<Container, 'startupProbe' | 'livenessP
 function environment(ctx: RenderContext): EnvVar[] {
   const env: EnvVar[] = [];
   if (ctx.plan.runtime === 'vllm') {
-    // The runtime image ships no CUDA compiler: keep vLLM off the JIT-compiled FlashInfer sampler and DeepGEMM.
-    env.push({ name: 'VLLM_USE_FLASHINFER_SAMPLER', value: '0' }, { name: 'VLLM_USE_DEEP_GEMM', value: '0' });
+    // The runtime image ships no CUDA compiler: keep vLLM off the JIT-compiled FlashInfer sampler and off
+    // DeepGEMM, except for the models whose FP8 GEMMs need DeepGEMM (they get a CUDA toolkit, see cudaToolkit).
+    const deepGemm = ctx.preset !== undefined && requiresDeepGemm(ctx.preset) ? '1' : '0';
+    env.push({ name: 'VLLM_USE_FLASHINFER_SAMPLER', value: '0' }, { name: 'VLLM_USE_DEEP_GEMM', value: deepGemm });
   }
+  if (needsCudaToolkit(ctx)) env.push({ name: 'CUDA_HOME', value: CUDA_HOME });
   const secret = ctx.ws.inference?.preset?.presetOptions?.modelAccessSecret;
   if (secret) {
     env.push({ name: 'HF_TOKEN', valueFrom: { secretKeyRef: { name: secret, key: 'HF_TOKEN', optional: true } } });
@@ -241,15 +249,18 @@ function environment(ctx: RenderContext): EnvVar[] {
 function presetPodSpec(ctx: RenderContext): PodSpec {
   const adapters = adapterParts(ctx);
   const shm = shmVolume();
+  const cuda = cudaToolkit(ctx);
   const volumes: Volume[] = [
     { name: 'config-volume', configMap: { name: inferenceConfigMapName(ctx.ws) } },
     { name: WEIGHTS_VOLUME, emptyDir: {} },
+    ...(cuda === undefined ? [] : [cuda.volume]),
     shm.volume,
     ...adapters.volumes,
   ];
   const mounts: VolumeMount[] = [
     { name: 'config-volume', mountPath: CONFIG_MOUNT_PATH },
     { name: WEIGHTS_VOLUME, mountPath: WEIGHTS_PATH },
+    ...(cuda === undefined ? [] : [cuda.mount]),
     shm.mount,
     ...adapters.mounts,
   ];
@@ -276,10 +287,13 @@ function presetPodSpec(ctx: RenderContext): PodSpec {
     ...probes(ctx),
     securityContext: restrictedSecurityContext(),
   };
+  const initContainers = [
+    ...(cuda === undefined ? [] : [cuda.init]),
+    ...(downloader === undefined ? [] : [downloader]),
+    ...adapters.initContainers,
+  ];
   return {
-    ...(downloader === undefined && adapters.initContainers.length === 0
-      ? {}
-      : { initContainers: [...(downloader === undefined ? [] : [downloader]), ...adapters.initContainers] }),
+    ...(initContainers.length === 0 ? {} : { initContainers }),
     containers: [container],
     automountServiceAccountToken: false,
     ...(pullSecrets.length === 0 ? {} : { imagePullSecrets: pullSecrets.map((name) => ({ name })) }),

@@ -1,5 +1,5 @@
 import { stringify } from 'yaml';
-import { defaultPresets, kvCacheOffloadAllowed } from '../../../src/catalog';
+import { defaultPresets, kvCacheOffloadAllowed, type ModelPreset } from '../../../src/catalog';
 import { checkWorkspaces, planWorkspace } from '../../../src/plan';
 import { renderInference, servedModelName } from '../../../src/render';
 import { container, podOf, workspace } from './helpers';
@@ -185,5 +185,98 @@ describe('KV-cache CPU offload off where Kaito turns it off', () => {
   ])('%s on one A100: the offload flag %d times', (name, times) => {
     const args = argsOf({ inference: { preset: { name } } });
     expect(args.filter((a) => a === '--kaito-kv-cache-cpu-memory-utilization=0')).toHaveLength(times);
+  });
+});
+
+describe('models that need their own vLLM flags or a CUDA toolkit', () => {
+  const on = (name: string, instanceType = 'Standard_ND96isr_H200_v5') => {
+    const { ws, plan } = workspace({
+      resource: { instanceType, labelSelector: { matchLabels: { apps: 'llm' } } },
+      inference: { preset: { name } },
+    });
+    const pod = podOf(renderInference(ws, plan));
+    return { pod, main: container(pod, 'ws') };
+  };
+
+  test('DeepSeek-V4-Flash: fp8 KV cache, DeepGEMM on, CUDA_HOME and the toolkit provisioner', () => {
+    const { pod, main } = on('deepseek-v4-flash-0731');
+    expect(main.args).toContain('--kv-cache-dtype=fp8');
+    expect(main.env).toEqual([
+      { name: 'VLLM_USE_FLASHINFER_SAMPLER', value: '0' },
+      { name: 'VLLM_USE_DEEP_GEMM', value: '1' },
+      { name: 'CUDA_HOME', value: '/opt/kaito/cuda/129' },
+    ]);
+    expect(pod.initContainers).toEqual([
+      {
+        name: 'cuda-toolkit-provisioner',
+        image: 'mcr.microsoft.com/aks/kaito/kaito-base:0.5.0',
+        command: ['/bin/sh', '-c', 'flock "$1" /workspace/cuda-provision.sh "$1"', 'sh', '/opt/kaito/cuda/129'],
+        volumeMounts: [{ name: 'cuda-toolkit', mountPath: '/opt/kaito/cuda/129' }],
+        securityContext: {
+          allowPrivilegeEscalation: false,
+          capabilities: { drop: ['ALL'], add: ['CHOWN', 'DAC_OVERRIDE', 'FOWNER', 'FSETID', 'SETGID', 'SETUID'] },
+          seccompProfile: { type: 'RuntimeDefault' },
+        },
+      },
+    ]);
+    expect(pod.volumes?.find((v) => v.name === 'cuda-toolkit')).toEqual({
+      name: 'cuda-toolkit',
+      emptyDir: { sizeLimit: '4Gi' },
+    });
+    expect(main.volumeMounts?.find((m) => m.name === 'cuda-toolkit')).toEqual({
+      name: 'cuda-toolkit',
+      mountPath: '/opt/kaito/cuda/129',
+      readOnly: true,
+    });
+  });
+
+  test('GLM-5.2-FP8: fp8 KV cache and DeepGEMM; Mistral Small 4: the toolkit without DeepGEMM', () => {
+    const glm = on('glm-5.2-fp8').main;
+    expect(glm.args).toContain('--kv-cache-dtype=fp8');
+    expect(glm.env?.find((e) => e.name === 'VLLM_USE_DEEP_GEMM')).toEqual({ name: 'VLLM_USE_DEEP_GEMM', value: '1' });
+    const mistral = on('mistral-small-4-119b-2603');
+    expect(mistral.main.env?.map((e) => `${e.name}=${e.value}`)).toEqual([
+      'VLLM_USE_FLASHINFER_SAMPLER=0',
+      'VLLM_USE_DEEP_GEMM=0',
+      'CUDA_HOME=/opt/kaito/cuda/129',
+    ]);
+    expect(mistral.pod.initContainers?.map((c) => c.name)).toEqual(['cuda-toolkit-provisioner']);
+  });
+
+  test('Qwen3.5: the triton Gated DeltaNet prefill, no toolkit', () => {
+    const { pod, main } = on('qwen3.5-9b', 'Standard_NC24ads_A100_v4');
+    expect(main.args?.filter((a) => a.startsWith('--gdn'))).toEqual(['--gdn-prefill-backend=triton']);
+    expect(main.args).not.toContain('--kv-cache-dtype=fp8');
+    expect(pod.initContainers).toBeUndefined();
+    expect(main.env?.map((e) => `${e.name}=${e.value}`)).toEqual([
+      'VLLM_USE_FLASHINFER_SAMPLER=0',
+      'VLLM_USE_DEEP_GEMM=0',
+    ]);
+  });
+
+  test('MiniMax M2.7: expert parallelism; DeepSeek V3.2: FlashInfer autotuning off', () => {
+    expect(on('minimax-m2.7').main.args).toContain('--enable-expert-parallel');
+    expect(on('deepseek-v3.2').main.args).toContain('--kernel-config.enable_flashinfer_autotune=False');
+    expect(
+      on('qwen3.5-9b').main.args?.filter((a) => a.startsWith('--kernel-config') || a.endsWith('expert-parallel')),
+    ).toEqual([]);
+  });
+
+  test('which catalog presets carry each flag', () => {
+    const having = (pick: (v: NonNullable<ModelPreset['vllm']>) => unknown) =>
+      defaultPresets
+        .list()
+        .filter((p) => p.vllm !== undefined && pick(p.vllm) !== undefined)
+        .map((p) => p.name);
+    expect(having((v) => v.kvCacheDtype)).toEqual(['deepseek-v4-flash-0731', 'deepseek-v4-pro', 'glm-5.2-fp8']);
+    expect(having((v) => v.gdnPrefillBackend)).toEqual(
+      defaultPresets
+        .list()
+        .map((p) => p.name)
+        .filter((n) => /^qwen3\.[568]/.test(n)),
+    );
+    expect(having((v) => v.gdnPrefillBackend)).toHaveLength(10);
+    expect(having((v) => v.expertParallel)).toEqual(['minimax-m2.7']);
+    expect(having((v) => v.flashInferAutotune)).toEqual(['deepseek-v3.2']);
   });
 });
