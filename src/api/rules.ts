@@ -13,7 +13,9 @@ import { ADAPTER_NAME_MAX, DNS1123_LABEL } from './schema';
 import {
   ANNOTATION_BYPASS_RESOURCE_CHECKS,
   ANNOTATION_NODE_IMAGE_FAMILY,
+  ANNOTATION_PERFORMANCE_MODE,
   ANNOTATION_RUNTIME,
+  PERFORMANCE_MODES,
   RESERVED_SELECTOR_KEYS,
   migSliceGiB,
   type AdapterSpec,
@@ -117,6 +119,17 @@ export function checkRules(ws: Workspace, version: WorkspaceVersion, options: Ca
         `unsupported value ${JSON.stringify(imageFamily)}: supported values: "ubuntu", "azurelinux"`,
       ),
     );
+  }
+
+  const performanceMode = annotations[ANNOTATION_PERFORMANCE_MODE];
+  if (performanceMode !== undefined) {
+    const path = `metadata.annotations[${ANNOTATION_PERFORMANCE_MODE}]`;
+    if (!(PERFORMANCE_MODES as readonly string[]).includes(performanceMode)) {
+      const supported = PERFORMANCE_MODES.map((m) => JSON.stringify(m)).join(', ');
+      out.push(error(path, `unsupported value ${JSON.stringify(performanceMode)}: supported values: ${supported}`));
+    } else if (ws.inference === undefined || runtimeAnnotation === 'transformers') {
+      out.push(warning(path, 'only the vLLM inference runtime has performance modes; it is ignored here'));
+    }
   }
 
   if ((ws.inference === undefined) === (ws.tuning === undefined)) out.push(error('', MSG.inferenceXorTuning));

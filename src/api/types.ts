@@ -189,6 +189,11 @@ export const ANNOTATION_RUNTIME = 'kaito.sh/runtime';
 export const ANNOTATION_ENABLE_LB = 'kaito.sh/enablelb';
 export const ANNOTATION_BYPASS_RESOURCE_CHECKS = 'kaito.sh/bypass-resource-checks';
 export const ANNOTATION_NODE_IMAGE_FAMILY = 'kaito.sh/node-image-family';
+/** vLLM's performance preset (`--performance-mode`): `balanced` (the default), `interactivity` or `throughput`. */
+export const ANNOTATION_PERFORMANCE_MODE = 'kaito.sh/performance-mode';
+export const PERFORMANCE_MODES = ['balanced', 'interactivity', 'throughput'] as const;
+/** `"true"` turns off the benchmark the startup probe runs once the model is loaded. */
+export const ANNOTATION_DISABLE_BENCHMARK = 'kaito.sh/disable-benchmark';
 export const LABEL_WORKSPACE = 'kaito.sh/workspace';
 export const LABEL_WORKSPACE_NAMESPACE = 'kaito.sh/workspacenamespace';
 

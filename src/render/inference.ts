@@ -1,6 +1,6 @@
 import type { StatefulSet } from 'kubernetes-types/apps/v1';
 import type { Container, EnvVar, PodSpec, PodTemplateSpec, Probe, Volume, VolumeMount } from 'kubernetes-types/core/v1';
-import { LABEL_WORKSPACE, type Workspace } from '../api/types';
+import { ANNOTATION_PERFORMANCE_MODE, LABEL_WORKSPACE, type Workspace } from '../api/types';
 import { kvCacheOffloadAllowed, requiresDeepGemm } from '../catalog';
 import { CUDA_HOME, cudaToolkit, needsCudaToolkit } from './cuda';
 import type { WorkspacePlan } from '../plan';
@@ -144,6 +144,8 @@ export function vllmArgs(ctx: RenderContext, adapterArgs: readonly string[]): st
   if (v?.gdnPrefillBackend) args.push(`--gdn-prefill-backend=${v.gdnPrefillBackend}`);
   if (v?.expertParallel === true) args.push('--enable-expert-parallel');
   if (v?.flashInferAutotune === false) args.push('--kernel-config.enable_flashinfer_autotune=False');
+  const mode = ctx.ws.metadata.annotations?.[ANNOTATION_PERFORMANCE_MODE];
+  if (mode !== undefined && mode !== '' && mode !== 'balanced') args.push(`--performance-mode=${mode}`);
   return [...args, ...adapterArgs];
 }
 

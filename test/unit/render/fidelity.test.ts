@@ -280,3 +280,39 @@ describe('models that need their own vLLM flags or a CUDA toolkit', () => {
     expect(having((v) => v.flashInferAutotune)).toEqual(['deepseek-v3.2']);
   });
 });
+
+describe('kaito.sh/performance-mode', () => {
+  const withMode = (mode: string, extra: Record<string, string> = {}) => ({
+    metadata: { name: 'ws', namespace: 'ml', annotations: { 'kaito.sh/performance-mode': mode, ...extra } },
+    inference: { preset: { name: 'phi-4' } },
+  });
+  const modeArgs = (args: string[]) => args.filter((a) => a.startsWith('--performance-mode'));
+
+  test("throughput and interactivity reach vLLM; balanced is vLLM's default and is not passed", () => {
+    expect(modeArgs(argsOf(withMode('throughput')))).toEqual(['--performance-mode=throughput']);
+    expect(modeArgs(argsOf(withMode('interactivity')))).toEqual(['--performance-mode=interactivity']);
+    expect(modeArgs(argsOf(withMode('balanced')))).toEqual([]);
+  });
+
+  const problems = (parts: Record<string, unknown>) =>
+    checkWorkspaces(
+      stringify({
+        apiVersion: 'kaito.sh/v1beta1',
+        kind: 'Workspace',
+        ...parts,
+        resource: { instanceType: 'Standard_NC24ads_A100_v4', labelSelector: { matchLabels: { apps: 'llm' } } },
+      }),
+    )[0]
+      .problems.filter((p) => p.path.startsWith('metadata.annotations'))
+      .map((p) => [p.severity, p.message]);
+
+  test('an unknown mode is rejected as Kaito rejects it; on transformers it is ignored with a warning', () => {
+    expect(problems(withMode('fast'))).toEqual([
+      ['error', 'unsupported value "fast": supported values: "balanced", "interactivity", "throughput"'],
+    ]);
+    expect(problems(withMode('throughput', { 'kaito.sh/runtime': 'transformers' }))).toEqual([
+      ['warning', 'only the vLLM inference runtime has performance modes; it is ignored here'],
+    ]);
+    expect(modeArgs(argsOf(withMode('throughput', { 'kaito.sh/runtime': 'transformers' })))).toEqual([]);
+  });
+});
