@@ -12,6 +12,7 @@ export {
   RAY_PORT,
   GPU_RESOURCE,
   GPU_TAINT,
+  SPOT_TAINT,
   SHM_SIZE_LIMIT,
   provisionerOf,
   sanitizedMatchLabels,

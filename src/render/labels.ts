@@ -150,11 +150,18 @@ export function sanitizedMatchLabels(selector: LabelSelector | undefined): Recor
   return out;
 }
 
-/** Tolerations of every GPU workload: Kaito's `sku=gpu` taint and the device plugin's `nvidia.com/gpu` taint. */
+/** The taint AKS puts on Spot node pools. */
+export const SPOT_TAINT = { key: 'kubernetes.azure.com/scalesetpriority', value: 'spot', effect: 'NoSchedule' } as const;
+
+/**
+ * Tolerations of every GPU workload: Kaito's `sku=gpu` taint, the device plugin's `nvidia.com/gpu` taint and,
+ * as Kaito has on Azure, AKS's Spot taint (GPU pools are often Spot; elsewhere no node carries it).
+ */
 export function gpuTolerations(): Toleration[] {
   return [
     { key: GPU_TAINT.key, operator: 'Equal', value: GPU_TAINT.value, effect: GPU_TAINT.effect },
     { key: GPU_RESOURCE, operator: 'Exists', effect: 'NoSchedule' },
+    { key: SPOT_TAINT.key, operator: 'Equal', value: SPOT_TAINT.value, effect: SPOT_TAINT.effect },
   ];
 }
 

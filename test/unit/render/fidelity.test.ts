@@ -70,6 +70,7 @@ describe('GPU partitions (bring-your-own nodes)', () => {
     expect(pod.tolerations).toEqual([
       { key: 'sku', operator: 'Equal', value: 'gpu', effect: 'NoSchedule' },
       { key: 'nvidia.com/gpu', operator: 'Exists', effect: 'NoSchedule' },
+      { key: 'kubernetes.azure.com/scalesetpriority', operator: 'Equal', value: 'spot', effect: 'NoSchedule' },
       { key: 'nvidia.com/mig-2g.24gb', operator: 'Exists', effect: 'NoSchedule' },
     ]);
     expect(main.args).toContain('--kaito-kv-cache-cpu-memory-utilization=0');
@@ -89,7 +90,7 @@ describe('GPU partitions (bring-your-own nodes)', () => {
     const pod = podOf(renderInference(ws, plan));
     const main = container(pod, 'ws');
     expect(main.resources).toEqual({ requests: { 'nvidia.com/gpu': '2' }, limits: { 'nvidia.com/gpu': '2' } });
-    expect(pod.tolerations).toHaveLength(2);
+    expect(pod.tolerations).toHaveLength(3);
     expect([plan.gpusPerNode, plan.gpuMemoryPerGpuGiB]).toEqual([2, 80]);
   });
 

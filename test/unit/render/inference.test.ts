@@ -4,6 +4,7 @@ import { asStatefulSet, container, podOf, seed, workspace } from './helpers';
 const GPU_TOLERATIONS = [
   { key: 'sku', operator: 'Equal', value: 'gpu', effect: 'NoSchedule' },
   { key: 'nvidia.com/gpu', operator: 'Exists', effect: 'NoSchedule' },
+  { key: 'kubernetes.azure.com/scalesetpriority', operator: 'Equal', value: 'spot', effect: 'NoSchedule' },
 ];
 const SECURITY = {
   allowPrivilegeEscalation: false,

@@ -116,6 +116,7 @@ describe('template workspace (inference.template)', () => {
       { key: 'dedicated', operator: 'Exists', effect: 'NoSchedule' },
       { key: 'sku', operator: 'Equal', value: 'gpu', effect: 'NoSchedule' },
       { key: 'nvidia.com/gpu', operator: 'Exists', effect: 'NoSchedule' },
+      { key: 'kubernetes.azure.com/scalesetpriority', operator: 'Equal', value: 'spot', effect: 'NoSchedule' },
     ]);
     expect(pod?.affinity?.podAntiAffinity).toEqual(template.spec.affinity.podAntiAffinity);
     expect(pod?.affinity?.nodeAffinity).toEqual({
