@@ -1133,7 +1133,14 @@ export const MODEL_PRESETS: readonly ModelPreset[] = [
   },
 
   // DeepSeek V4 (needs the CUDA toolkit for DeepGEMM). Kaito sizes its KV cache as one 512-wide KV head per layer
-  // (the catalog's qkRopeHeadDim is unused without kvLoraRank) and passes `--kv-cache-dtype fp8`, hence 1 byte.
+  // (the catalog's qkRopeHeadDim is unused without kvLoraRank).
+  //
+  // KV bytes per token of the fp8-cache models (these two and GLM-5.2-FP8): Kaito's catalog counts 2 bytes per
+  // element (88,064 / 124,928 / 89,856), its generator marking that as a TODO ("honor kv-cache quantization instead
+  // of hardcoding fp16"). Both Kaito and we start them with `--kv-cache-dtype=fp8`, so vLLM stores 1 byte per
+  // element and the real cache is half that: 44,032 / 62,464 / 44,928, which we use (kvBytesPerToken derives the
+  // byte from vllm.kvCacheDtype, so the estimate and the flag cannot drift apart). Counting fp16 would cap the
+  // planned --max-model-len at half of what fits and call for more GPUs than the model needs.
   {
     name: 'deepseek-v4-flash-0731',
     huggingFaceId: 'deepseek-ai/DeepSeek-V4-Flash-0731',
@@ -1144,7 +1151,7 @@ export const MODEL_PRESETS: readonly ModelPreset[] = [
     maxContextTokens: 1048576,
     architecture: 'DeepseekV4ForCausalLM',
     quantization: 'fp8',
-    kvCache: { layers: 43, kvHeads: 1, headDim: 512, bytesPerElement: 1 },
+    kvCache: { layers: 43, kvHeads: 1, headDim: 512 },
     dtype: 'auto',
     defaultRuntime: 'vllm',
     transformersAllowed: false,
@@ -1170,7 +1177,7 @@ export const MODEL_PRESETS: readonly ModelPreset[] = [
     maxContextTokens: 1048576,
     architecture: 'DeepseekV4ForCausalLM',
     quantization: 'fp8',
-    kvCache: { layers: 61, kvHeads: 1, headDim: 512, bytesPerElement: 1 },
+    kvCache: { layers: 61, kvHeads: 1, headDim: 512 },
     dtype: 'auto',
     defaultRuntime: 'vllm',
     transformersAllowed: false,
@@ -1208,7 +1215,7 @@ export const MODEL_PRESETS: readonly ModelPreset[] = [
     vllm: { toolCallParser: 'gemma4', reasoningParser: 'gemma4', chatTemplate: 'tool-chat-gemma4.jinja' },
   },
 
-  // GLM-5.2 FP8 (multi-head latent attention, DeepGEMM). Kaito passes `--kv-cache-dtype fp8`, hence 1 byte.
+  // GLM-5.2 FP8 (multi-head latent attention, DeepGEMM); fp8 KV cache, see DeepSeek V4 for its bytes per token.
   {
     name: 'glm-5.2-fp8',
     huggingFaceId: 'zai-org/GLM-5.2-FP8',
@@ -1219,7 +1226,7 @@ export const MODEL_PRESETS: readonly ModelPreset[] = [
     maxContextTokens: 1048576,
     architecture: 'GlmMoeDsaForCausalLM',
     quantization: 'fp8',
-    kvCache: { layers: 78, kvHeads: 64, headDim: 192, bytesPerElement: 1, kvLoraRank: 512, qkRopeHeadDim: 64 },
+    kvCache: { layers: 78, kvHeads: 64, headDim: 192, kvLoraRank: 512, qkRopeHeadDim: 64 },
     dtype: 'auto',
     defaultRuntime: 'vllm',
     transformersAllowed: false,

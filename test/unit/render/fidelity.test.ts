@@ -1,5 +1,5 @@
 import { stringify } from 'yaml';
-import { defaultPresets, kvCacheOffloadAllowed, type ModelPreset } from '../../../src/catalog';
+import { defaultPresets, kvBytesPerToken, kvCacheOffloadAllowed, type ModelPreset } from '../../../src/catalog';
 import { checkWorkspaces, planWorkspace } from '../../../src/plan';
 import { renderInference, servedModelName } from '../../../src/render';
 import { container, podOf, workspace } from './helpers';
@@ -315,5 +315,27 @@ describe('kaito.sh/performance-mode', () => {
       ['warning', 'only the vLLM inference runtime has performance modes; it is ignored here'],
     ]);
     expect(modeArgs(argsOf(withMode('throughput', { 'kaito.sh/runtime': 'transformers' })))).toEqual([]);
+  });
+});
+
+describe('KV bytes per token of the fp8-cache models (decision in src/catalog/models.ts)', () => {
+  // Kaito's catalog counts 2 bytes per element for these; vLLM runs them with --kv-cache-dtype=fp8 (1 byte).
+  const KAITO_FP16_COUNT: Record<string, number> = {
+    'deepseek-v4-flash-0731': 88064,
+    'deepseek-v4-pro': 124928,
+    'glm-5.2-fp8': 89856,
+  };
+
+  test.each(Object.entries(KAITO_FP16_COUNT))("%s: half of Kaito's fp16 count (%d)", (name, kaito) => {
+    const preset = defaultPresets.find(name)!;
+    expect(kvBytesPerToken(preset)).toBe(kaito / 2);
+    expect(preset.vllm?.kvCacheDtype).toBe('fp8');
+  });
+
+  test('the same shapes without the fp8 flag count 2 bytes, as Kaito does', () => {
+    for (const [name, kaito] of Object.entries(KAITO_FP16_COUNT)) {
+      const preset = defaultPresets.find(name)!;
+      expect(kvBytesPerToken({ ...preset, vllm: { ...preset.vllm, kvCacheDtype: undefined } })).toBe(kaito);
+    }
   });
 });
