@@ -1,7 +1,7 @@
 import { existsSync, readFileSync } from 'node:fs';
 import type { ApiObject } from 'cdk8s';
 import { Construct } from 'constructs';
-import { readDocuments } from '../api/parse';
+import { splitManifest } from '../api/parse';
 import { ValidationError, type Problem } from '../api/problems';
 import {
   KAITO_GROUP,
@@ -16,7 +16,7 @@ import { checkWorkspaceObject } from '../plan/check';
 import type { PlanOptions, WorkspacePlan } from '../plan';
 import { SERVICE_PORT } from '../render/labels';
 import type { KubeObject } from '../render/options';
-import { checkOrThrow, defaultNamespaceOf, emit, fromCheck, type CheckedWorkspace } from './internal';
+import { checkOrThrow, defaultNamespaceOf, emit, fromCheck, objectId, type CheckedWorkspace } from './internal';
 import type { KaitoOperator } from './kaito-operator';
 
 /** Options of a Workspace that are not fields of the Workspace itself. */
@@ -58,6 +58,9 @@ export interface KaitoWorkspaceProps extends KaitoWorkspaceOptions {
 /** Props whose workspace was already checked: by {@link KaitoWorkspace.fromYaml} in the version it was written in, or by an intent-level construct with its own prop names. */
 const adopted = new WeakMap<object, CheckedWorkspace>();
 
+/** The companion documents {@link KaitoWorkspace.fromYaml} found beside the Workspace, by props. */
+const adoptedCompanions = new WeakMap<object, readonly KubeObject[]>();
+
 /** Props for a workspace that was already validated and planned (for the constructs of this package). */
 export function checkedProps(checked: CheckedWorkspace, options: KaitoWorkspaceOptions = {}): KaitoWorkspaceProps {
   const { apiVersion: _v, kind: _k, status: _s, ...fields } = checked.workspace;
@@ -76,6 +79,7 @@ export class KaitoWorkspace extends Construct {
   /**
    * Adopts an existing Workspace manifest, `kaito.sh/v1alpha1` or `v1beta1`, emitted as `kaito render`
    * prints it: v1beta1 (v1alpha1's default instance type made explicit), the namespace filled in, no `status`.
+   * ConfigMaps, Secrets and PersistentVolumeClaims beside it in the file are kept as written (see `companions`).
    * @param fileOrText a path to a YAML or JSON file, or the text itself; it must hold exactly one Workspace
    */
   static fromYaml(
@@ -87,7 +91,7 @@ export class KaitoWorkspace extends Construct {
     const fromFile = !fileOrText.includes('\n') && existsSync(fileOrText);
     const text = fromFile ? readFileSync(fileOrText, 'utf8') : fileOrText;
     const subject = fromFile ? `Workspace in ${fileOrText}` : 'Workspace';
-    const documents = readDocuments(text);
+    const { workspaces: documents, companions } = splitManifest(text);
     if (documents.length !== 1) {
       throw new ValidationError(
         [
@@ -103,7 +107,12 @@ export class KaitoWorkspace extends Construct {
     const [doc] = documents;
     if (doc.value === undefined) throw new ValidationError(doc.problems, subject);
     const checked = fromCheck(checkWorkspaceObject(doc.value, options.planOptions), subject);
-    return new KaitoWorkspace(scope, id, checkedProps(checked, options));
+    const props = checkedProps(checked, options);
+    adoptedCompanions.set(
+      props,
+      companions.map((c) => c.value as unknown as KubeObject),
+    );
+    return new KaitoWorkspace(scope, id, props);
   }
 
   /** The workspace as emitted: the internal (v1beta1) model, with its namespace. */
@@ -114,6 +123,8 @@ export class KaitoWorkspace extends Construct {
   readonly warnings: readonly Problem[];
   /** The Workspace object. */
   readonly apiObject: ApiObject;
+  /** The ConfigMaps, Secrets and PersistentVolumeClaims adopted with it by {@link fromYaml}, applied before it. */
+  readonly companions: readonly ApiObject[];
 
   constructor(scope: Construct, id: string, props: KaitoWorkspaceProps) {
     super(scope, id);
@@ -133,6 +144,16 @@ export class KaitoWorkspace extends Construct {
     this.warnings = checked.warnings;
     this.apiObject = emit(this, 'Resource', this.workspace as unknown as KubeObject);
     if (operator !== undefined) this.apiObject.addDependency(operator.crd);
+    // A companion that names no namespace goes where kubectl would put it: the chart's, else `default`, as
+    // `kaito render --namespace` prints it.
+    const companionNamespace = defaultNamespaceOf(this);
+    this.companions = (adoptedCompanions.get(props) ?? []).map((o) =>
+      emit(this, objectId(o), {
+        ...o,
+        metadata: { ...o.metadata, namespace: o.metadata.namespace ?? companionNamespace },
+      }),
+    );
+    for (const companion of this.companions) this.apiObject.addDependency(companion);
   }
 
   /** The workspace's name. */

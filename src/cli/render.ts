@@ -6,7 +6,8 @@ import type { KubeObject, NodeProvisioner, RenderOptions } from '../render/optio
 import { renderWorkspace } from '../render/workspace';
 import { HELP_OPTION, parseArgs, UsageError } from './args';
 import { formatObjects, readInputs, type CliIo } from './io';
-import { checkInputs, reportProblems } from './validate';
+import type { CompanionDocument } from '../api/parse';
+import { checkInputFiles, reportProblems, type CheckedDocument, type FileCompanion } from './validate';
 
 export const RENDER_HELP = `Usage: kaito render FILE... [--mode operator|direct] [--nodes karpenter|machine|byo]
                     [--registry R] [--namespace N] [-o yaml|json]
@@ -18,6 +19,8 @@ Prints the exact Kubernetes objects for Workspace manifests (- reads stdin).
                    tuning Job, and the GPU NodeClaims (--nodes machine: legacy Machines; --nodes byo: none)
   --namespace N    namespace for workspaces that name none (default: default)
   --registry R     registry of Kaito's images (default: mcr.microsoft.com/aks/kaito)
+ConfigMaps, Secrets and PersistentVolumeClaims beside the Workspaces are printed as written, in their
+place (the namespace filled in), so the output applies like the file.
 Invalid input (and two workspaces with the same namespace and name): the same messages and exit code
 as kaito validate.
 Exit codes: 0 ok, 1 invalid input, 2 usage error.
@@ -50,6 +53,28 @@ export function renderForMode(
     : renderWorkspace(ws, plan, options);
 }
 
+/** A ConfigMap, Secret or PVC kept as written, in the namespace its Workspaces go to when it names none. */
+export function companionObject({ value }: CompanionDocument, defaultNamespace: string): KubeObject {
+  return { ...value, metadata: { ...value.metadata, namespace: value.metadata.namespace ?? defaultNamespace } };
+}
+
+/** Workspaces and their companions as the files hold them: file by file, document by document. */
+function inFileOrder(
+  documents: readonly CheckedDocument[],
+  companions: readonly FileCompanion[],
+): (CheckedDocument | FileCompanion)[] {
+  const files = [...new Set([...documents, ...companions].map((d) => d.file))];
+  const at = (d: CheckedDocument | FileCompanion): [number, number] => [
+    files.indexOf(d.file),
+    'check' in d ? d.check.index : d.companion.index,
+  ];
+  return [...documents, ...companions].sort((a, b) => {
+    const [fa, ia] = at(a);
+    const [fb, ib] = at(b);
+    return fa - fb || ia - ib;
+  });
+}
+
 export function runRender(argv: readonly string[], io: CliIo): number {
   const args = parseArgs(argv, OPTIONS);
   if (args.options.help) {
@@ -70,9 +95,16 @@ export function runRender(argv: readonly string[], io: CliIo): number {
   };
   const { inputs, failures } = readInputs(args.positionals, io);
   for (const f of failures) io.stdout(`${f}\n`);
-  const documents = checkInputs(inputs, options.defaultNamespace ? { defaultNamespace: options.defaultNamespace } : {});
+  const { documents, companions } = checkInputFiles(
+    inputs,
+    options.defaultNamespace ? { defaultNamespace: options.defaultNamespace } : {},
+  );
   if (reportProblems(documents, io) || failures.length > 0) return 1;
-  const objects = documents.flatMap((d) => renderForMode(d.check.workspace!, d.check.plan!, mode, options));
+  const objects = inFileOrder(documents, companions).flatMap((d) =>
+    'check' in d
+      ? renderForMode(d.check.workspace!, d.check.plan!, mode, options)
+      : [companionObject(d.companion, options.defaultNamespace ?? 'default')],
+  );
   io.stdout(formatObjects(objects, args.options.output === 'json' ? 'json' : 'yaml'));
   return 0;
 }

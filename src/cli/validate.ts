@@ -1,5 +1,6 @@
 import { error, formatProblem } from '../api/problems';
-import { checkWorkspaces, type CheckOptions, type WorkspaceCheck } from '../plan/check';
+import type { CompanionDocument } from '../api/parse';
+import { checkManifest, type CheckOptions, type WorkspaceCheck } from '../plan/check';
 import { hasErrors } from '../api/validate';
 import { HELP_OPTION, parseArgs, UsageError } from './args';
 import { readInputs, type CliIo, type NamedInput } from './io';
@@ -7,7 +8,8 @@ import { readInputs, type CliIo, type NamedInput } from './io';
 export const VALIDATE_HELP = `Usage: kaito validate FILE... [--strict] [-o text|json]
 
 Checks Workspace manifests (kaito.sh/v1alpha1 or v1beta1, YAML or JSON, several documents per file
-allowed; - reads stdin): the schema, Kaito's rules, and whether the model fits the GPUs.
+allowed; - reads stdin): the schema, Kaito's rules, and whether the model fits the GPUs. ConfigMaps,
+Secrets and PersistentVolumeClaims beside the Workspaces are passed over.
 Prints one line per problem as FILE: field.path: message (warnings on stderr).
   --strict  fields the schema does not know (a misspelling the API server would drop) are errors
 Two workspaces with the same namespace and name in one run are an error.
@@ -36,8 +38,23 @@ export interface CheckInputsOptions extends CheckOptions {
  * used gets an error (applied together, the second would silently replace the first).
  */
 export function checkInputs(inputs: readonly NamedInput[], options: CheckInputsOptions = {}): CheckedDocument[] {
+  return checkInputFiles(inputs, options).documents;
+}
+
+/** A ConfigMap, Secret or PersistentVolumeClaim beside the Workspaces of an input, passed over by the checks. */
+export interface FileCompanion {
+  readonly file: string;
+  readonly companion: CompanionDocument;
+}
+
+/** {@link checkInputs}, with the companion documents of every input in input order. */
+export function checkInputFiles(
+  inputs: readonly NamedInput[],
+  options: CheckInputsOptions = {},
+): { documents: CheckedDocument[]; companions: FileCompanion[] } {
   const seen = new Map<string, string>();
-  return checkEachInput(inputs, options).map((doc) => {
+  const { documents: checked, companions } = checkEachInput(inputs, options);
+  const documents = checked.map((doc) => {
     const ws = doc.check.workspace;
     if (ws === undefined) return doc;
     const key = `${ws.metadata.namespace ?? options.defaultNamespace ?? 'default'}/${ws.metadata.name}`;
@@ -49,24 +66,30 @@ export function checkInputs(inputs: readonly NamedInput[], options: CheckInputsO
     const duplicate = error('metadata.name', `workspace ${key} is already defined in ${first}`);
     return { ...doc, check: { ...doc.check, problems: [...doc.check.problems, duplicate] } };
   });
+  return { documents, companions };
 }
 
-function checkEachInput(inputs: readonly NamedInput[], options: CheckOptions): CheckedDocument[] {
-  return inputs.flatMap((input) => {
-    const checks = checkWorkspaces(input.text, options);
+function checkEachInput(
+  inputs: readonly NamedInput[],
+  options: CheckOptions,
+): { documents: CheckedDocument[]; companions: FileCompanion[] } {
+  const documents: CheckedDocument[] = [];
+  const companions: FileCompanion[] = [];
+  for (const input of inputs) {
+    const { checks, companions: beside } = checkManifest(input.text, options);
     if (checks.length === 0) {
-      return [
-        {
-          file: input.name,
-          check: {
-            index: 0,
-            problems: [{ path: '', message: 'no Workspace found (empty input)', severity: 'error' as const }],
-          },
-        },
-      ];
+      const problems = [{ path: '', message: 'no Workspace found (empty input)', severity: 'error' as const }];
+      documents.push({ file: input.name, check: { index: 0, problems } });
     }
-    return checks.map((check) => ({ file: input.name, check }));
-  });
+    documents.push(...checks.map((check) => ({ file: input.name, check })));
+    companions.push(...beside.map((companion) => ({ file: input.name, companion })));
+  }
+  return { documents, companions };
+}
+
+/** `ConfigMap qwen-config`: what a companion document is, for people. */
+export function companionLabel({ value }: CompanionDocument): string {
+  return `${value.kind} ${value.metadata.name}`;
 }
 
 /**
@@ -108,7 +131,7 @@ export function runValidate(argv: readonly string[], io: CliIo): number {
   }
   if (args.positionals.length === 0) throw new UsageError('validate needs at least one FILE (or - for stdin)');
   const { inputs, failures } = readInputs(args.positionals, io);
-  const documents = checkInputs(inputs, { strict: args.options.strict === true });
+  const { documents, companions } = checkInputFiles(inputs, { strict: args.options.strict === true });
   const output = args.options.output ?? 'text';
   if (output === 'json') {
     const result = {
@@ -122,6 +145,12 @@ export function runValidate(argv: readonly string[], io: CliIo): number {
         valid: !hasErrors(d.check.problems),
         problems: d.check.problems,
       })),
+      passedOver: companions.map((c) => ({
+        file: c.file,
+        document: c.companion.index + 1,
+        kind: c.companion.value.kind,
+        name: c.companion.value.metadata.name,
+      })),
     };
     io.stdout(`${JSON.stringify(result, null, 2)}\n`);
     return result.valid ? 0 : 1;
@@ -133,6 +162,9 @@ export function runValidate(argv: readonly string[], io: CliIo): number {
       io.stdout(
         `${documentLabel(file, check.index)}: valid (Workspace ${check.workspace?.metadata.name}, kaito.sh/${check.sourceVersion})\n`,
       );
+    }
+    for (const { file, companion } of companions) {
+      io.stdout(`${documentLabel(file, companion.index)}: passed over (${companionLabel(companion)}, not a Workspace)\n`);
     }
   }
   return failed ? 1 : 0;

@@ -86,6 +86,7 @@ describe('kaito validate', () => {
           problems: [{ path: 'resource', message: 'required value', severity: 'error' }],
         },
       ],
+      passedOver: [],
     });
   });
 
