@@ -164,7 +164,9 @@ export function runValidate(argv: readonly string[], io: CliIo): number {
       );
     }
     for (const { file, companion } of companions) {
-      io.stdout(`${documentLabel(file, companion.index)}: passed over (${companionLabel(companion)}, not a Workspace)\n`);
+      io.stdout(
+        `${documentLabel(file, companion.index)}: passed over (${companionLabel(companion)}, not a Workspace)\n`,
+      );
     }
   }
   return failed ? 1 : 0;

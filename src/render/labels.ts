@@ -151,7 +151,11 @@ export function sanitizedMatchLabels(selector: LabelSelector | undefined): Recor
 }
 
 /** The taint AKS puts on Spot node pools. */
-export const SPOT_TAINT = { key: 'kubernetes.azure.com/scalesetpriority', value: 'spot', effect: 'NoSchedule' } as const;
+export const SPOT_TAINT = {
+  key: 'kubernetes.azure.com/scalesetpriority',
+  value: 'spot',
+  effect: 'NoSchedule',
+} as const;
 
 /**
  * Tolerations of every GPU workload: Kaito's `sku=gpu` taint, the device plugin's `nvidia.com/gpu` taint and,
