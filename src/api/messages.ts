@@ -14,7 +14,9 @@ export const MSG = {
   adapterUrls: 'adapters cannot be downloaded from urls; use source.image or source.volumeSource',
   strengthRange: 'strength must be a number between 0 and 1, written as a string such as "0.5"',
   strengthVllm:
-    'adapter strength other than "1.0" needs the transformers runtime (annotation kaito.sh/runtime: transformers); vLLM does not support adapter strength',
+    'adapter strength other than "1.0" needs the transformers runtime (annotation kaito.sh/runtime: transformers); vLLM does not support adapter strength: it applies every adapter at full strength, so only "1.0" is accepted with it',
+  strengthVllmFull:
+    'Kaito rejects any adapter strength with vLLM; "1.0" is accepted here because it is what vLLM applies anyway, so manifests that set it keep working',
   inputExactlyOne: 'exactly one of urls, image or volumeSource must be set',
   outputExactlyOne: 'exactly one of image or volumeSource must be set',
   imagePushSecret: 'imagePushSecret is required when image is set',

@@ -77,7 +77,13 @@ export function parseStrength(value: string): number | undefined {
 function checkImage(value: string, path: string, out: Problem[]): void {
   if (IMAGE_REF.test(value)) return;
   if (IMAGE_REF_ANY_CASE.test(value)) {
-    out.push(warning(path, `${JSON.stringify(value)}: repository names must be lower case (is this a placeholder?)`));
+    out.push(
+      warning(
+        path,
+        `${JSON.stringify(value)}: repository names must be lower case, so Kaito rejects it and no registry takes it; ` +
+          'accepted here as a placeholder: set the real image before the workspace runs',
+      ),
+    );
   } else {
     out.push(error(path, `${JSON.stringify(value)} ${MSG.imageReference}`));
   }
@@ -159,6 +165,17 @@ function checkResource(
   }
 
   const instanceType = resource.instanceType;
+  const retired = isString(instanceType) && instanceType !== '' ? skus.find(instanceType) : undefined;
+  if (retired?.legacy === true && retired.cloud === 'azure') {
+    // Kept on purpose: users' manifests (the seed examples among them) still name these.
+    const gpu = retired.gpuModel.replace(/^(NVIDIA|AMD Radeon Instinct) /, '');
+    out.push(
+      warning(
+        'resource.instanceType',
+        `${retired.name} (${gpu}) was retired by Azure and Kaito no longer serves it; it still works here`,
+      ),
+    );
+  }
   if (isString(instanceType) && instanceType !== '' && skus.find(instanceType) === undefined) {
     const bypass = annotations[ANNOTATION_BYPASS_RESOURCE_CHECKS] !== undefined;
     const near = closestNames(
@@ -227,6 +244,15 @@ function checkPreset(
       ),
     );
     return undefined;
+  }
+  if (resolved.kind === 'catalog' && (resolved.preset.source === 'classic' || resolved.preset.source === 'private')) {
+    // Kept on purpose: their runtime images and weights are still published and users' manifests name them.
+    out.push(
+      warning(
+        childPath(path, 'name'),
+        `${JSON.stringify(preset.name)}: Kaito removed the falcon, phi-2 and llama-2 presets (v0.11) and no longer serves them; it still works here`,
+      ),
+    );
   }
   if (resolved.kind === 'catalog' && resolved.preset.deprecated === true) {
     out.push(
@@ -341,6 +367,8 @@ function checkAdapters(
         out.push(error(childPath(path, 'strength'), `${JSON.stringify(adapter.strength)}: ${MSG.strengthRange}`));
       } else if (runtime === 'vllm' && strength !== 1) {
         out.push(error(childPath(path, 'strength'), MSG.strengthVllm));
+      } else if (runtime === 'vllm') {
+        out.push(warning(childPath(path, 'strength'), MSG.strengthVllmFull));
       }
     }
   });

@@ -339,3 +339,57 @@ describe('KV bytes per token of the fp8-cache models (decision in src/catalog/mo
     }
   });
 });
+
+describe('more lenient than Kaito on purpose, with a warning that says so', () => {
+  const warnings = (parts: Record<string, unknown>) =>
+    checkWorkspaces(
+      stringify({ apiVersion: 'kaito.sh/v1beta1', kind: 'Workspace', metadata: { name: 'ws' }, ...parts }),
+    )[0]
+      .problems.filter((p) => p.severity === 'warning')
+      .map((p) => [p.path, p.message]);
+
+  test.each([
+    ['Standard_NC6s_v3', 'V100'],
+    ['Standard_NC4as_T4_v3', 'T4'],
+    ['Standard_NV6', 'M60'],
+    ['Standard_NV32as_v4', 'MI25'],
+  ])('retired Azure SKU %s (%s)', (instanceType, gpu) => {
+    expect(
+      warnings({
+        metadata: { name: 'ws', annotations: { 'kaito.sh/bypass-resource-checks': 'true' } },
+        resource: { instanceType, labelSelector: { matchLabels: { apps: 'x' } } },
+        inference: { preset: { name: 'phi-3-mini-4k-instruct' } },
+      }),
+    ).toEqual([
+      [
+        'resource.instanceType',
+        `${instanceType} (${gpu}) was retired by Azure and Kaito no longer serves it; it still works here`,
+      ],
+    ]);
+  });
+
+  test.each(['falcon-7b', 'phi-2', 'llama-2-7b'])('classic preset %s', (name) => {
+    const found = warnings({
+      resource: { instanceType: 'Standard_NC24ads_A100_v4', labelSelector: { matchLabels: { apps: 'x' } } },
+      inference: {
+        preset: {
+          name,
+          ...(name.startsWith('llama') ? { accessMode: 'private', presetOptions: { image: 'r.io/llama:1' } } : {}),
+        },
+      },
+    });
+    expect(found).toContainEqual([
+      'inference.preset.name',
+      `"${name}": Kaito removed the falcon, phi-2 and llama-2 presets (v0.11) and no longer serves them; it still works here`,
+    ]);
+  });
+
+  test('current presets and SKUs get no such warning', () => {
+    expect(
+      warnings({
+        resource: { instanceType: 'Standard_NC24ads_A100_v4', labelSelector: { matchLabels: { apps: 'x' } } },
+        inference: { preset: { name: 'phi-4' } },
+      }),
+    ).toEqual([]);
+  });
+});
