@@ -393,7 +393,7 @@ function statusSpec(version: WorkspaceVersion): JSONSchemaProps {
               description: str({ maxLength: 1024 }),
               value: str({ maxLength: 256 }),
               unit: str({ maxLength: 64 }),
-              config: str({ maxLength: 1024 }),
+              config: { type: 'object', maxProperties: 32, additionalProperties: str({ maxLength: 256 }) },
             },
           },
         },

@@ -154,7 +154,8 @@ export interface PerformanceMetric {
   readonly description?: string;
   readonly value?: string;
   readonly unit?: string;
-  readonly config?: string;
+  /** The benchmark's settings and the runtime it measured (`durationSec`, `engine`, ...). */
+  readonly config?: Readonly<Record<string, string>>;
 }
 
 /** What the operator reports. */

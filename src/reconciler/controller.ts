@@ -1,8 +1,10 @@
 import { Actor, FIELD_MANAGER } from './act';
 import { EventRecorder } from './events';
-import { decideOrFail, type DecideOptions, type ProvisionerName } from './decide';
+import { BENCHMARK_LOG_LIMIT_BYTES, BENCHMARK_LOG_TAIL_LINES, benchmarkLogSource } from './benchmark';
+import { decideOrFail, type DecideOptions, type Observation, type ProvisionerName } from './decide';
 import { isStatus, type KubeApi } from './http';
 import type { Logger } from './log';
+import type { RawObject } from './observe';
 import type { ReconcileResult, ReconcilerMetrics } from './metrics';
 import { WorkQueue, type WorkQueueOptions } from './queue';
 import { Sources } from './sources';
@@ -180,7 +182,7 @@ export class WorkspaceController {
       ...(this.options.registry ? { registry: this.options.registry } : {}),
       ...(this.options.allowPrivilegedTemplates === true ? { allowPrivilegedTemplates: true } : {}),
     };
-    const observed = this.sources.observe(workspace);
+    const observed = await this.withBenchmarkLog(workspace, this.sources.observe(workspace));
     let { decision, error } = decideOrFail(observed, options);
     // Before the first NodeClaim and before any apply: nothing is provisioned for a workspace whose objects
     // could not be created.
@@ -192,6 +194,37 @@ export class WorkspaceController {
     if (error !== undefined) throw new WorkspaceBlockedError(key, 'deciding failed', error);
     if (conflicts.length > 0) {
       throw new WorkspaceBlockedError(key, `${conflicts.map((c) => `${c.kind} ${c.name}`).join(', ')} not its own`);
+    }
+  }
+  /**
+   * Adds the tail of the leader's server log when its benchmark probe has passed and the workspace has no
+   * performance status yet (pods/log, bounded in lines and bytes). A failed read is logged and retried with
+   * the next reconcile; it never blocks the workspace.
+   */
+  private async withBenchmarkLog(workspace: RawObject, observed: Observation): Promise<Observation> {
+    const source = benchmarkLogSource(workspace, observed.pods);
+    if (source === undefined) return observed;
+    const namespace = workspace.metadata?.namespace ?? '';
+    try {
+      const log = await this.options.api.request<unknown>(
+        'GET',
+        `/api/v1/namespaces/${encodeURIComponent(namespace)}/pods/${encodeURIComponent(source.pod)}/log`,
+        {
+          query: {
+            container: source.container,
+            tailLines: BENCHMARK_LOG_TAIL_LINES,
+            limitBytes: BENCHMARK_LOG_LIMIT_BYTES,
+          },
+          accept: 'text/plain',
+        },
+      );
+      return typeof log === 'string' ? { ...observed, benchmarkLog: log } : observed;
+    } catch (e) {
+      this.options.log.info('benchmark log not readable: retrying later', {
+        workspace: `${namespace}/${workspace.metadata?.name ?? ''}`,
+        error: e instanceof Error ? e.message : String(e),
+      });
+      return observed;
     }
   }
 }

@@ -1,6 +1,11 @@
 import type { StatefulSet } from 'kubernetes-types/apps/v1';
 import type { Container, EnvVar, PodSpec, PodTemplateSpec, Probe, Volume, VolumeMount } from 'kubernetes-types/core/v1';
-import { ANNOTATION_PERFORMANCE_MODE, LABEL_WORKSPACE, type Workspace } from '../api/types';
+import {
+  ANNOTATION_DISABLE_BENCHMARK,
+  ANNOTATION_PERFORMANCE_MODE,
+  LABEL_WORKSPACE,
+  type Workspace,
+} from '../api/types';
 import { kvCacheOffloadAllowed, requiresDeepGemm } from '../catalog';
 import { CUDA_HOME, cudaToolkit, needsCudaToolkit } from './cuda';
 import type { WorkspacePlan } from '../plan';
@@ -185,6 +190,39 @@ const httpProbe = (extra: Partial<Probe>): Probe => ({
  */
 function probes(ctx: RenderContext): Pick<Container, 'startupProbe' | 'livenessProbe' | 'readinessProbe'> {
   const startupFailures = Math.ceil(startupWindowSeconds(ctx.preset?.weightsGiB) / 10);
+  const chosen = healthProbes(ctx, startupFailures);
+  return benchmarkEnabled(ctx) ? { ...chosen, startupProbe: benchmarkProbe(ctx, startupFailures) } : chosen;
+}
+
+/** The runtime image's benchmark: fails while the server loads, then measures it once and exits 0. */
+export const BENCHMARK_SCRIPT = '/workspace/vllm/benchmark_entrypoint.py';
+
+/** Whether the startup probe benchmarks the server (vLLM presets, unless `kaito.sh/disable-benchmark: "true"`). */
+export function benchmarkEnabled(ctx: Pick<RenderContext, 'ws' | 'plan'>): boolean {
+  return (
+    ctx.plan.runtime === 'vllm' &&
+    ctx.ws.inference?.preset !== undefined &&
+    ctx.ws.metadata.annotations?.[ANNOTATION_DISABLE_BENCHMARK] !== 'true'
+  );
+}
+
+/**
+ * The benchmark startup probe: run every 10 s until the server answers, then once through the benchmark
+ * (up to 600 s). Only the leader of a multi-node workspace serves, so the other pods pass at once (a worker
+ * waiting on the leader would stall rolling updates). The reconciler reads the result from the log.
+ */
+function benchmarkProbe(ctx: RenderContext, failureThreshold: number): Probe {
+  const command =
+    ctx.plan.nodeCount > 1
+      ? ['/bin/sh', '-c', `if [ "$POD_INDEX" = "0" ]; then python3 ${BENCHMARK_SCRIPT}; else true; fi`]
+      : ['python3', BENCHMARK_SCRIPT];
+  return { exec: { command }, periodSeconds: 10, timeoutSeconds: 600, failureThreshold };
+}
+
+function healthProbes(
+  ctx: RenderContext,
+  startupFailures: number,
+): Pick<Container, 'startupProbe' | 'livenessProbe' | 'readinessProbe'> {
   if (ctx.plan.runtime !== 'vllm' || ctx.plan.nodeCount <= 1) {
     return {
       startupProbe: httpProbe({ failureThreshold: startupFailures }),

@@ -393,3 +393,28 @@ describe('more lenient than Kaito on purpose, with a warning that says so', () =
     ).toEqual([]);
   });
 });
+
+describe('the benchmark startup probe', () => {
+  const probe = (parts: Record<string, unknown>) => {
+    const { ws, plan } = workspace(parts);
+    return container(podOf(renderInference(ws, plan)), 'ws').startupProbe;
+  };
+  const health = { httpGet: { path: '/health', port: 5000 }, periodSeconds: 10, failureThreshold: 180 };
+
+  test('vLLM presets benchmark; kaito.sh/disable-benchmark: "true" and transformers keep the /health probe', () => {
+    expect(probe({ inference: { preset: { name: 'phi-4' } } })).toEqual({
+      exec: { command: ['python3', '/workspace/vllm/benchmark_entrypoint.py'] },
+      periodSeconds: 10,
+      timeoutSeconds: 600,
+      failureThreshold: 180,
+    });
+    const annotated = (annotations: Record<string, string>) => ({
+      metadata: { name: 'ws', namespace: 'ml', annotations },
+      inference: { preset: { name: 'phi-4' } },
+    });
+    expect(probe(annotated({ 'kaito.sh/disable-benchmark': 'true' }))).toEqual(health);
+    expect(probe(annotated({ 'kaito.sh/runtime': 'transformers' }))).toEqual(health);
+    // Any other value leaves it on, as in Kaito.
+    expect(probe(annotated({ 'kaito.sh/disable-benchmark': 'yes' }))?.exec).toBeDefined();
+  });
+});

@@ -79,10 +79,11 @@ describe('renderInference: seed phi-3-mini-inference.yaml (vLLM, one V100 node)'
     expect(pod.initContainers).toBeUndefined();
   });
 
-  test('probes on /health:5000 with a 30 minute startup window', () => {
+  test('probes on /health:5000; the startup probe runs the benchmark, with a 30 minute startup window', () => {
     expect(main.startupProbe).toEqual({
-      httpGet: { path: '/health', port: 5000 },
+      exec: { command: ['python3', '/workspace/vllm/benchmark_entrypoint.py'] },
       periodSeconds: 10,
+      timeoutSeconds: 600,
       failureThreshold: 180,
     });
     expect(main.livenessProbe).toEqual({
