@@ -3,6 +3,7 @@ import { formatProblem } from '../api/problems';
 import type { Workspace } from '../api/types';
 import type { WorkspacePlan } from '../plan/plan';
 import type { KubeObject, NodeProvisioner, RenderOptions } from '../render/options';
+import { parseNodeClass } from '../render/node-class';
 import { renderWorkspace } from '../render/workspace';
 import { HELP_OPTION, parseArgs, UsageError } from './args';
 import { formatObjects, readInputs, type CliIo } from './io';
@@ -10,13 +11,15 @@ import type { CompanionDocument } from '../api/parse';
 import { checkInputFiles, reportProblems, type CheckedDocument, type FileCompanion } from './validate';
 
 export const RENDER_HELP = `Usage: kaito render FILE... [--mode operator|direct] [--nodes karpenter|machine|byo]
-                    [--registry R] [--namespace N] [-o yaml|json]
+                    [--node-class GROUP/KIND/NAME] [--registry R] [--namespace N] [-o yaml|json]
 
 Prints the exact Kubernetes objects for Workspace manifests (- reads stdin).
   --mode operator  (default) the Workspace itself, normalized to kaito.sh/v1beta1, for a cluster that
                    runs the reconciler
   --mode direct    every object the reconciler would create: ConfigMaps, Services, the StatefulSet or
                    tuning Job, and the GPU NodeClaims (--nodes machine: legacy Machines; --nodes byo: none)
+  --node-class G/K/N  the NodeClaims' nodeClassRef (default kaito.sh/KaitoNodeClass/default; e.g.
+                   karpenter.azure.com/AKSNodeClass/default for Karpenter on AKS)
   --namespace N    namespace for workspaces that name none (default: default)
   --registry R     registry of Kaito's images (default: mcr.microsoft.com/aks/kaito)
 ConfigMaps, Secrets and PersistentVolumeClaims beside the Workspaces are printed as written, in their
@@ -32,6 +35,7 @@ const OPTIONS = [
   { name: 'nodes', takesValue: true, choices: ['karpenter', 'machine', 'byo'] },
   { name: 'namespace', short: 'n', takesValue: true },
   { name: 'registry', takesValue: true },
+  { name: 'node-class', takesValue: true },
   HELP_OPTION,
 ] as const;
 
@@ -84,11 +88,22 @@ export function runRender(argv: readonly string[], io: CliIo): number {
   if (args.positionals.length === 0) throw new UsageError('render needs at least one FILE (or - for stdin)');
   const mode = args.options.mode === 'direct' ? 'direct' : 'operator';
   if (mode === 'operator' && args.options.nodes !== undefined) throw new UsageError('--nodes applies to --mode direct');
+  if (mode === 'operator' && args.options['node-class'] !== undefined) {
+    throw new UsageError('--node-class applies to --mode direct');
+  }
   const text = (name: string) => (typeof args.options[name] === 'string' ? (args.options[name] as string) : undefined);
   const namespace = text('namespace');
   const namespaceProblem = namespace === undefined ? undefined : dnsLabelProblem(namespace, '--namespace');
   if (namespaceProblem !== undefined) throw new UsageError(formatProblem(namespaceProblem));
+  let nodeClass: RenderOptions['nodeClass'];
+  const nodeClassText = text('node-class');
+  try {
+    if (nodeClassText !== undefined) nodeClass = parseNodeClass(nodeClassText);
+  } catch (e) {
+    throw new UsageError(`--node-class: ${(e as Error).message}`);
+  }
   const options: RenderOptions = {
+    ...(nodeClass ? { nodeClass } : {}),
     ...(namespace ? { defaultNamespace: namespace } : {}),
     ...(text('registry') ? { registry: text('registry') } : {}),
     ...(text('nodes') ? { nodeProvisioner: text('nodes') as NodeProvisioner } : {}),
