@@ -219,7 +219,8 @@ export class WorkspaceController {
             tailLines: BENCHMARK_LOG_TAIL_LINES,
             limitBytes: BENCHMARK_LOG_LIMIT_BYTES,
           },
-          accept: 'text/plain',
+          // The log is text/plain; an error (no host yet, container gone) is a JSON Status.
+          accept: 'text/plain, application/json',
         },
       );
       return typeof log === 'string' ? { ...observed, benchmarkLog: log } : observed;
