@@ -18,6 +18,8 @@ import type { RawObject } from './observe';
 export const BENCHMARK_LOG_TAIL_LINES = 500;
 /** Bytes of log read at most, whatever the lines hold. */
 export const BENCHMARK_LOG_LIMIT_BYTES = 1 << 20;
+/** How long the log read may take (the API server fetches it from the node's kubelet). */
+export const BENCHMARK_LOG_TIMEOUT_MS = 10_000;
 /** The metric the benchmark fills, as Kaito names it. */
 export const PEAK_TPM_METRIC = 'peakTokensPerMinute';
 

@@ -1,6 +1,11 @@
 import { Actor, FIELD_MANAGER } from './act';
 import { EventRecorder } from './events';
-import { BENCHMARK_LOG_LIMIT_BYTES, BENCHMARK_LOG_TAIL_LINES, benchmarkLogSource } from './benchmark';
+import {
+  BENCHMARK_LOG_LIMIT_BYTES,
+  BENCHMARK_LOG_TAIL_LINES,
+  BENCHMARK_LOG_TIMEOUT_MS,
+  benchmarkLogSource,
+} from './benchmark';
 import { decideOrFail, type DecideOptions, type Observation, type ProvisionerName } from './decide';
 import { isStatus, type KubeApi } from './http';
 import type { Logger } from './log';
@@ -221,6 +226,8 @@ export class WorkspaceController {
           },
           // The log is text/plain; an error (no host yet, container gone) is a JSON Status.
           accept: 'text/plain, application/json',
+          // The server asks the node's kubelet: a node that does not answer must not hold a worker long.
+          timeoutMs: BENCHMARK_LOG_TIMEOUT_MS,
         },
       );
       return typeof log === 'string' ? { ...observed, benchmarkLog: log } : observed;
