@@ -30,11 +30,16 @@ const CONFIG_TAG = 'KAITO_BENCHMARK_CONFIG';
 export interface BenchmarkLogSource {
   readonly pod: string;
   readonly container: string;
+  /** The container's run (pod uid and restart count): its log is read a bounded number of times. */
+  readonly run: string;
 }
+
+/** Reads of one container run's log at most (a result is printed once; a node may not answer). */
+export const BENCHMARK_LOG_ATTEMPTS = 3;
 
 interface PodShape {
   spec?: { containers?: { name?: string; startupProbe?: { exec?: { command?: unknown[] } } }[] };
-  status?: { containerStatuses?: { name?: string; started?: boolean }[] };
+  status?: { containerStatuses?: { name?: string; started?: boolean; restartCount?: number }[] };
 }
 
 /**
@@ -49,8 +54,9 @@ export function benchmarkLogSource(workspace: RawObject, pods: readonly RawObjec
   const container = leader?.spec?.containers?.find((c) => c.name === name);
   const command = container?.startupProbe?.exec?.command ?? [];
   if (!command.some((part) => typeof part === 'string' && part.includes(BENCHMARK_SCRIPT))) return undefined;
-  const started = leader?.status?.containerStatuses?.find((c) => c.name === name)?.started === true;
-  return started ? { pod: `${name}-0`, container: name } : undefined;
+  const state = leader?.status?.containerStatuses?.find((c) => c.name === name);
+  if (state?.started !== true) return undefined;
+  return { pod: `${name}-0`, container: name, run: `${leader?.metadata?.uid ?? ''}/${state.restartCount ?? 0}` };
 }
 
 /** The JSON after `<tag> <time> ` in a line, else undefined. */

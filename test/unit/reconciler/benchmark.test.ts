@@ -67,9 +67,9 @@ function leaderPod(started: boolean, annotations: Record<string, string> = {}): 
   return {
     apiVersion: 'v1',
     kind: 'Pod',
-    metadata: { ...template.metadata, name: `${NAME}-0`, namespace: 'default' },
+    metadata: { ...template.metadata, name: `${NAME}-0`, namespace: 'default', uid: 'uid-0' },
     spec: template.spec,
-    status: { containerStatuses: [{ name: NAME, started, ready: started }] },
+    status: { containerStatuses: [{ name: NAME, started, ready: started, restartCount: 0 }] },
   };
 }
 
@@ -92,7 +92,11 @@ function stored(status?: WorkspaceStatus, annotations: Record<string, string> = 
 
 describe('benchmarkLogSource: when the reconciler reads the log', () => {
   test('once the leader passed its benchmark probe, and only then', () => {
-    expect(benchmarkLogSource(stored(), [leaderPod(true)])).toEqual({ pod: `${NAME}-0`, container: NAME });
+    expect(benchmarkLogSource(stored(), [leaderPod(true)])).toEqual({
+      pod: `${NAME}-0`,
+      container: NAME,
+      run: 'uid-0/0',
+    });
     expect(benchmarkLogSource(stored(), [leaderPod(false)])).toBeUndefined();
     expect(benchmarkLogSource(stored(), [])).toBeUndefined();
   });
