@@ -17,6 +17,7 @@ import {
 import {
   ADMISSION_ONLY,
   installBundleRbac,
+  leaderPodLogRead,
   permissionsOfRules,
   startWithToken,
   usedPermissions,
@@ -75,36 +76,7 @@ test('with the bundle RBAC a workspace reaches Ready, records events, and is del
   );
   expect(lease.body.spec.holderIdentity).toBe(reconciler.identity);
 
-  // The leader pod, as the StatefulSet controller would make it, once its benchmark probe passed: the
-  // reconciler then reads its log (pods/log get). Unscheduled, the pod has no log: the server answers 204.
-  const sts = await admin.get<{ spec: { template: { metadata: object; spec: object } } }>(
-    apiPath('apps/v1', 'statefulsets', { namespace, name: 'rbac' }),
-  );
-  const podPath = apiPath('v1', 'pods', { namespace, name: 'rbac-0' });
-  await admin.create(apiPath('v1', 'pods', { namespace }), {
-    apiVersion: 'v1',
-    kind: 'Pod',
-    metadata: { ...sts.body.spec.template.metadata, name: 'rbac-0' },
-    spec: sts.body.spec.template.spec,
-  });
-  const pod = await admin.get<{ metadata: Record<string, unknown> }>(podPath);
-  await admin.replace(`${podPath}/status`, {
-    apiVersion: 'v1',
-    kind: 'Pod',
-    metadata: pod.body.metadata,
-    status: {
-      phase: 'Running',
-      containerStatuses: [
-        { name: 'rbac', ready: true, started: true, restartCount: 0, image: 'kaito-base', imageID: '', state: {} },
-      ],
-    },
-  });
-  const logRead = await admin.waitFor(
-    async () => requests.find((r) => r.verb === 'GET' && r.path === `${podPath}/log`),
-    20_000,
-  );
-  expect(logRead.status).toBe(204);
-  await admin.delete(podPath);
+  await leaderPodLogRead(namespace, 'rbac', requests);
 
   await deleteWorkspaceAndWait(namespace, 'rbac');
 
