@@ -990,7 +990,7 @@ export interface WorkspaceV1Beta1ResourcePartition {
   /**
    * @schema WorkspaceV1Beta1ResourcePartition#profile
    */
-  readonly profile: string;
+  readonly profile?: string;
 
   /**
    * @schema WorkspaceV1Beta1ResourcePartition#count

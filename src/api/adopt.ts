@@ -1,4 +1,4 @@
-import { readDocuments } from './parse';
+import { splitManifest, type CompanionDocument } from './parse';
 import { error, type Problem } from './problems';
 
 /** Metadata the API server sets; a manifest exported with `kubectl get -o yaml` carries it. */
@@ -43,18 +43,28 @@ export function withoutServerFields(value: Record<string, unknown>): Record<stri
 export interface AdoptedManifest {
   readonly value?: Record<string, unknown>;
   readonly problems: readonly Problem[];
+  /** The ConfigMaps, Secrets and PersistentVolumeClaims beside it, without server fields, in file order. */
+  readonly companions: readonly CompanionDocument[];
 }
 
 /**
  * Reads the one Workspace manifest of YAML or JSON text, or of a parsed object, for `fromYaml`: exactly one
- * document, returned {@link withoutServerFields}. Validation is the caller's next step.
+ * document besides its companions (ConfigMaps, Secrets, PersistentVolumeClaims), all returned
+ * {@link withoutServerFields}. Validation is the caller's next step.
  */
 export function adoptManifest(input: string | object): AdoptedManifest {
-  const documents = readDocuments(input);
+  const { workspaces: documents, companions } = splitManifest(input);
   const problems = documents.flatMap((d) => d.problems);
-  if (problems.length > 0) return { problems };
+  if (problems.length > 0) return { problems, companions: [] };
   if (documents.length !== 1) {
-    return { problems: [error('', `expected exactly one Workspace, found ${documents.length} documents`)] };
+    return {
+      problems: [error('', `expected exactly one Workspace, found ${documents.length} documents`)],
+      companions: [],
+    };
   }
-  return { value: withoutServerFields(documents[0].value!), problems: [] };
+  return {
+    value: withoutServerFields(documents[0]!.value!),
+    problems: [],
+    companions: companions.map((c) => ({ ...c, value: withoutServerFields(c.value) as CompanionDocument['value'] })),
+  };
 }

@@ -5,7 +5,16 @@ export { workspaceSchema, validationSchema } from './schema';
 export { INPUT_LIMITS, MAX_NODE_COUNT, checkTextSize, checkValue, type InputLimits } from './limits';
 export { readYamlText, type YamlDocument } from './parse-yaml';
 export { checkStructure, type StructureOptions } from './structural';
-export { readDocuments, normalizeWorkspace, workspaceVersionOf, type RawDocument } from './parse';
+export {
+  readDocuments,
+  splitManifest,
+  normalizeWorkspace,
+  workspaceVersionOf,
+  COMPANION_KINDS,
+  type RawDocument,
+  type CompanionDocument,
+  type ManifestDocuments,
+} from './parse';
 export { checkRules, resolvePreset, runtimeOf, parseStrength, type CatalogOptions, type ResolvedPreset } from './rules';
 export { unsafeUrlReason } from './url-safety';
 export { closestNames } from './suggest';

@@ -14,7 +14,9 @@ export const MSG = {
   adapterUrls: 'adapters cannot be downloaded from urls; use source.image or source.volumeSource',
   strengthRange: 'strength must be a number between 0 and 1, written as a string such as "0.5"',
   strengthVllm:
-    'adapter strength other than "1.0" needs the transformers runtime (annotation kaito.sh/runtime: transformers); vLLM does not support adapter strength',
+    'adapter strength other than "1.0" needs the transformers runtime (annotation kaito.sh/runtime: transformers); vLLM does not support adapter strength: it applies every adapter at full strength, so only "1.0" is accepted with it',
+  strengthVllmFull:
+    'Kaito rejects any adapter strength with vLLM; "1.0" is accepted here because it is what vLLM applies anyway, so manifests that set it keep working',
   inputExactlyOne: 'exactly one of urls, image or volumeSource must be set',
   outputExactlyOne: 'exactly one of image or volumeSource must be set',
   imagePushSecret: 'imagePushSecret is required when image is set',
@@ -27,6 +29,8 @@ export const MSG = {
   immutable: 'field is immutable',
   privateImage: 'is required when accessMode is private',
   partitionByo: 'needs bring-your-own nodes: remove resource.instanceType',
+  migProfile: 'mode mig needs profile, a MIG profile such as "1g.10gb" or "2g.24gb", and no count',
+  acceleratorCount: 'mode accelerator needs count (the whole GPUs to allocate) and no profile',
   imageReference: 'is not a valid image reference',
   tuningPreset: 'tuning needs a preset',
   tuningCount: 'tuning runs on a single node; count must be 1',

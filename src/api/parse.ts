@@ -40,6 +40,53 @@ export function readDocuments(input: string | object): RawDocument[] {
   });
 }
 
+/**
+ * Kinds (core `v1`) that may sit beside Workspaces in one file, as in Kaito's examples: the inference config,
+ * the Hugging Face token, a volume for tuning data. `kubectl apply` takes such files whole; here the Workspaces
+ * are checked and these are passed over (and kept where the file is rendered or adopted).
+ */
+export const COMPANION_KINDS = ['ConfigMap', 'Secret', 'PersistentVolumeClaim'] as const;
+
+/** A document of a companion kind, kept as written. */
+export interface CompanionDocument {
+  /** Zero-based position of the document in its input. */
+  readonly index: number;
+  readonly value: Record<string, unknown> & {
+    readonly apiVersion: 'v1';
+    readonly kind: (typeof COMPANION_KINDS)[number];
+    readonly metadata: { readonly name: string; readonly namespace?: string; readonly [key: string]: unknown };
+  };
+}
+
+/** The documents of an input: the ones to check as Workspaces, and the companions beside them. */
+export interface ManifestDocuments {
+  readonly workspaces: readonly RawDocument[];
+  readonly companions: readonly CompanionDocument[];
+}
+
+function isCompanion(doc: RawDocument): doc is RawDocument & CompanionDocument {
+  const value = doc.value;
+  if (value === undefined || value.apiVersion !== 'v1') return false;
+  if (!(COMPANION_KINDS as readonly unknown[]).includes(value.kind)) return false;
+  const metadata = value.metadata;
+  return isObject(metadata) && typeof metadata.name === 'string' && metadata.name !== '';
+}
+
+/**
+ * {@link readDocuments}, with the ConfigMaps, Secrets and PersistentVolumeClaims that sit beside Workspaces set
+ * apart. A file without any other document is checked whole as Workspaces, so that a lone ConfigMap is an
+ * error ("kind: must be Workspace") rather than an empty success.
+ */
+export function splitManifest(input: string | object): ManifestDocuments {
+  const documents = readDocuments(input);
+  const companions = documents.filter(isCompanion);
+  if (companions.length === documents.length) return { workspaces: documents, companions: [] };
+  return {
+    workspaces: documents.filter((d) => !isCompanion(d)),
+    companions: companions.map((d) => ({ index: d.index, value: d.value })),
+  };
+}
+
 function notAnObject(index: number): RawDocument {
   return { index, problems: [error('', 'must be a YAML or JSON object (a Kubernetes manifest)')] };
 }

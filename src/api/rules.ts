@@ -13,8 +13,11 @@ import { ADAPTER_NAME_MAX, DNS1123_LABEL } from './schema';
 import {
   ANNOTATION_BYPASS_RESOURCE_CHECKS,
   ANNOTATION_NODE_IMAGE_FAMILY,
+  ANNOTATION_PERFORMANCE_MODE,
   ANNOTATION_RUNTIME,
+  PERFORMANCE_MODES,
   RESERVED_SELECTOR_KEYS,
+  migSliceGiB,
   type AdapterSpec,
   type PresetSpec,
   type Workspace,
@@ -74,7 +77,13 @@ export function parseStrength(value: string): number | undefined {
 function checkImage(value: string, path: string, out: Problem[]): void {
   if (IMAGE_REF.test(value)) return;
   if (IMAGE_REF_ANY_CASE.test(value)) {
-    out.push(warning(path, `${JSON.stringify(value)}: repository names must be lower case (is this a placeholder?)`));
+    out.push(
+      warning(
+        path,
+        `${JSON.stringify(value)}: repository names must be lower case, so Kaito rejects it and no registry takes it; ` +
+          'accepted here as a placeholder: set the real image before the workspace runs',
+      ),
+    );
   } else {
     out.push(error(path, `${JSON.stringify(value)} ${MSG.imageReference}`));
   }
@@ -118,6 +127,17 @@ export function checkRules(ws: Workspace, version: WorkspaceVersion, options: Ca
     );
   }
 
+  const performanceMode = annotations[ANNOTATION_PERFORMANCE_MODE];
+  if (performanceMode !== undefined) {
+    const path = `metadata.annotations[${ANNOTATION_PERFORMANCE_MODE}]`;
+    if (!(PERFORMANCE_MODES as readonly string[]).includes(performanceMode)) {
+      const supported = PERFORMANCE_MODES.map((m) => JSON.stringify(m)).join(', ');
+      out.push(error(path, `unsupported value ${JSON.stringify(performanceMode)}: supported values: ${supported}`));
+    } else if (ws.inference === undefined || runtimeAnnotation === 'transformers') {
+      out.push(warning(path, 'only the vLLM inference runtime has performance modes; it is ignored here'));
+    }
+  }
+
   if ((ws.inference === undefined) === (ws.tuning === undefined)) out.push(error('', MSG.inferenceXorTuning));
 
   checkResource(ws, version, skus, annotations, out);
@@ -145,6 +165,17 @@ function checkResource(
   }
 
   const instanceType = resource.instanceType;
+  const retired = isString(instanceType) && instanceType !== '' ? skus.find(instanceType) : undefined;
+  if (retired?.legacy === true && retired.cloud === 'azure') {
+    // Kept on purpose: users' manifests (the seed examples among them) still name these.
+    const gpu = retired.gpuModel.replace(/^(NVIDIA|AMD Radeon Instinct) /, '');
+    out.push(
+      warning(
+        'resource.instanceType',
+        `${retired.name} (${gpu}) was retired by Azure and Kaito no longer serves it; it still works here`,
+      ),
+    );
+  }
   if (isString(instanceType) && instanceType !== '' && skus.find(instanceType) === undefined) {
     const bypass = annotations[ANNOTATION_BYPASS_RESOURCE_CHECKS] !== undefined;
     const near = closestNames(
@@ -163,6 +194,27 @@ function checkResource(
   }
   if (resource.partition !== undefined && isString(instanceType) && instanceType !== '') {
     out.push(error('resource.partition', MSG.partitionByo));
+  }
+  const partition = resource.partition;
+  if (partition?.mode === 'mig') {
+    const profile = partition.profile;
+    if (!isString(profile) || migSliceGiB(profile) === undefined || partition.count !== undefined) {
+      out.push(
+        error(
+          partition.count !== undefined ? 'resource.partition.count' : 'resource.partition.profile',
+          MSG.migProfile,
+        ),
+      );
+    }
+  } else if (partition?.mode === 'accelerator') {
+    if (partition.count === undefined || partition.profile !== undefined) {
+      out.push(
+        error(
+          partition.profile !== undefined ? 'resource.partition.profile' : 'resource.partition.count',
+          MSG.acceleratorCount,
+        ),
+      );
+    }
   }
   if (ws.tuning !== undefined) {
     if (resource.count !== undefined && resource.count !== 1) out.push(error('resource.count', MSG.tuningCount));
@@ -192,6 +244,15 @@ function checkPreset(
       ),
     );
     return undefined;
+  }
+  if (resolved.kind === 'catalog' && (resolved.preset.source === 'classic' || resolved.preset.source === 'private')) {
+    // Kept on purpose: their runtime images and weights are still published and users' manifests name them.
+    out.push(
+      warning(
+        childPath(path, 'name'),
+        `${JSON.stringify(preset.name)}: Kaito removed the falcon, phi-2 and llama-2 presets (v0.11) and no longer serves them; it still works here`,
+      ),
+    );
   }
   if (resolved.kind === 'catalog' && resolved.preset.deprecated === true) {
     out.push(
@@ -306,6 +367,8 @@ function checkAdapters(
         out.push(error(childPath(path, 'strength'), `${JSON.stringify(adapter.strength)}: ${MSG.strengthRange}`));
       } else if (runtime === 'vllm' && strength !== 1) {
         out.push(error(childPath(path, 'strength'), MSG.strengthVllm));
+      } else if (runtime === 'vllm') {
+        out.push(warning(childPath(path, 'strength'), MSG.strengthVllmFull));
       }
     }
   });

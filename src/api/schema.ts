@@ -12,7 +12,7 @@ import {
   NUMERIC_HOST_PATTERN,
   STRICT_URL_PATTERN,
 } from './url-safety';
-import { RESERVED_SELECTOR_KEYS, type WorkspaceVersion } from './types';
+import { MIG_PROFILE_PATTERN, RESERVED_SELECTOR_KEYS, type WorkspaceVersion } from './types';
 import { MAX_NODE_COUNT } from './limits';
 
 /*
@@ -291,14 +291,24 @@ function resourceSpec(version: WorkspaceVersion): JSONSchemaProps {
   if (version === 'v1beta1') {
     properties.partition = {
       type: 'object',
-      required: ['mode', 'profile'],
+      required: ['mode'],
       properties: {
         mode: str({ enum: ['mig', 'accelerator'] }),
         profile: str({ maxLength: 64 }),
-        // Bounded like resource.count (a MIG node offers at most 8 GPUs x 7 slices).
+        // Bounded like resource.count (a node offers at most 8 GPUs).
         count: { type: 'integer', minimum: 1, maximum: MAX_NODE_COUNT },
       },
-      'x-kubernetes-validations': [{ rule: 'self == oldSelf', message: `partition ${MSG.immutable}` }],
+      'x-kubernetes-validations': [
+        { rule: 'self == oldSelf', message: `partition ${MSG.immutable}` },
+        {
+          rule: `self.mode != 'mig' || (has(self.profile) && self.profile.matches(${celString(MIG_PROFILE_PATTERN)}) && !has(self.count))`,
+          message: MSG.migProfile,
+        },
+        {
+          rule: "self.mode != 'accelerator' || (has(self.count) && !has(self.profile))",
+          message: MSG.acceleratorCount,
+        },
+      ],
     };
   }
   const partitionRules =
@@ -383,7 +393,7 @@ function statusSpec(version: WorkspaceVersion): JSONSchemaProps {
               description: str({ maxLength: 1024 }),
               value: str({ maxLength: 256 }),
               unit: str({ maxLength: 64 }),
-              config: str({ maxLength: 1024 }),
+              config: { type: 'object', maxProperties: 32, additionalProperties: str({ maxLength: 256 }) },
             },
           },
         },

@@ -16,14 +16,29 @@ export type WorkspaceVersion = (typeof WORKSPACE_VERSIONS)[number];
 /** The version every face emits and the cluster stores. */
 export const STORAGE_VERSION: WorkspaceVersion = 'v1beta1';
 
-/** Node partitioning (MIG slices or accelerator partitions); v1beta1 only, BYO nodes only. */
+/** Shape of a MIG profile: compute slices and memory, `1g.10gb`, `3g.47gb`, `7g.141gb`. */
+export const MIG_PROFILE_PATTERN = '^[1-9][0-9]*g\\.[0-9]+(\\.[0-9]+)?gb$';
+
+/** Memory of a MIG slice (`2g.24gb` -> 24), whole GiB as Kaito counts it; undefined for a malformed profile. */
+export function migSliceGiB(profile: string): number | undefined {
+  if (!new RegExp(MIG_PROFILE_PATTERN).test(profile)) return undefined;
+  return Math.floor(Number(profile.slice(profile.indexOf('.') + 1, -2)));
+}
+
+/**
+ * GPU partitioning; v1beta1 only, bring-your-own nodes only. `mig`: one MIG slice named by `profile`
+ * (`count` not allowed); `accelerator`: `count` whole GPUs of the node (`profile` not allowed).
+ */
 export interface PartitionSpec {
   readonly mode: 'mig' | 'accelerator';
-  /** Partition profile, e.g. `1g.10gb`. */
-  readonly profile: string;
   /**
-   * Partitions per workload.
-   * @default 1
+   * MIG profile such as `1g.10gb` or `2g.24gb`; required for `mig`, not allowed for `accelerator`.
+   * @default - none
+   */
+  readonly profile?: string;
+  /**
+   * Whole GPUs the workload gets; required for `accelerator`, not allowed for `mig`.
+   * @default - none
    */
   readonly count?: number;
 }
@@ -139,7 +154,8 @@ export interface PerformanceMetric {
   readonly description?: string;
   readonly value?: string;
   readonly unit?: string;
-  readonly config?: string;
+  /** The benchmark's settings and the runtime it measured (`durationSec`, `engine`, ...). */
+  readonly config?: Readonly<Record<string, string>>;
 }
 
 /** What the operator reports. */
@@ -174,6 +190,11 @@ export const ANNOTATION_RUNTIME = 'kaito.sh/runtime';
 export const ANNOTATION_ENABLE_LB = 'kaito.sh/enablelb';
 export const ANNOTATION_BYPASS_RESOURCE_CHECKS = 'kaito.sh/bypass-resource-checks';
 export const ANNOTATION_NODE_IMAGE_FAMILY = 'kaito.sh/node-image-family';
+/** vLLM's performance preset (`--performance-mode`): `balanced` (the default), `interactivity` or `throughput`. */
+export const ANNOTATION_PERFORMANCE_MODE = 'kaito.sh/performance-mode';
+export const PERFORMANCE_MODES = ['balanced', 'interactivity', 'throughput'] as const;
+/** `"true"` turns off the benchmark the startup probe runs once the model is loaded. */
+export const ANNOTATION_DISABLE_BENCHMARK = 'kaito.sh/disable-benchmark';
 export const LABEL_WORKSPACE = 'kaito.sh/workspace';
 export const LABEL_WORKSPACE_NAMESPACE = 'kaito.sh/workspacenamespace';
 

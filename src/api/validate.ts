@@ -1,4 +1,4 @@
-import { normalizeWorkspace, readDocuments, workspaceVersionOf } from './parse';
+import { normalizeWorkspace, splitManifest, workspaceVersionOf } from './parse';
 import { ValidationError, type Problem } from './problems';
 import { checkRules, type CatalogOptions } from './rules';
 import { validationSchema } from './schema';
@@ -35,21 +35,25 @@ export function validateWorkspaceObject(
   return { sourceVersion: version, workspace, problems: [...structural, ...checkRules(workspace, version, options)] };
 }
 
-/** Problems of every Workspace in YAML/JSON text or an object (the fit is not checked here). */
+/**
+ * Problems of every Workspace in YAML/JSON text or an object (the fit is not checked here); ConfigMaps, Secrets
+ * and PersistentVolumeClaims beside them are passed over.
+ */
 export function validateWorkspace(input: string | object, options: ValidateOptions = {}): Problem[] {
-  return readDocuments(input).flatMap((doc) =>
+  return splitManifest(input).workspaces.flatMap((doc) =>
     doc.value === undefined ? doc.problems : validateWorkspaceObject(doc.value, options).problems,
   );
 }
 
 /**
  * Reads every Workspace of YAML or JSON text (multi-document, comments allowed) or of an object, in either
- * version, into the internal model. Throws {@link ValidationError} with every problem when any is invalid.
+ * version, into the internal model (ConfigMaps, Secrets and PersistentVolumeClaims beside them are passed
+ * over). Throws {@link ValidationError} with every problem when any is invalid.
  */
 export function parseWorkspaces(input: string | object, options: ValidateOptions = {}): Workspace[] {
   const out: Workspace[] = [];
   const problems: Problem[] = [];
-  for (const doc of readDocuments(input)) {
+  for (const doc of splitManifest(input).workspaces) {
     if (doc.value === undefined) {
       problems.push(...doc.problems);
       continue;

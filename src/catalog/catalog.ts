@@ -83,10 +83,13 @@ export function isHuggingFaceId(name: string): boolean {
   return /^[A-Za-z0-9][A-Za-z0-9._-]*\/[A-Za-z0-9][A-Za-z0-9._-]*$/.test(name);
 }
 
-/** KV cache bytes for one token of context, across all layers (see {@link KvCacheShape}). */
+/**
+ * KV cache bytes for one token of context, across all layers (see {@link KvCacheShape}): 1 byte per element when
+ * the runtime is started with an fp8 cache (`vllm.kvCacheDtype`), else `bytesPerElement`, else 2.
+ */
 export function kvBytesPerToken(preset: ModelPreset): number {
   const kv = preset.kvCache;
-  const bytes = kv.bytesPerElement ?? 2;
+  const bytes = preset.vllm?.kvCacheDtype === 'fp8' ? 1 : (kv.bytesPerElement ?? 2);
   if (kv.kvLoraRank !== undefined) return kv.layers * (kv.kvLoraRank + (kv.qkRopeHeadDim ?? 0)) * bytes;
   return 2 * kv.layers * kv.kvHeads * kv.headDim * bytes;
 }

@@ -7,6 +7,13 @@ export * from './types';
 export type { InstanceType, PresetName } from './names';
 export { PresetCatalog, SkuCatalog, isHuggingFaceId, kvBytesPerToken } from './catalog';
 export { MODEL_PRESETS } from './models';
+export {
+  HYBRID_KV_ARCHITECTURES,
+  LMCACHE_BROKEN_ARCHITECTURES,
+  DEEP_GEMM_ARCHITECTURES,
+  kvCacheOffloadAllowed,
+  requiresDeepGemm,
+} from './architectures';
 export { GPU_SKUS, AZURE_SKUS, AWS_SKUS, ARC_SKUS } from './skus';
 
 /** The presets every face uses unless given another catalog. */

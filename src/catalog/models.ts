@@ -864,7 +864,7 @@ export const MODEL_PRESETS: readonly ModelPreset[] = [
   },
 
   // Qwen3.5 / 3.6 (hybrid Gated DeltaNet; `layers` counts every layer, as Kaito does).
-  // Kaito also passes `--gdn-prefill-backend triton` for the qwen3.5/3.6/3.8 names.
+  // Kaito pins the Gated DeltaNet prefill to triton for the qwen3.5/3.6/3.8 names (FlashInfer's needs nvcc).
   {
     name: 'qwen3.5-2b',
     huggingFaceId: 'Qwen/Qwen3.5-2B',
@@ -882,7 +882,7 @@ export const MODEL_PRESETS: readonly ModelPreset[] = [
     distributedAllowed: true,
     gated: false,
     downloadAtRuntime: true,
-    vllm: { toolCallParser: 'qwen3_coder', reasoningParser: 'qwen3' },
+    vllm: { toolCallParser: 'qwen3_coder', reasoningParser: 'qwen3', gdnPrefillBackend: 'triton' },
   },
   {
     name: 'qwen3.5-4b',
@@ -901,7 +901,7 @@ export const MODEL_PRESETS: readonly ModelPreset[] = [
     distributedAllowed: true,
     gated: false,
     downloadAtRuntime: true,
-    vllm: { toolCallParser: 'qwen3_coder', reasoningParser: 'qwen3' },
+    vllm: { toolCallParser: 'qwen3_coder', reasoningParser: 'qwen3', gdnPrefillBackend: 'triton' },
   },
   {
     name: 'qwen3.5-9b',
@@ -920,7 +920,7 @@ export const MODEL_PRESETS: readonly ModelPreset[] = [
     distributedAllowed: true,
     gated: false,
     downloadAtRuntime: true,
-    vllm: { toolCallParser: 'qwen3_coder', reasoningParser: 'qwen3' },
+    vllm: { toolCallParser: 'qwen3_coder', reasoningParser: 'qwen3', gdnPrefillBackend: 'triton' },
   },
   {
     name: 'qwen3.5-122b-a10b-gptq-int4',
@@ -940,7 +940,7 @@ export const MODEL_PRESETS: readonly ModelPreset[] = [
     distributedAllowed: true,
     gated: false,
     downloadAtRuntime: true,
-    vllm: { toolCallParser: 'qwen3_coder', reasoningParser: 'qwen3' },
+    vllm: { toolCallParser: 'qwen3_coder', reasoningParser: 'qwen3', gdnPrefillBackend: 'triton' },
   },
   {
     name: 'qwen3.5-122b-a10b',
@@ -959,7 +959,7 @@ export const MODEL_PRESETS: readonly ModelPreset[] = [
     distributedAllowed: true,
     gated: false,
     downloadAtRuntime: true,
-    vllm: { toolCallParser: 'qwen3_coder', reasoningParser: 'qwen3' },
+    vllm: { toolCallParser: 'qwen3_coder', reasoningParser: 'qwen3', gdnPrefillBackend: 'triton' },
   },
   {
     name: 'qwen3.6-35b-a3b-fp8',
@@ -979,7 +979,7 @@ export const MODEL_PRESETS: readonly ModelPreset[] = [
     distributedAllowed: true,
     gated: false,
     downloadAtRuntime: true,
-    vllm: { toolCallParser: 'qwen3_coder', reasoningParser: 'qwen3' },
+    vllm: { toolCallParser: 'qwen3_coder', reasoningParser: 'qwen3', gdnPrefillBackend: 'triton' },
   },
   {
     name: 'qwen3.6-35b-a3b',
@@ -998,7 +998,7 @@ export const MODEL_PRESETS: readonly ModelPreset[] = [
     distributedAllowed: true,
     gated: false,
     downloadAtRuntime: true,
-    vllm: { toolCallParser: 'qwen3_coder', reasoningParser: 'qwen3' },
+    vllm: { toolCallParser: 'qwen3_coder', reasoningParser: 'qwen3', gdnPrefillBackend: 'triton' },
   },
   {
     name: 'qwen3.6-27b',
@@ -1017,7 +1017,7 @@ export const MODEL_PRESETS: readonly ModelPreset[] = [
     distributedAllowed: true,
     gated: false,
     downloadAtRuntime: true,
-    vllm: { toolCallParser: 'qwen3_coder', reasoningParser: 'qwen3' },
+    vllm: { toolCallParser: 'qwen3_coder', reasoningParser: 'qwen3', gdnPrefillBackend: 'triton' },
   },
   {
     name: 'qwen3.5-397b-a17b-gptq-int4',
@@ -1037,7 +1037,7 @@ export const MODEL_PRESETS: readonly ModelPreset[] = [
     distributedAllowed: true,
     gated: false,
     downloadAtRuntime: true,
-    vllm: { toolCallParser: 'qwen3_coder', reasoningParser: 'qwen3' },
+    vllm: { toolCallParser: 'qwen3_coder', reasoningParser: 'qwen3', gdnPrefillBackend: 'triton' },
   },
 
   // Kimi K2.5 / K2.6 (multi-head latent attention).
@@ -1082,7 +1082,7 @@ export const MODEL_PRESETS: readonly ModelPreset[] = [
     vllm: { toolCallParser: 'kimi_k2', reasoningParser: 'kimi_k2' },
   },
 
-  // MiniMax M2.7. Kaito also passes `--enable-expert-parallel`.
+  // MiniMax M2.7, with expert parallelism (its FP8 expert blocks do not divide across TP ranks otherwise).
   {
     name: 'minimax-m2.7',
     huggingFaceId: 'MiniMaxAI/MiniMax-M2.7',
@@ -1101,7 +1101,7 @@ export const MODEL_PRESETS: readonly ModelPreset[] = [
     distributedAllowed: true,
     gated: false,
     downloadAtRuntime: true,
-    vllm: { toolCallParser: 'minimax_m2', reasoningParser: 'minimax_m2_append_think' },
+    vllm: { toolCallParser: 'minimax_m2', reasoningParser: 'minimax_m2_append_think', expertParallel: true },
   },
 
   // Mistral Medium 3.5.
@@ -1133,7 +1133,14 @@ export const MODEL_PRESETS: readonly ModelPreset[] = [
   },
 
   // DeepSeek V4 (needs the CUDA toolkit for DeepGEMM). Kaito sizes its KV cache as one 512-wide KV head per layer
-  // (the catalog's qkRopeHeadDim is unused without kvLoraRank) and passes `--kv-cache-dtype fp8`, hence 1 byte.
+  // (the catalog's qkRopeHeadDim is unused without kvLoraRank).
+  //
+  // KV bytes per token of the fp8-cache models (these two and GLM-5.2-FP8): Kaito's catalog counts 2 bytes per
+  // element (88,064 / 124,928 / 89,856), its generator marking that as a TODO ("honor kv-cache quantization instead
+  // of hardcoding fp16"). Both Kaito and we start them with `--kv-cache-dtype=fp8`, so vLLM stores 1 byte per
+  // element and the real cache is half that: 44,032 / 62,464 / 44,928, which we use (kvBytesPerToken derives the
+  // byte from vllm.kvCacheDtype, so the estimate and the flag cannot drift apart). Counting fp16 would cap the
+  // planned --max-model-len at half of what fits and call for more GPUs than the model needs.
   {
     name: 'deepseek-v4-flash-0731',
     huggingFaceId: 'deepseek-ai/DeepSeek-V4-Flash-0731',
@@ -1144,7 +1151,7 @@ export const MODEL_PRESETS: readonly ModelPreset[] = [
     maxContextTokens: 1048576,
     architecture: 'DeepseekV4ForCausalLM',
     quantization: 'fp8',
-    kvCache: { layers: 43, kvHeads: 1, headDim: 512, bytesPerElement: 1 },
+    kvCache: { layers: 43, kvHeads: 1, headDim: 512 },
     dtype: 'auto',
     defaultRuntime: 'vllm',
     transformersAllowed: false,
@@ -1153,7 +1160,12 @@ export const MODEL_PRESETS: readonly ModelPreset[] = [
     gated: false,
     downloadAtRuntime: true,
     requiresCudaToolkit: true,
-    vllm: { toolCallParser: 'deepseek_v4', reasoningParser: 'deepseek_v4', tokenizerMode: 'deepseek_v4' },
+    vllm: {
+      toolCallParser: 'deepseek_v4',
+      reasoningParser: 'deepseek_v4',
+      tokenizerMode: 'deepseek_v4',
+      kvCacheDtype: 'fp8',
+    },
   },
   {
     name: 'deepseek-v4-pro',
@@ -1165,7 +1177,7 @@ export const MODEL_PRESETS: readonly ModelPreset[] = [
     maxContextTokens: 1048576,
     architecture: 'DeepseekV4ForCausalLM',
     quantization: 'fp8',
-    kvCache: { layers: 61, kvHeads: 1, headDim: 512, bytesPerElement: 1 },
+    kvCache: { layers: 61, kvHeads: 1, headDim: 512 },
     dtype: 'auto',
     defaultRuntime: 'vllm',
     transformersAllowed: false,
@@ -1174,7 +1186,12 @@ export const MODEL_PRESETS: readonly ModelPreset[] = [
     gated: false,
     downloadAtRuntime: true,
     requiresCudaToolkit: true,
-    vllm: { toolCallParser: 'deepseek_v4', reasoningParser: 'deepseek_v4', tokenizerMode: 'deepseek_v4' },
+    vllm: {
+      toolCallParser: 'deepseek_v4',
+      reasoningParser: 'deepseek_v4',
+      tokenizerMode: 'deepseek_v4',
+      kvCacheDtype: 'fp8',
+    },
   },
 
   // Gemma 4 12B.
@@ -1198,7 +1215,7 @@ export const MODEL_PRESETS: readonly ModelPreset[] = [
     vllm: { toolCallParser: 'gemma4', reasoningParser: 'gemma4', chatTemplate: 'tool-chat-gemma4.jinja' },
   },
 
-  // GLM-5.2 FP8 (multi-head latent attention, DeepGEMM). Kaito passes `--kv-cache-dtype fp8`, hence 1 byte.
+  // GLM-5.2 FP8 (multi-head latent attention, DeepGEMM); fp8 KV cache, see DeepSeek V4 for its bytes per token.
   {
     name: 'glm-5.2-fp8',
     huggingFaceId: 'zai-org/GLM-5.2-FP8',
@@ -1209,7 +1226,7 @@ export const MODEL_PRESETS: readonly ModelPreset[] = [
     maxContextTokens: 1048576,
     architecture: 'GlmMoeDsaForCausalLM',
     quantization: 'fp8',
-    kvCache: { layers: 78, kvHeads: 64, headDim: 192, bytesPerElement: 1, kvLoraRank: 512, qkRopeHeadDim: 64 },
+    kvCache: { layers: 78, kvHeads: 64, headDim: 192, kvLoraRank: 512, qkRopeHeadDim: 64 },
     dtype: 'auto',
     defaultRuntime: 'vllm',
     transformersAllowed: false,
@@ -1218,7 +1235,7 @@ export const MODEL_PRESETS: readonly ModelPreset[] = [
     gated: false,
     downloadAtRuntime: true,
     requiresCudaToolkit: true,
-    vllm: { toolCallParser: 'glm47', reasoningParser: 'glm45' },
+    vllm: { toolCallParser: 'glm47', reasoningParser: 'glm45', kvCacheDtype: 'fp8' },
   },
 
   // Kimi K2.7 Code.
@@ -1265,8 +1282,7 @@ export const MODEL_PRESETS: readonly ModelPreset[] = [
     vllm: { toolCallParser: 'qwen3_coder', reasoningParser: 'nemotron_v3' },
   },
 
-  // DeepSeek V3.2 (multi-head latent attention, DeepGEMM). Kaito also passes
-  // `--kernel-config.enable_flashinfer_autotune=False`.
+  // DeepSeek V3.2 (multi-head latent attention, DeepGEMM); its vLLM recipe turns FlashInfer autotuning off.
   {
     name: 'deepseek-v3.2',
     huggingFaceId: 'deepseek-ai/DeepSeek-V3.2',
@@ -1291,6 +1307,7 @@ export const MODEL_PRESETS: readonly ModelPreset[] = [
       reasoningParser: 'deepseek_v3',
       chatTemplate: 'tool-chat-deepseekv3.jinja',
       tokenizerMode: 'deepseek_v32',
+      flashInferAutotune: false,
     },
   },
 
@@ -1333,7 +1350,7 @@ export const MODEL_PRESETS: readonly ModelPreset[] = [
     distributedAllowed: true,
     gated: false,
     downloadAtRuntime: true,
-    vllm: { toolCallParser: 'qwen3_coder', reasoningParser: 'qwen3' },
+    vllm: { toolCallParser: 'qwen3_coder', reasoningParser: 'qwen3', gdnPrefillBackend: 'triton' },
   },
 
   // ---------------------------------------------------------------------------------------------

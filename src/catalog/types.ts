@@ -54,6 +54,20 @@ export interface VllmPresetOptions {
   readonly tokenizerMode?: string;
   readonly loadFormat?: string;
   readonly configFormat?: string;
+  /** `--kv-cache-dtype`, where the architecture needs one (DeepSeek V4 asserts fp8) or its recipe says so. */
+  readonly kvCacheDtype?: 'fp8';
+  /** `--gdn-prefill-backend` of Gated DeltaNet models (`triton`: FlashInfer's JIT needs nvcc). */
+  readonly gdnPrefillBackend?: string;
+  /**
+   * `--enable-expert-parallel`.
+   * @default false
+   */
+  readonly expertParallel?: boolean;
+  /**
+   * `false` passes `--kernel-config.enable_flashinfer_autotune=False`.
+   * @default true
+   */
+  readonly flashInferAutotune?: boolean;
 }
 
 /** One model preset: everything the planner and the renderers need to know about a model. */

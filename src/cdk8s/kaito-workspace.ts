@@ -16,12 +16,14 @@ import { checkWorkspaceObject } from '../plan/check';
 import type { PlanOptions, WorkspacePlan } from '../plan';
 import { SERVICE_PORT } from '../render/labels';
 import { inClusterUrl, workspaceObject } from '../render/intent';
+import type { KubeObject } from '../render/options';
 import {
   checkOrThrow,
   defaultNamespaceOf,
   emit,
   fromCheck,
   leaveNothingOnError,
+  objectId,
   type CheckedWorkspace,
 } from './internal';
 import type { KaitoOperator } from './kaito-operator';
@@ -68,6 +70,9 @@ export interface KaitoWorkspaceProps extends KaitoWorkspaceOptions {
 /** Props whose workspace was already checked: by {@link KaitoWorkspace.fromYaml} in the version it was written in, or by an intent-level construct with its own prop names. */
 const adopted = new WeakMap<object, CheckedWorkspace>();
 
+/** The companion documents {@link KaitoWorkspace.fromYaml} found beside the Workspace, by props. */
+const adoptedCompanions = new WeakMap<object, readonly KubeObject[]>();
+
 /** Props for a workspace that was already validated and planned (for the constructs of this package). */
 export function checkedProps(checked: CheckedWorkspace, options: KaitoWorkspaceOptions = {}): KaitoWorkspaceProps {
   const { apiVersion: _v, kind: _k, status: _s, ...fields } = checked.workspace;
@@ -87,6 +92,7 @@ export class KaitoWorkspace extends Construct {
    * Adopts an existing Workspace manifest, `kaito.sh/v1alpha1` or `v1beta1`, hand-written or exported with
    * `kubectl get -o yaml` (status and server-set metadata are dropped), emitted as `kaito render` prints it:
    * v1beta1 (v1alpha1's default instance type made explicit), the namespace filled in.
+   * ConfigMaps, Secrets and PersistentVolumeClaims beside it in the file are kept as written (see `companions`).
    * @param fileOrText a path to a YAML or JSON file, or the text itself; it must hold exactly one Workspace
    */
   static fromYaml(
@@ -101,7 +107,12 @@ export class KaitoWorkspace extends Construct {
     const adopted = adoptManifest(text);
     if (adopted.value === undefined) throw new ValidationError(adopted.problems, subject);
     const checked = fromCheck(checkWorkspaceObject(adopted.value, options.planOptions), subject);
-    return new KaitoWorkspace(scope, id, checkedProps(checked, options));
+    const props = checkedProps(checked, options);
+    adoptedCompanions.set(
+      props,
+      adopted.companions.map((c) => c.value as unknown as KubeObject),
+    );
+    return new KaitoWorkspace(scope, id, props);
   }
 
   /** The workspace as emitted: the internal (v1beta1) model, with its namespace. */
@@ -112,6 +123,8 @@ export class KaitoWorkspace extends Construct {
   readonly warnings: readonly Problem[];
   /** The Workspace object. */
   readonly apiObject: ApiObject;
+  /** The ConfigMaps, Secrets and PersistentVolumeClaims adopted with it by {@link fromYaml}, applied before it. */
+  readonly companions: readonly ApiObject[];
 
   constructor(scope: Construct, id: string, props: KaitoWorkspaceProps) {
     super(scope, id);
@@ -139,6 +152,16 @@ export class KaitoWorkspace extends Construct {
     this.warnings = checked.warnings;
     this.apiObject = emit(this, 'Resource', object);
     if (operator !== undefined) for (const crd of operator.crds) this.apiObject.addDependency(crd);
+    // A companion that names no namespace goes where kubectl would put it: the chart's, else `default`, as
+    // `kaito render --namespace` prints it.
+    const companionNamespace = defaultNamespaceOf(this);
+    this.companions = (adoptedCompanions.get(props) ?? []).map((o) =>
+      emit(this, objectId(o), {
+        ...o,
+        metadata: { ...o.metadata, namespace: o.metadata.namespace ?? companionNamespace },
+      }),
+    );
+    for (const companion of this.companions) this.apiObject.addDependency(companion);
   }
 
   /** The workspace's name. */

@@ -6,7 +6,8 @@ import type { KubeObject, NodeProvisioner, RenderOptions } from '../render/optio
 import { parseNodeClass } from '../render/node-class';
 import { HELP_OPTION, parseArgs, UsageError } from './args';
 import { formatObjects, readInputs, type CliIo } from './io';
-import { checkInputs, reportProblems, type CheckedDocument } from './validate';
+import type { CompanionDocument } from '../api/parse';
+import { checkInputFiles, reportProblems, type CheckedDocument, type FileCompanion } from './validate';
 
 export const RENDER_HELP = `Usage: kaito render FILE... [--mode operator|direct] [--nodes karpenter|machine|byo]
                     [--node-class GROUP/KIND/NAME] [--registry R] [--namespace N] [-o yaml|json]
@@ -23,6 +24,8 @@ ManagedClustersAgentPool or Karpenter NodePool. --mode and --nodes apply to Work
                    karpenter.azure.com/AKSNodeClass/default for Karpenter on AKS)
   --namespace N    namespace for workspaces that name none (default: default)
   --registry R     registry of Kaito's images (default: mcr.microsoft.com/aks/kaito)
+ConfigMaps, Secrets and PersistentVolumeClaims beside the Workspaces are printed as written, in their
+place (the namespace filled in), so the output applies like the file.
 Invalid input (and two workspaces with the same namespace and name): the same messages and exit code
 as kaito validate.
 Exit codes: 0 ok, 1 invalid input, 2 usage error.
@@ -49,6 +52,28 @@ function objectsOf(d: CheckedDocument, mode: WorkloadMode, options: RenderOption
     return renderForMode(workspace!, plan!, construct.mode, own);
   }
   return renderForMode(workspace!, plan!, mode, options);
+}
+
+/** A ConfigMap, Secret or PVC kept as written, in the namespace its Workspaces go to when it names none. */
+export function companionObject({ value }: CompanionDocument, defaultNamespace: string): KubeObject {
+  return { ...value, metadata: { ...value.metadata, namespace: value.metadata.namespace ?? defaultNamespace } };
+}
+
+/** Workspaces and their companions as the files hold them: file by file, document by document. */
+function inFileOrder(
+  documents: readonly CheckedDocument[],
+  companions: readonly FileCompanion[],
+): (CheckedDocument | FileCompanion)[] {
+  const files = [...new Set([...documents, ...companions].map((d) => d.file))];
+  const at = (d: CheckedDocument | FileCompanion): [number, number] => [
+    files.indexOf(d.file),
+    'check' in d ? d.check.index : d.companion.index,
+  ];
+  return [...documents, ...companions].sort((a, b) => {
+    const [fa, ia] = at(a);
+    const [fb, ib] = at(b);
+    return fa - fb || ia - ib;
+  });
 }
 
 export function runRender(argv: readonly string[], io: CliIo): number {
@@ -82,9 +107,14 @@ export function runRender(argv: readonly string[], io: CliIo): number {
   };
   const { inputs, failures } = readInputs(args.positionals, io);
   for (const f of failures) io.stdout(`${f}\n`);
-  const documents = checkInputs(inputs, options.defaultNamespace ? { defaultNamespace: options.defaultNamespace } : {});
+  const { documents, companions } = checkInputFiles(
+    inputs,
+    options.defaultNamespace ? { defaultNamespace: options.defaultNamespace } : {},
+  );
   if (reportProblems(documents, io) || failures.length > 0) return 1;
-  const objects = documents.flatMap((d) => objectsOf(d, mode, options));
+  const objects = inFileOrder(documents, companions).flatMap((d) =>
+    'check' in d ? objectsOf(d, mode, options) : [companionObject(d.companion, options.defaultNamespace ?? 'default')],
+  );
   io.stdout(formatObjects(objects, args.options.output === 'json' ? 'json' : 'yaml'));
   return 0;
 }

@@ -1,4 +1,4 @@
-import { readDocuments, type RawDocument } from '../api/parse';
+import { splitManifest, type CompanionDocument, type RawDocument } from '../api/parse';
 import { error, formatProblem } from '../api/problems';
 import { checkWorkspaceObject, type CheckOptions, type WorkspaceCheck } from '../plan/check';
 import type { ResolvedGpuNodePool } from '../plan/node-pool';
@@ -16,7 +16,8 @@ import { readInputs, type CliIo, type NamedInput } from './io';
 export const VALIDATE_HELP = `Usage: kaito validate FILE... [--strict] [-o text|json]
 
 Checks Workspace manifests (kaito.sh/v1alpha1 or v1beta1, YAML or JSON, several documents per file
-allowed; - reads stdin): the schema, Kaito's rules, and whether the model fits the GPUs. Documents of
+allowed; - reads stdin): the schema, Kaito's rules, and whether the model fits the GPUs. ConfigMaps,
+Secrets and PersistentVolumeClaims beside the Workspaces are passed over. Documents of
 apiVersion kaito-constructs/v1alpha1 are constructs (kind InferenceService, TuningJob or GpuNodePool,
 with the props of the cdk8s and Pulumi faces; nodePool: NAME names a GpuNodePool document), checked
 exactly as the constructs check them.
@@ -50,8 +51,23 @@ export interface CheckInputsOptions extends CheckOptions {
  * used gets an error (applied together, the second would silently replace the first).
  */
 export function checkInputs(inputs: readonly NamedInput[], options: CheckInputsOptions = {}): CheckedDocument[] {
+  return checkInputFiles(inputs, options).documents;
+}
+
+/** A ConfigMap, Secret or PersistentVolumeClaim beside the Workspaces of an input, passed over by the checks. */
+export interface FileCompanion {
+  readonly file: string;
+  readonly companion: CompanionDocument;
+}
+
+/** {@link checkInputs}, with the companion documents of every input in input order. */
+export function checkInputFiles(
+  inputs: readonly NamedInput[],
+  options: CheckInputsOptions = {},
+): { documents: CheckedDocument[]; companions: FileCompanion[] } {
   const seen = new Map<string, string>();
-  return checkEachInput(inputs, options).map((doc) => {
+  const { documents: checked, companions } = checkEachInput(inputs, options);
+  const documents = checked.map((doc) => {
     const ws = doc.check.workspace;
     if (ws === undefined) return doc;
     const key = `${ws.metadata.namespace ?? options.defaultNamespace ?? 'default'}/${ws.metadata.name}`;
@@ -63,23 +79,30 @@ export function checkInputs(inputs: readonly NamedInput[], options: CheckInputsO
     const duplicate = error('metadata.name', `workspace ${key} is already defined in ${first}`);
     return { ...doc, check: { ...doc.check, problems: [...doc.check.problems, duplicate] } };
   });
+  return { documents, companions };
 }
 
-function checkEachInput(inputs: readonly NamedInput[], options: CheckInputsOptions): CheckedDocument[] {
-  const read = inputs.map((input) => ({ input, documents: readDocuments(input.text) }));
+function checkEachInput(
+  inputs: readonly NamedInput[],
+  options: CheckInputsOptions,
+): { documents: CheckedDocument[]; companions: FileCompanion[] } {
+  const read = inputs.map((input) => ({ input, ...splitManifest(input.text) }));
+  const companions = read.flatMap(({ input, companions: beside }) =>
+    beside.map((companion) => ({ file: input.name, companion })),
+  );
   // Node pools first: a workload names its pool, which may come later or from another file.
   const pools = new Map<string, ResolvedGpuNodePool | undefined>();
   const poolChecks = new Map<RawDocument, ConstructCheck>();
-  for (const { documents } of read) {
-    for (const doc of documents) {
+  for (const { workspaces } of read) {
+    for (const doc of workspaces) {
       if (doc.value === undefined || !isConstructDocument(doc.value) || doc.value.kind !== 'GpuNodePool') continue;
       const check = checkPoolDocument(doc.value, options.defaultNamespace ?? 'default');
       poolChecks.set(doc, check);
       if (typeof doc.value.name === 'string' && !pools.has(doc.value.name)) pools.set(doc.value.name, check.pool);
     }
   }
-  return read.flatMap(({ input, documents }) => {
-    if (documents.length === 0) {
+  const documents = read.flatMap(({ input, workspaces }) => {
+    if (workspaces.length === 0) {
       return [
         {
           file: input.name,
@@ -90,7 +113,7 @@ function checkEachInput(inputs: readonly NamedInput[], options: CheckInputsOptio
         },
       ];
     }
-    return documents.map((doc): CheckedDocument => {
+    return workspaces.map((doc): CheckedDocument => {
       if (doc.value === undefined) return { file: input.name, check: { index: doc.index, problems: doc.problems } };
       if (!isConstructDocument(doc.value)) {
         return { file: input.name, check: checkWorkspaceObject(doc.value, options, doc.index) };
@@ -106,6 +129,12 @@ function checkEachInput(inputs: readonly NamedInput[], options: CheckInputsOptio
       return { file: input.name, check, construct };
     });
   });
+  return { documents, companions };
+}
+
+/** `ConfigMap qwen-config`: what a companion document is, for people. */
+export function companionLabel({ value }: CompanionDocument): string {
+  return `${value.kind} ${value.metadata.name}`;
 }
 
 function constructCheck(
@@ -159,7 +188,7 @@ export function runValidate(argv: readonly string[], io: CliIo): number {
   }
   if (args.positionals.length === 0) throw new UsageError('validate needs at least one FILE (or - for stdin)');
   const { inputs, failures } = readInputs(args.positionals, io);
-  const documents = checkInputs(inputs, { strict: args.options.strict === true });
+  const { documents, companions } = checkInputFiles(inputs, { strict: args.options.strict === true });
   const output = args.options.output ?? 'text';
   if (output === 'json') {
     const result = {
@@ -173,6 +202,12 @@ export function runValidate(argv: readonly string[], io: CliIo): number {
         valid: !hasErrors(d.check.problems),
         problems: d.check.problems,
       })),
+      passedOver: companions.map((c) => ({
+        file: c.file,
+        document: c.companion.index + 1,
+        kind: c.companion.value.kind,
+        name: c.companion.value.metadata.name,
+      })),
     };
     io.stdout(`${JSON.stringify(result, null, 2)}\n`);
     return result.valid ? 0 : 1;
@@ -183,6 +218,11 @@ export function runValidate(argv: readonly string[], io: CliIo): number {
     for (const { file, check } of documents) {
       io.stdout(
         `${documentLabel(file, check.index)}: valid (Workspace ${check.workspace?.metadata.name}, kaito.sh/${check.sourceVersion})\n`,
+      );
+    }
+    for (const { file, companion } of companions) {
+      io.stdout(
+        `${documentLabel(file, companion.index)}: passed over (${companionLabel(companion)}, not a Workspace)\n`,
       );
     }
   }

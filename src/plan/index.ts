@@ -1,6 +1,13 @@
 export { planWorkspace, suggestSkus, type WorkspacePlan, type PlanOptions, type ObservedGpuNode } from './plan';
 export { FitError } from './fit-error';
-export { checkWorkspaces, checkWorkspaceObject, type CheckOptions, type WorkspaceCheck } from './check';
+export {
+  checkWorkspaces,
+  checkWorkspaceObject,
+  checkManifest,
+  type CheckOptions,
+  type WorkspaceCheck,
+  type ManifestCheck,
+} from './check';
 export {
   sizeInference,
   maxModelLength,

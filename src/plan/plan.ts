@@ -1,5 +1,5 @@
 import { resolvePreset, runtimeOf, type CatalogOptions } from '../api/rules';
-import { ANNOTATION_BYPASS_RESOURCE_CHECKS, type TuningMethod, type Workspace } from '../api/types';
+import { ANNOTATION_BYPASS_RESOURCE_CHECKS, migSliceGiB, type TuningMethod, type Workspace } from '../api/types';
 import {
   defaultPresets,
   defaultSkus,
@@ -100,8 +100,12 @@ function skuFor(ws: Workspace, skus: SkuCatalog, options: PlanOptions): { sku: G
   const known = instanceType ? skus.find(instanceType) : undefined;
   if (known) return { sku: known, known: true };
   const node = options.observedNode;
-  const gpuCount = node?.gpuCount ?? 1;
-  const perGpu = node?.gpuMemoryPerGpuGiB ?? 0;
+  const partition = ws.resource.partition;
+  const slice = partition?.mode === 'mig' ? migSliceGiB(partition.profile ?? '') : undefined;
+  // A MIG workload gets one slice; an accelerator partition gets `count` whole GPUs of the node (as Kaito sizes them).
+  const gpuCount =
+    slice !== undefined ? 1 : partition?.mode === 'accelerator' ? (partition.count ?? 1) : (node?.gpuCount ?? 1);
+  const perGpu = slice ?? node?.gpuMemoryPerGpuGiB ?? 0;
   return {
     sku: {
       name: instanceType ?? node?.instanceType ?? '',

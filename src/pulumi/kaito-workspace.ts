@@ -13,10 +13,13 @@ import {
   type Workspace,
 } from '../api';
 import type { WorkspacePlan } from '../plan';
-import { SERVICE_PORT, inClusterUrl, workspaceObject } from '../render';
+import { SERVICE_PORT, inClusterUrl, workspaceObject, type KubeObject } from '../render';
 import { TYPE_PREFIX, invalidArgs, logWarnings, plainValueProblems, throwOnErrors } from './errors';
-import { SKIP_AWAIT, WAIT_FOR, childDependsOn, timeouts, withAnnotations } from './objects';
+import { SKIP_AWAIT, WAIT_FOR, childDependsOn, childName, declareObject, timeouts, withAnnotations } from './objects';
 import { checkWorkspace, jsonCopy, preparedFor, type PreparedWorkspace } from './prepare';
+
+/** The companion documents {@link KaitoWorkspace.fromYaml} found beside the Workspace, by args. */
+const adoptedCompanions = new WeakMap<object, readonly KubeObject[]>();
 
 /** Metadata of a workspace. */
 export interface KaitoWorkspaceMetadataArgs {
@@ -120,11 +123,14 @@ export class KaitoWorkspace extends pulumi.ComponentResource {
   readonly plan: WorkspacePlan;
   /** The Workspace custom resource. */
   readonly resource: k8s.apiextensions.CustomResource;
+  /** The ConfigMaps, Secrets and PersistentVolumeClaims adopted with it by {@link fromYaml}, created before it. */
+  readonly companions: readonly pulumi.CustomResource[];
 
   /**
    * Adopts an existing Workspace manifest (YAML or JSON text, or a parsed object; `kaito.sh/v1alpha1` or
    * `v1beta1`), as written by hand or exported with `kubectl get -o yaml` (status and server-set metadata
-   * are dropped). The text must hold exactly one Workspace.
+   * are dropped). The text must hold exactly one Workspace; ConfigMaps, Secrets and PersistentVolumeClaims
+   * beside it are declared as written (see `companions`).
    */
   static fromYaml(
     name: string,
@@ -139,7 +145,12 @@ export class KaitoWorkspace extends pulumi.ComponentResource {
     if (version !== undefined && typeof version !== 'string') problems.push(version);
     if (problems.length > 0 || value === undefined) throw invalidArgs(COMPONENT, name, problems);
     const { kind: _kind, ...body } = value;
-    return new KaitoWorkspace(name, { ...body, ...args } as unknown as KaitoWorkspaceArgs, opts);
+    const adoptedArgs = { ...body, ...args } as unknown as KaitoWorkspaceArgs;
+    adoptedCompanions.set(
+      adoptedArgs,
+      adopted.companions.map((c) => c.value as unknown as KubeObject),
+    );
+    return new KaitoWorkspace(name, adoptedArgs, opts);
   }
 
   constructor(name: string, args: KaitoWorkspaceArgs, opts: pulumi.ComponentResourceOptions = {}) {
@@ -156,12 +167,20 @@ export class KaitoWorkspace extends pulumi.ComponentResource {
       workspaceObject(workspace, DEFAULT_NAMESPACE),
       args.waitForReady === true ? { [WAIT_FOR]: waitFor } : { [SKIP_AWAIT]: 'true' },
     );
+    // A companion that names no namespace goes where kubectl would put it (`default`), as `kaito render` prints it.
+    this.companions = (adoptedCompanions.get(args) ?? []).map((o) => {
+      const object = { ...o, metadata: { ...o.metadata, namespace: o.metadata.namespace ?? DEFAULT_NAMESPACE } };
+      return declareObject(childName(name, object), object, {
+        parent: this,
+        dependsOn: childDependsOn(opts.dependsOn, []),
+      });
+    });
     this.resource = new k8s.apiextensions.CustomResource(
       `${name}-workspace-${metadata.name}`,
       body as k8s.apiextensions.CustomResourceArgs,
       {
         parent: this,
-        dependsOn: childDependsOn(opts.dependsOn, []),
+        dependsOn: childDependsOn(opts.dependsOn, this.companions),
         ...(args.waitForReady === true ? { customTimeouts: timeouts(timeoutMinutes) } : {}),
       },
     );

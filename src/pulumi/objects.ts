@@ -16,6 +16,9 @@ const argsOf = <T>(object: KubeObject): T => object as unknown as T;
 const KINDS: Readonly<Record<string, Declare>> = {
   'v1/Namespace': (n, a, o) => new k8s.core.v1.Namespace(n, argsOf<k8s.core.v1.NamespaceArgs>(a), o),
   'v1/ConfigMap': (n, a, o) => new k8s.core.v1.ConfigMap(n, argsOf<k8s.core.v1.ConfigMapArgs>(a), o),
+  'v1/Secret': (n, a, o) => new k8s.core.v1.Secret(n, argsOf<k8s.core.v1.SecretArgs>(a), o),
+  'v1/PersistentVolumeClaim': (n, a, o) =>
+    new k8s.core.v1.PersistentVolumeClaim(n, argsOf<k8s.core.v1.PersistentVolumeClaimArgs>(a), o),
   'v1/Service': (n, a, o) => new k8s.core.v1.Service(n, argsOf<k8s.core.v1.ServiceArgs>(a), o),
   'v1/ServiceAccount': (n, a, o) => new k8s.core.v1.ServiceAccount(n, argsOf<k8s.core.v1.ServiceAccountArgs>(a), o),
   'apps/v1/StatefulSet': (n, a, o) => new k8s.apps.v1.StatefulSet(n, argsOf<k8s.apps.v1.StatefulSetArgs>(a), o),

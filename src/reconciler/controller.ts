@@ -1,11 +1,20 @@
 import { Actor, FIELD_MANAGER } from './act';
 import { EventRecorder } from './events';
-import { decideOrFail, type DecideOptions, type ProvisionerName } from './decide';
+import {
+  BENCHMARK_LOG_ATTEMPTS,
+  BENCHMARK_LOG_LIMIT_BYTES,
+  BENCHMARK_LOG_TAIL_LINES,
+  BENCHMARK_LOG_TIMEOUT_MS,
+  benchmarkLogSource,
+} from './benchmark';
+import { decideOrFail, type DecideOptions, type Observation, type ProvisionerName } from './decide';
 import { isStatus, type KubeApi } from './http';
 import type { Logger } from './log';
+import type { RawObject } from './observe';
 import type { ReconcileResult, ReconcilerMetrics } from './metrics';
 import { WorkQueue, type WorkQueueOptions } from './queue';
 import type { NodeClassRef } from '../render/node-class';
+import { workspaceKey } from './scope';
 import { Sources } from './sources';
 
 /*
@@ -59,6 +68,8 @@ export class WorkspaceController {
   /** Events on workspaces, sent in the background. */
   readonly events: EventRecorder;
   private readonly actor: Actor;
+  /** Benchmark log reads per workspace: of which container run, how many (bounded by BENCHMARK_LOG_ATTEMPTS). */
+  private readonly benchmarkReads = new Map<string, { run: string; attempts: number }>();
   private workers: Promise<void>[] = [];
 
   constructor(private readonly options: ControllerOptions) {
@@ -174,6 +185,7 @@ export class WorkspaceController {
     const workspace = this.sources.workspaces.get(key);
     if (workspace === undefined) {
       this.actor.forget(key);
+      this.benchmarkReads.delete(key);
       return;
     }
     const now = (this.options.now?.() ?? new Date()).toISOString().replace(/\.\d+Z$/, 'Z');
@@ -184,7 +196,7 @@ export class WorkspaceController {
       ...(this.options.nodeClass ? { nodeClass: this.options.nodeClass } : {}),
       ...(this.options.allowPrivilegedTemplates === true ? { allowPrivilegedTemplates: true } : {}),
     };
-    const observed = this.sources.observe(workspace);
+    const observed = await this.withBenchmarkLog(workspace, this.sources.observe(workspace));
     let { decision, error } = decideOrFail(observed, options);
     // Before the first NodeClaim and before any apply: nothing is provisioned for a workspace whose objects
     // could not be created.
@@ -196,6 +208,46 @@ export class WorkspaceController {
     if (error !== undefined) throw new WorkspaceBlockedError(key, 'deciding failed', error);
     if (conflicts.length > 0) {
       throw new WorkspaceBlockedError(key, `${conflicts.map((c) => `${c.kind} ${c.name}`).join(', ')} not its own`);
+    }
+  }
+  /**
+   * Adds the tail of the leader's server log when its benchmark probe has passed and the workspace has no
+   * performance status yet (pods/log, bounded in lines and bytes). A failed read is logged and retried with
+   * the next reconcile; it never blocks the workspace.
+   */
+  private async withBenchmarkLog(workspace: RawObject, observed: Observation): Promise<Observation> {
+    const source = benchmarkLogSource(workspace, observed.pods);
+    if (source === undefined) return observed;
+    const namespace = workspace.metadata?.namespace ?? '';
+    // Each reconcile of a ready workspace would read again: a run's log is read a few times at most.
+    const key = workspaceKey(namespace, workspace.metadata?.name ?? '');
+    const tried = this.benchmarkReads.get(key);
+    const attempts = tried?.run === source.run ? tried.attempts : 0;
+    if (attempts >= BENCHMARK_LOG_ATTEMPTS) return observed;
+    this.benchmarkReads.set(key, { run: source.run, attempts: attempts + 1 });
+    try {
+      const log = await this.options.api.request<unknown>(
+        'GET',
+        `/api/v1/namespaces/${encodeURIComponent(namespace)}/pods/${encodeURIComponent(source.pod)}/log`,
+        {
+          query: {
+            container: source.container,
+            tailLines: BENCHMARK_LOG_TAIL_LINES,
+            limitBytes: BENCHMARK_LOG_LIMIT_BYTES,
+          },
+          // The log is text/plain; an error (no host yet, container gone) is a JSON Status.
+          accept: 'text/plain, application/json',
+          // The server asks the node's kubelet: a node that does not answer must not hold a worker long.
+          timeoutMs: BENCHMARK_LOG_TIMEOUT_MS,
+        },
+      );
+      return typeof log === 'string' ? { ...observed, benchmarkLog: log } : observed;
+    } catch (e) {
+      this.options.log.info('benchmark log not readable: retrying later', {
+        workspace: `${namespace}/${workspace.metadata?.name ?? ''}`,
+        error: e instanceof Error ? e.message : String(e),
+      });
+      return observed;
     }
   }
 }

@@ -1,4 +1,6 @@
 import type { Condition, Workspace, WorkspaceStatus } from '../api/types';
+import { defaultPresets } from '../catalog';
+import { parseBenchmarkLog } from './benchmark';
 import { LABEL_WORKSPACE, LABEL_WORKSPACE_NAMESPACE } from '../api/types';
 import { checkWorkspaceObject } from '../plan/check';
 import type { WorkspacePlan } from '../plan/plan';
@@ -51,6 +53,8 @@ export interface Observation {
   readonly pods: readonly RawObject[];
   /** Objects of the workspace's names that exist and belong to someone else: nothing is applied over them. */
   readonly conflicts?: readonly ObjectConflict[];
+  /** The tail of the leader's server log once its benchmark probe passed (see ./benchmark), to fill `performance`. */
+  readonly benchmarkLog?: string;
 }
 
 /** An object the workspace would create that exists and is not the workspace's. */
@@ -176,6 +180,12 @@ function finish(
   );
   const status: WorkspaceStatus = { ...previous, ...extra, conditions };
   return { ...rest, events, ...(sameStatus(previous, status) ? {} : { status }) };
+}
+
+/** The weights' quantization of a catalog preset, as the benchmark metric records it. */
+function quantizationOf(preset: string | undefined): { quantization?: string } {
+  const quantization = preset === undefined ? undefined : defaultPresets.find(preset)?.quantization;
+  return quantization === undefined ? {} : { quantization };
 }
 
 /** Decides what to do for one workspace. */
@@ -451,7 +461,15 @@ export function decide(observed: Observation, options: DecideOptions): Decision 
         },
   );
   const state = ready ? 'Ready' : previousState === 'Ready' || previousState === 'NotReady' ? 'NotReady' : 'Pending';
-  return finish(raw, decided, { state, workerNodes, targetNodeCount: target }, options, {
+  const performance =
+    inferenceReady && observed.benchmarkLog !== undefined
+      ? parseBenchmarkLog(observed.benchmarkLog, {
+          engine: plan?.runtime ?? 'vllm',
+          ...quantizationOf(plan?.preset),
+        })
+      : undefined;
+  const extra = { state, workerNodes, targetNodeCount: target, ...(performance ? { performance } : {}) };
+  return finish(raw, decided, extra, options, {
     finalizer,
     create,
     delete: [],

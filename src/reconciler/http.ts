@@ -57,6 +57,8 @@ export interface RequestInit {
   readonly contentType?: string;
   /** Fail when no answer came within this long. @default the client's requestTimeoutMs */
   readonly timeoutMs?: number;
+  /** The Accept header (pod logs are text/plain). @default 'application/json' */
+  readonly accept?: string;
 }
 
 /** A watch event as the server sends it. */
@@ -149,7 +151,7 @@ export class KubeApi {
   }
 
   private async once<T>(method: string, path: string, init: RequestInit): Promise<T> {
-    const { url, options, payload } = await this.start(method, path, init);
+    const { url, options, payload } = await this.start(method, path, init, init.accept);
     const started = performance.now();
     const timeout = init.timeoutMs ?? this.timeoutMs;
     return new Promise<T>((resolve, reject) => {

@@ -77,7 +77,15 @@ const TRIM = {
   statefulSet: (o: RawObject) =>
     slim(o, { spec: { replicas: (o.spec as { replicas?: number })?.replicas }, status: o.status }),
   job: (o: RawObject) => slim(o, { status: o.status }),
-  pod: (o: RawObject) => slim(o, { status: o.status }),
+  // Of the spec, only each container's exec startup probe: whether it runs the benchmark (./benchmark).
+  pod: (o: RawObject) => {
+    const containers = ((o.spec as { containers?: unknown[] } | undefined)?.containers ?? []).map((c) => {
+      const { name, startupProbe } = c as { name?: string; startupProbe?: { exec?: { command?: unknown[] } } };
+      const command = startupProbe?.exec?.command;
+      return { name, ...(command === undefined ? {} : { startupProbe: { exec: { command } } }) };
+    });
+    return slim(o, { spec: { containers }, status: o.status });
+  },
   metadataOnly: (o: RawObject) => slim(o, {}),
 };
 

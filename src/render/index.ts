@@ -8,9 +8,11 @@ export {
   CURL_IMAGE,
   INFERENCE_PORT,
   SERVICE_PORT,
+  KV_EVENTS_PORT,
   RAY_PORT,
   GPU_RESOURCE,
   GPU_TAINT,
+  SPOT_TAINT,
   SHM_SIZE_LIMIT,
   provisionerOf,
   sanitizedMatchLabels,
@@ -25,7 +27,14 @@ export {
   INFERENCE_CONFIG_KEY,
   TRAINING_CONFIG_KEY,
 } from './configmaps';
-export { renderInference, startupWindowSeconds, leaderAddress, WEIGHTS_PATH } from './inference';
+export {
+  renderInference,
+  startupWindowSeconds,
+  leaderAddress,
+  servedModelName,
+  WEIGHTS_PATH,
+  KV_EVENTS_CONFIG,
+} from './inference';
 export { renderServices, loadBalancerEnabled } from './services';
 export { ADAPTERS_PATH, DEFAULT_ADAPTER_STRENGTH } from './adapters';
 export { renderTuningJob, PUSHER_CONTAINER, DATA_PATH, TUNING_WEIGHTS_PATH } from './tuning';

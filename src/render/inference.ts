@@ -1,12 +1,20 @@
 import type { StatefulSet } from 'kubernetes-types/apps/v1';
 import type { Container, EnvVar, PodSpec, PodTemplateSpec, Probe, Volume, VolumeMount } from 'kubernetes-types/core/v1';
-import { LABEL_WORKSPACE, type Workspace } from '../api/types';
+import {
+  ANNOTATION_DISABLE_BENCHMARK,
+  ANNOTATION_PERFORMANCE_MODE,
+  LABEL_WORKSPACE,
+  type Workspace,
+} from '../api/types';
+import { kvCacheOffloadAllowed, requiresDeepGemm } from '../catalog';
+import { CUDA_HOME, cudaToolkit, needsCudaToolkit } from './cuda';
 import type { WorkspacePlan } from '../plan';
 import { adapterParts } from './adapters';
 import { CONFIG_MOUNT_PATH, INFERENCE_CONFIG_KEY, inferenceConfigMapName } from './configmaps';
 import {
   GPU_RESOURCE,
   INFERENCE_PORT,
+  KV_EVENTS_PORT,
   POD_INDEX_LABEL,
   RAY_PORT,
   WEIGHTS_VOLUME,
@@ -71,7 +79,32 @@ else
 fi
 `;
 
-const modelName = (ctx: RenderContext): string => ctx.preset?.name ?? ctx.plan.preset ?? ctx.name;
+/** The MIG profile of a `mig` partition, else undefined. */
+function migProfile(ctx: RenderContext): string | undefined {
+  const partition = ctx.ws.resource.partition;
+  return partition?.mode === 'mig' ? partition.profile : undefined;
+}
+
+/** The NVIDIA device plugin's extended resource of one MIG profile (`nvidia.com/mig-1g.10gb`). */
+export const migResource = (profile: string): string => `nvidia.com/mig-${profile}`;
+
+/** vLLM's KV-events configuration, spelled as Kaito passes it. */
+export const KV_EVENTS_CONFIG = '{"enable_kv_cache_events":true}';
+
+/**
+ * The model name clients send (`model` of an OpenAI request). Kaito names catalog models and Hugging Face IDs
+ * by the lower-cased last segment of the repository (`mistral-7b` serves as `mistral-7b-v0.3`); classic and
+ * registered presets keep their own name.
+ */
+export function servedModelName(ctx: Pick<RenderContext, 'preset' | 'plan' | 'name'>): string {
+  const { preset, plan } = ctx;
+  const repo =
+    preset === undefined ? plan.huggingFaceId : preset.source === 'catalog' ? preset.huggingFaceId : undefined;
+  if (repo !== undefined) return repo.slice(repo.lastIndexOf('/') + 1).toLowerCase();
+  return preset?.name ?? plan.preset ?? ctx.name;
+}
+
+const modelName = servedModelName;
 
 /** vLLM server flags from the plan, the preset and the adapters. */
 export function vllmArgs(ctx: RenderContext, adapterArgs: readonly string[]): string[] {
@@ -94,10 +127,16 @@ export function vllmArgs(ctx: RenderContext, adapterArgs: readonly string[]): st
   } else if (plan.dataParallelSize > 1) {
     args.push(`--data-parallel-size=${plan.dataParallelSize}`);
   }
-  // The KV-cache CPU offload conflicts with data parallelism and with pipeline parallelism across nodes.
-  if (multiNode || plan.dataParallelSize > 1) args.push('--kaito-kv-cache-cpu-memory-utilization=0');
+  // The KV-cache CPU offload conflicts with data parallelism, with pipeline parallelism across nodes, with
+  // MIG slices (Kaito turns it off on MIG until it supports it there) and with hybrid-KV models.
+  const offload = preset === undefined || kvCacheOffloadAllowed(preset);
+  if (multiNode || plan.dataParallelSize > 1 || migProfile(ctx) !== undefined || !offload) {
+    args.push('--kaito-kv-cache-cpu-memory-utilization=0');
+  }
   // The allreduce+RMSNorm fusion JIT-compiles with nvcc, which the runtime image does not ship.
   args.push('--compilation-config.pass_config.fuse_allreduce_rms=False');
+  // KV-cache events over ZMQ on KV_EVENTS_PORT, on by default as in Kaito v0.12, for cache-aware routers.
+  args.push(`--kv-events-config=${KV_EVENTS_CONFIG}`);
   args.push(`--kaito-config-file=${CONFIG_MOUNT_PATH}/${INFERENCE_CONFIG_KEY}`);
   const v = preset?.vllm;
   if (v?.toolCallParser) args.push(`--tool-call-parser=${v.toolCallParser}`, '--enable-auto-tool-choice');
@@ -106,6 +145,12 @@ export function vllmArgs(ctx: RenderContext, adapterArgs: readonly string[]): st
   if (v?.tokenizerMode) args.push(`--tokenizer-mode=${v.tokenizerMode}`);
   if (v?.loadFormat) args.push(`--load-format=${v.loadFormat}`);
   if (v?.configFormat) args.push(`--config-format=${v.configFormat}`);
+  if (v?.kvCacheDtype) args.push(`--kv-cache-dtype=${v.kvCacheDtype}`);
+  if (v?.gdnPrefillBackend) args.push(`--gdn-prefill-backend=${v.gdnPrefillBackend}`);
+  if (v?.expertParallel === true) args.push('--enable-expert-parallel');
+  if (v?.flashInferAutotune === false) args.push('--kernel-config.enable_flashinfer_autotune=False');
+  const mode = ctx.ws.metadata.annotations?.[ANNOTATION_PERFORMANCE_MODE];
+  if (mode !== undefined && mode !== '' && mode !== 'balanced') args.push(`--performance-mode=${mode}`);
   return [...args, ...adapterArgs];
 }
 
@@ -145,6 +190,39 @@ const httpProbe = (extra: Partial<Probe>): Probe => ({
  */
 function probes(ctx: RenderContext): Pick<Container, 'startupProbe' | 'livenessProbe' | 'readinessProbe'> {
   const startupFailures = Math.ceil(startupWindowSeconds(ctx.preset?.weightsGiB) / 10);
+  const chosen = healthProbes(ctx, startupFailures);
+  return benchmarkEnabled(ctx) ? { ...chosen, startupProbe: benchmarkProbe(ctx, startupFailures) } : chosen;
+}
+
+/** The runtime image's benchmark: fails while the server loads, then measures it once and exits 0. */
+export const BENCHMARK_SCRIPT = '/workspace/vllm/benchmark_entrypoint.py';
+
+/** Whether the startup probe benchmarks the server (vLLM presets, unless `kaito.sh/disable-benchmark: "true"`). */
+export function benchmarkEnabled(ctx: Pick<RenderContext, 'ws' | 'plan'>): boolean {
+  return (
+    ctx.plan.runtime === 'vllm' &&
+    ctx.ws.inference?.preset !== undefined &&
+    ctx.ws.metadata.annotations?.[ANNOTATION_DISABLE_BENCHMARK] !== 'true'
+  );
+}
+
+/**
+ * The benchmark startup probe: run every 10 s until the server answers, then once through the benchmark
+ * (up to 600 s). Only the leader of a multi-node workspace serves, so the other pods pass at once (a worker
+ * waiting on the leader would stall rolling updates). The reconciler reads the result from the log.
+ */
+function benchmarkProbe(ctx: RenderContext, failureThreshold: number): Probe {
+  const command =
+    ctx.plan.nodeCount > 1
+      ? ['/bin/sh', '-c', `if [ "$POD_INDEX" = "0" ]; then python3 ${BENCHMARK_SCRIPT}; else true; fi`]
+      : ['python3', BENCHMARK_SCRIPT];
+  return { exec: { command }, periodSeconds: 10, timeoutSeconds: 600, failureThreshold };
+}
+
+function healthProbes(
+  ctx: RenderContext,
+  startupFailures: number,
+): Pick<Container, 'startupProbe' | 'livenessProbe' | 'readinessProbe'> {
   if (ctx.plan.runtime !== 'vllm' || ctx.plan.nodeCount <= 1) {
     return {
       startupProbe: httpProbe({ failureThreshold: startupFailures }),
@@ -186,9 +264,12 @@ function probes(ctx: RenderContext): Pick<Container, 'startupProbe' | 'livenessP
 function environment(ctx: RenderContext): EnvVar[] {
   const env: EnvVar[] = [];
   if (ctx.plan.runtime === 'vllm') {
-    // The runtime image ships no CUDA compiler: keep vLLM off the JIT-compiled FlashInfer sampler and DeepGEMM.
-    env.push({ name: 'VLLM_USE_FLASHINFER_SAMPLER', value: '0' }, { name: 'VLLM_USE_DEEP_GEMM', value: '0' });
+    // The runtime image ships no CUDA compiler: keep vLLM off the JIT-compiled FlashInfer sampler and off
+    // DeepGEMM, except for the models whose FP8 GEMMs need DeepGEMM (they get a CUDA toolkit, see cudaToolkit).
+    const deepGemm = ctx.preset !== undefined && requiresDeepGemm(ctx.preset) ? '1' : '0';
+    env.push({ name: 'VLLM_USE_FLASHINFER_SAMPLER', value: '0' }, { name: 'VLLM_USE_DEEP_GEMM', value: deepGemm });
   }
+  if (needsCudaToolkit(ctx)) env.push({ name: 'CUDA_HOME', value: CUDA_HOME });
   const secret = ctx.ws.inference?.preset?.presetOptions?.modelAccessSecret;
   if (secret) {
     env.push({ name: 'HF_TOKEN', valueFrom: { secretKeyRef: { name: secret, key: 'HF_TOKEN', optional: true } } });
@@ -208,19 +289,25 @@ function environment(ctx: RenderContext): EnvVar[] {
 function presetPodSpec(ctx: RenderContext): PodSpec {
   const adapters = adapterParts(ctx);
   const shm = shmVolume();
+  const cuda = cudaToolkit(ctx);
   const volumes: Volume[] = [
     { name: 'config-volume', configMap: { name: inferenceConfigMapName(ctx.ws) } },
     { name: WEIGHTS_VOLUME, emptyDir: {} },
+    ...(cuda === undefined ? [] : [cuda.volume]),
     shm.volume,
     ...adapters.volumes,
   ];
   const mounts: VolumeMount[] = [
     { name: 'config-volume', mountPath: CONFIG_MOUNT_PATH },
     { name: WEIGHTS_VOLUME, mountPath: WEIGHTS_PATH },
+    ...(cuda === undefined ? [] : [cuda.mount]),
     shm.mount,
     ...adapters.mounts,
   ];
   const gpus = String(ctx.plan.gpusPerNode);
+  // Under the device plugin's "mixed" MIG strategy each profile is its own extended resource.
+  const profile = migProfile(ctx);
+  const gpuResource = profile === undefined ? GPU_RESOURCE : migResource(profile);
   const downloader = weightsDownloader(ctx, WEIGHTS_PATH);
   const pullSecrets = unique([...presetPullSecrets(ctx), ...adapters.imagePullSecrets]);
   const affinity = nodeAffinity(ctx);
@@ -229,21 +316,32 @@ function presetPodSpec(ctx: RenderContext): PodSpec {
     name: ctx.name,
     image: ctx.baseImage,
     ...serverCommand(ctx, adapters.args),
-    ports: [{ name: 'http', containerPort: INFERENCE_PORT, protocol: 'TCP' }],
+    ports: [
+      { name: 'http', containerPort: INFERENCE_PORT, protocol: 'TCP' },
+      // Only vLLM publishes KV-cache events.
+      ...(ctx.plan.runtime === 'vllm' ? [{ name: 'kv-events', containerPort: KV_EVENTS_PORT, protocol: 'TCP' }] : []),
+    ],
     ...(env.length === 0 ? {} : { env }),
-    resources: { requests: { [GPU_RESOURCE]: gpus }, limits: { [GPU_RESOURCE]: gpus } },
+    resources: { requests: { [gpuResource]: gpus }, limits: { [gpuResource]: gpus } },
     volumeMounts: mounts,
     ...probes(ctx),
     securityContext: restrictedSecurityContext(),
   };
+  const initContainers = [
+    ...(cuda === undefined ? [] : [cuda.init]),
+    ...(downloader === undefined ? [] : [downloader]),
+    ...adapters.initContainers,
+  ];
   return {
-    ...(downloader === undefined && adapters.initContainers.length === 0
-      ? {}
-      : { initContainers: [...(downloader === undefined ? [] : [downloader]), ...adapters.initContainers] }),
+    ...(initContainers.length === 0 ? {} : { initContainers }),
     containers: [container],
     automountServiceAccountToken: false,
     ...(pullSecrets.length === 0 ? {} : { imagePullSecrets: pullSecrets.map((name) => ({ name })) }),
-    tolerations: gpuTolerations(),
+    tolerations: [
+      ...gpuTolerations(),
+      // Tolerates the per-profile taint a cluster operator may put on MIG nodes.
+      ...(profile === undefined ? [] : [{ key: migResource(profile), operator: 'Exists', effect: 'NoSchedule' }]),
+    ],
     ...(affinity === undefined ? {} : { affinity }),
     volumes,
   };

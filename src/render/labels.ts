@@ -50,6 +50,8 @@ export const CURL_IMAGE = 'curlimages/curl:8.11.1';
 export const INFERENCE_PORT = 5000;
 /** Port of the workspace Service. */
 export const SERVICE_PORT = 80;
+/** ZMQ port vLLM publishes KV-cache events on (BlockStored, BlockRemoved, AllBlocksCleared). */
+export const KV_EVENTS_PORT = 5557;
 /** Ray head port of multi-node vLLM. */
 export const RAY_PORT = 6379;
 /** GPU extended resource of the NVIDIA device plugin. */
@@ -148,11 +150,22 @@ export function sanitizedMatchLabels(selector: LabelSelector | undefined): Recor
   return out;
 }
 
-/** Tolerations of every GPU workload: Kaito's `sku=gpu` taint and the device plugin's `nvidia.com/gpu` taint. */
+/** The taint AKS puts on Spot node pools. */
+export const SPOT_TAINT = {
+  key: 'kubernetes.azure.com/scalesetpriority',
+  value: 'spot',
+  effect: 'NoSchedule',
+} as const;
+
+/**
+ * Tolerations of every GPU workload: Kaito's `sku=gpu` taint, the device plugin's `nvidia.com/gpu` taint and,
+ * as Kaito has on Azure, AKS's Spot taint (GPU pools are often Spot; elsewhere no node carries it).
+ */
 export function gpuTolerations(): Toleration[] {
   return [
     { key: GPU_TAINT.key, operator: 'Equal', value: GPU_TAINT.value, effect: GPU_TAINT.effect },
     { key: GPU_RESOURCE, operator: 'Exists', effect: 'NoSchedule' },
+    { key: SPOT_TAINT.key, operator: 'Equal', value: SPOT_TAINT.value, effect: SPOT_TAINT.effect },
   ];
 }
 

@@ -140,6 +140,7 @@ function namespacedRules(): PolicyRule[] {
     rule('batch', ['jobs'], owned),
     rule('', ['services', 'configmaps'], owned),
     rule('', ['pods'], ['list', 'watch']),
+    rule('', ['pods/log'], ['get']),
     rule('networking.k8s.io', ['networkpolicies'], ['get', 'create', 'patch']),
     rule('', ['events'], ['create']),
   ];
@@ -158,7 +159,8 @@ function namespacedRules(): PolicyRule[] {
  * - apps statefulsets, batch jobs, core services, configmaps: get (whether a name is taken by an object that
  *   is not the workspace's), list watch, patch (server-side apply), create (an apply that creates the object
  *   is also authorized as create).
- * - core pods: list watch (why a workload is not ready: image pull errors, crash loops, OOM kills).
+ * - core pods: list watch (why a workload is not ready: image pull errors, crash loops, OOM kills);
+ *   pods/log: get (the benchmark result the startup probe prints, read once from the leader pod).
  * - networking.k8s.io networkpolicies: get (whether the name is free), create patch (server-side apply of a
  *   tuning pod's egress policy; an apply that creates the object is authorized as both).
  * - core events: create (events on the workspace).

@@ -3,6 +3,7 @@ import { ANNOTATION_ENABLE_LB, LABEL_WORKSPACE, type Workspace } from '../api/ty
 import type { WorkspacePlan } from '../plan';
 import {
   INFERENCE_PORT,
+  KV_EVENTS_PORT,
   SERVICE_PORT,
   asKubeObject,
   childMetadata,
@@ -22,19 +23,26 @@ export function loadBalancerEnabled(ws: Workspace): boolean {
 
 /**
  * The main Service `<ws>`: port 80 (`http`) to the runtime's port 5000 on the leader pod `<ws>-0` only
- * (in a multi-node workspace only the leader serves HTTP). ClusterIP, or LoadBalancer with
+ * (in a multi-node workspace only the leader serves HTTP), and for vLLM on a ClusterIP Service port 5557
+ * (`kv-events`), vLLM's KV-cache event stream. ClusterIP, or LoadBalancer with
  * `kaito.sh/enablelb: "True"`. Addresses are published before the pods are ready, as Kaito does.
  * What the port answers, per runtime, is documented in ./inference.ts.
  */
 function mainService(ctx: RenderContext): Service {
+  const loadBalancer = loadBalancerEnabled(ctx.ws);
+  // The KV-events stream is unauthenticated: published in the cluster only, never on a LoadBalancer.
+  const kvEvents = !loadBalancer && ctx.plan.runtime === 'vllm';
   return {
     apiVersion: 'v1',
     kind: 'Service',
     metadata: childMetadata(ctx, ctx.name),
     spec: {
-      type: loadBalancerEnabled(ctx.ws) ? 'LoadBalancer' : 'ClusterIP',
+      type: loadBalancer ? 'LoadBalancer' : 'ClusterIP',
       selector: { [LABEL_WORKSPACE]: ctx.name, [POD_NAME_LABEL]: `${ctx.name}-0` },
-      ports: [{ name: 'http', protocol: 'TCP', port: SERVICE_PORT, targetPort: INFERENCE_PORT }],
+      ports: [
+        { name: 'http', protocol: 'TCP', port: SERVICE_PORT, targetPort: INFERENCE_PORT },
+        ...(kvEvents ? [{ name: 'kv-events', protocol: 'TCP', port: KV_EVENTS_PORT, targetPort: KV_EVENTS_PORT }] : []),
+      ],
       publishNotReadyAddresses: true,
     },
   };

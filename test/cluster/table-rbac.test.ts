@@ -132,7 +132,7 @@ describe("the reconciler's ServiceAccount and RBAC from the operator bundle", ()
         rule.resources!.flatMap((resource) => rule.verbs.map((verb) => ({ group, resource, verb }))),
       ),
     );
-    expect(checks.length).toBe(37);
+    expect(checks.length).toBe(38);
     for (const { group, resource, verb } of checks) {
       const [plural, sub] = resource.split('/');
       expect([verb, group, resource, await allowed(verb, group, plural, 'some-namespace', sub)]).toEqual([

@@ -232,7 +232,7 @@ describe('MODEL_PRESETS', () => {
       1048576,
       true,
     ]);
-    expect(v4.kvCache).toEqual({ layers: 61, kvHeads: 1, headDim: 512, bytesPerElement: 1 });
+    expect(v4.kvCache).toEqual({ layers: 61, kvHeads: 1, headDim: 512 });
 
     const small4 = preset('mistral-small-4-119b-2603');
     expect(small4.kvCache).toEqual({ layers: 36, kvHeads: 32, headDim: 128, kvLoraRank: 256, qkRopeHeadDim: 64 });

@@ -18,6 +18,7 @@ import {
 import {
   ADMISSION_ONLY,
   installBundleRbac,
+  leaderPodLogRead,
   namespaceOf,
   permissionsOfRules,
   startWithToken,
@@ -77,6 +78,7 @@ test('inference and tuning workspaces in the watched namespace reach Ready; dele
   await waitForCondition(watched, 'ns-inference', 'WorkspaceReady', 'True');
   // The simulator completes the Job once it exists; WorkspaceSucceeded follows.
   await waitForCondition(watched, 'ns-tuning', 'WorkspaceSucceeded', 'True');
+  await leaderPodLogRead(watched, 'ns-inference', requests);
 
   await deleteWorkspaceAndWait(watched, 'ns-inference');
   const codes = (await reconciler.metrics.apiRequests.get()).values.map((v) => v.labels.code);

@@ -17,6 +17,7 @@ import {
 import {
   ADMISSION_ONLY,
   installBundleRbac,
+  leaderPodLogRead,
   permissionsOfRules,
   startWithToken,
   usedPermissions,
@@ -74,6 +75,8 @@ test('with the bundle RBAC a workspace reaches Ready, records events, and is del
     `/apis/coordination.k8s.io/v1/namespaces/${namespace}/leases/kaito-reconciler`,
   );
   expect(lease.body.spec.holderIdentity).toBe(reconciler.identity);
+
+  await leaderPodLogRead(namespace, 'rbac', requests);
 
   await deleteWorkspaceAndWait(namespace, 'rbac');
 

@@ -173,6 +173,10 @@ describe('InferenceService', () => {
       expect(e).toBeInstanceOf(ValidationError);
       expect(problemsOf(e)).toEqual([
         [
+          'instanceType',
+          'Standard_NC6s_v3 (V100) was retired by Azure and Kaito no longer serves it; it still works here',
+        ],
+        [
           'preset',
           'unknown preset "phi-3-mini-4k-instrukt". Did you mean "phi-3-mini-4k-instruct", "phi-3-mini-128k-instruct", "phi-3-medium-4k-instruct"? Use a registered preset (kaito presets lists them), a Hugging Face ID (org/model), or register the model with registerPreset()',
         ],
@@ -221,8 +225,12 @@ describe('InferenceService', () => {
       );
       expect(problemsOf(strength)).toEqual([
         [
+          'instanceType',
+          'Standard_NC6s_v3 (V100) was retired by Azure and Kaito no longer serves it; it still works here',
+        ],
+        [
           'adapters[0].strength',
-          'adapter strength other than "1.0" needs the transformers runtime (annotation kaito.sh/runtime: transformers); vLLM does not support adapter strength',
+          'adapter strength other than "1.0" needs the transformers runtime (annotation kaito.sh/runtime: transformers); vLLM does not support adapter strength: it applies every adapter at full strength, so only "1.0" is accepted with it',
         ],
       ]);
       const lora = thrown(
@@ -234,12 +242,16 @@ describe('InferenceService', () => {
           }),
       );
       expect(problemsOf(lora)).toEqual([
+        [
+          'preset',
+          '"falcon-7b-instruct": Kaito removed the falcon, phi-2 and llama-2 presets (v0.11) and no longer serves them; it still works here',
+        ],
         ['adapters', 'vLLM cannot load LoRA adapters for model "falcon-7b-instruct"; use the transformers runtime'],
       ]);
       const source = thrown(
         () => new InferenceService(chart(), 'phi', { ...phi, adapters: [{ source: { name: 'a' } }] }),
       );
-      expect(problemsOf(source).map(([path]) => path)).toEqual(['adapters[0].source']);
+      expect(problemsOf(source).map(([path]) => path)).toEqual(['instanceType', 'adapters[0].source']);
       // On transformers a strength is fine.
       expect(
         () =>
@@ -276,6 +288,10 @@ describe('InferenceService', () => {
         [
           'metadata.name',
           '"Phi" must be a DNS-1123 label: at most 63 lower-case letters, digits and "-", starting and ending with a letter or digit',
+        ],
+        [
+          'instanceType',
+          'Standard_NC6s_v3 (V100) was retired by Azure and Kaito no longer serves it; it still works here',
         ],
       ]);
     });

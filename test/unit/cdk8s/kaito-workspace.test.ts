@@ -116,6 +116,7 @@ describe('KaitoWorkspace', () => {
     );
     expect(e).toBeInstanceOf(ValidationError);
     expect((e as ValidationError).problems.map((p) => [p.path, p.severity])).toEqual([
+      ['resource.instanceType', 'warning'],
       ['inference.preset.name', 'error'],
     ]);
     expect(e.message).toMatch(

@@ -99,6 +99,7 @@ describe('TuningJob', () => {
     );
     expect(e).toBeInstanceOf(ValidationError);
     expect((e as ValidationError).problems.map((p) => p.path)).toEqual([
+      'instanceType',
       'preset',
       'input.urls[0]',
       'output.imagePushSecret',
@@ -111,9 +112,17 @@ describe('TuningJob', () => {
         }),
     );
     expect((both as ValidationError).problems.map((p) => [p.path, p.message])).toEqual([
+      [
+        'instanceType',
+        'Standard_NC6s_v3 (V100) was retired by Azure and Kaito no longer serves it; it still works here',
+      ],
       ['output', 'exactly one of image or volumeSource must be set'],
     ]);
     const untunable = thrown(() => new TuningJob(chart(), 'tune', { ...base, preset: 'falcon-40b-instruct' }));
-    expect((untunable as ValidationError).problems[0].path).toBe('preset');
+    expect((untunable as ValidationError).problems.map((p) => [p.path, p.severity])).toEqual([
+      ['instanceType', 'warning'],
+      ['preset', 'warning'],
+      ['preset', 'error'],
+    ]);
   });
 });

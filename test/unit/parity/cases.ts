@@ -257,7 +257,7 @@ export const CASES: readonly ParityCase[] = [
     errors: [
       [
         'adapters[0].strength',
-        'adapter strength other than "1.0" needs the transformers runtime (annotation kaito.sh/runtime: transformers); vLLM does not support adapter strength',
+        'adapter strength other than "1.0" needs the transformers runtime (annotation kaito.sh/runtime: transformers); vLLM does not support adapter strength: it applies every adapter at full strength, so only "1.0" is accepted with it',
       ],
     ],
   },

@@ -275,9 +275,12 @@ describe('InferenceService args', () => {
         labelSelector: { matchLabels: { apps: 'phi', 'kaito.sh/workspace': 'x' } },
       });
     });
-    expect(svc!.warnings.map((w) => w.path)).toEqual(['labelSelector.matchLabels[kaito.sh/workspace]']);
+    expect(svc!.warnings.map((w) => w.path)).toEqual(['labelSelector.matchLabels[kaito.sh/workspace]', 'instanceType']);
     expect(warn.mock.calls.map((c) => String(c[0]))).toEqual([
       expect.stringContaining('labelSelector.matchLabels[kaito.sh/workspace]: reserved by Kaito; it is ignored'),
+      expect.stringContaining(
+        'instanceType: Standard_NC6s_v3 (V100) was retired by Azure and Kaito no longer serves it; it still works here',
+      ),
     ]);
     warn.mockRestore();
   });

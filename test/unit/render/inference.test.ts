@@ -4,6 +4,7 @@ import { asStatefulSet, container, podOf, seed, workspace } from './helpers';
 const GPU_TOLERATIONS = [
   { key: 'sku', operator: 'Equal', value: 'gpu', effect: 'NoSchedule' },
   { key: 'nvidia.com/gpu', operator: 'Exists', effect: 'NoSchedule' },
+  { key: 'kubernetes.azure.com/scalesetpriority', operator: 'Equal', value: 'spot', effect: 'NoSchedule' },
 ];
 const SECURITY = {
   allowPrivilegeEscalation: false,
@@ -51,9 +52,13 @@ describe('renderInference: seed phi-3-mini-inference.yaml (vLLM, one V100 node)'
       '--gpu-memory-utilization=0.84',
       '--tensor-parallel-size=1',
       '--compilation-config.pass_config.fuse_allreduce_rms=False',
+      '--kv-events-config={"enable_kv_cache_events":true}',
       '--kaito-config-file=/mnt/config/inference_config.yaml',
     ]);
-    expect(main.ports).toEqual([{ name: 'http', containerPort: 5000, protocol: 'TCP' }]);
+    expect(main.ports).toEqual([
+      { name: 'http', containerPort: 5000, protocol: 'TCP' },
+      { name: 'kv-events', containerPort: 5557, protocol: 'TCP' },
+    ]);
     expect(main.env).toEqual([
       { name: 'VLLM_USE_FLASHINFER_SAMPLER', value: '0' },
       { name: 'VLLM_USE_DEEP_GEMM', value: '0' },
@@ -74,10 +79,11 @@ describe('renderInference: seed phi-3-mini-inference.yaml (vLLM, one V100 node)'
     expect(pod.initContainers).toBeUndefined();
   });
 
-  test('probes on /health:5000 with a 30 minute startup window', () => {
+  test('probes on /health:5000; the startup probe runs the benchmark, with a 30 minute startup window', () => {
     expect(main.startupProbe).toEqual({
-      httpGet: { path: '/health', port: 5000 },
+      exec: { command: ['python3', '/workspace/vllm/benchmark_entrypoint.py'] },
       periodSeconds: 10,
+      timeoutSeconds: 600,
       failureThreshold: 180,
     });
     expect(main.livenessProbe).toEqual({
@@ -194,6 +200,7 @@ describe('renderInference: variations', () => {
       '--allow_remote_files',
     ]);
     expect(main.env).toBeUndefined();
+    expect(main.ports).toEqual([{ name: 'http', containerPort: 5000, protocol: 'TCP' }]);
     expect(main.startupProbe?.httpGet).toEqual({ path: '/health', port: 5000 });
   });
 

@@ -62,7 +62,20 @@ describe('multi-node vLLM (llama-3.3-70b on 2 x Standard_NC48ads_A100_v4)', () =
       `--leader-address=${leader}`,
       '--vllm-port=5000',
     ]);
-    expect(main.startupProbe?.exec?.command).toEqual([...readiness, `--leader-address=${leader}`, '--vllm-port=5000']);
+    // The startup probe benchmarks the leader once it serves; the workers pass at once.
+    expect(main.startupProbe).toEqual({
+      exec: {
+        command: [
+          '/bin/sh',
+          '-c',
+          'if [ "$POD_INDEX" = "0" ]; then python3 /workspace/vllm/benchmark_entrypoint.py; else true; fi',
+        ],
+      },
+      periodSeconds: 10,
+      timeoutSeconds: 600,
+      // 15 min + 18 s x 131.42 GiB of weights, in 10 s periods.
+      failureThreshold: 327,
+    });
     expect(main.livenessProbe).toEqual({
       exec: {
         command: [
@@ -116,6 +129,7 @@ describe('template workspace (inference.template)', () => {
       { key: 'dedicated', operator: 'Exists', effect: 'NoSchedule' },
       { key: 'sku', operator: 'Equal', value: 'gpu', effect: 'NoSchedule' },
       { key: 'nvidia.com/gpu', operator: 'Exists', effect: 'NoSchedule' },
+      { key: 'kubernetes.azure.com/scalesetpriority', operator: 'Equal', value: 'spot', effect: 'NoSchedule' },
     ]);
     expect(pod?.affinity?.podAntiAffinity).toEqual(template.spec.affinity.podAntiAffinity);
     expect(pod?.affinity?.nodeAffinity).toEqual({

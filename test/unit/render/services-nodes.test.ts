@@ -15,7 +15,7 @@ describe('renderServices', () => {
   const { ws, plan } = seed('phi-3-mini-inference.yaml');
   const [main, headless] = renderServices(ws, plan) as unknown as Service[];
 
-  test('main Service: ClusterIP, 80 -> 5000 (http), leader pod only, not-ready addresses published', () => {
+  test('main Service: ClusterIP, 80 -> 5000 (http) and 5557 (kv-events), leader pod only, not-ready addresses published', () => {
     expect(main).toEqual({
       apiVersion: 'v1',
       kind: 'Service',
@@ -30,10 +30,22 @@ describe('renderServices', () => {
           'kaito.sh/workspace': 'workspace-phi-3-mini',
           'statefulset.kubernetes.io/pod-name': 'workspace-phi-3-mini-0',
         },
-        ports: [{ name: 'http', protocol: 'TCP', port: 80, targetPort: 5000 }],
+        ports: [
+          { name: 'http', protocol: 'TCP', port: 80, targetPort: 5000 },
+          { name: 'kv-events', protocol: 'TCP', port: 5557, targetPort: 5557 },
+        ],
         publishNotReadyAddresses: true,
       },
     });
+  });
+
+  test('transformers runtime publishes no KV-cache events port', () => {
+    const tf = workspace({
+      metadata: { name: 'ws', namespace: 'ml', annotations: { 'kaito.sh/runtime': 'transformers' } },
+      inference: { preset: { name: 'phi-3-mini-4k-instruct' } },
+    });
+    const [svc] = renderServices(tf.ws, tf.plan) as unknown as Service[];
+    expect(svc.spec?.ports).toEqual([{ name: 'http', protocol: 'TCP', port: 80, targetPort: 5000 }]);
   });
 
   test('headless Service: no cluster IP, every pod of the workspace', () => {
@@ -45,7 +57,7 @@ describe('renderServices', () => {
     });
   });
 
-  test('kaito.sh/enablelb: "True" makes a LoadBalancer', () => {
+  test('kaito.sh/enablelb: "True" makes a LoadBalancer, without the unauthenticated KV-events port', () => {
     const lb = workspace({
       metadata: { name: 'ws', namespace: 'ml', annotations: { 'kaito.sh/enablelb': 'True' } },
       inference: { preset: { name: 'phi-3-mini-4k-instruct' } },

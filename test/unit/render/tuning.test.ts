@@ -83,6 +83,7 @@ describe('tuning Job, seed phi-3-mini-128k-qlora-tuning.yaml (QLoRA on a V100, o
     expect(pod.tolerations).toEqual([
       { key: 'sku', operator: 'Equal', value: 'gpu', effect: 'NoSchedule' },
       { key: 'nvidia.com/gpu', operator: 'Exists', effect: 'NoSchedule' },
+      { key: 'kubernetes.azure.com/scalesetpriority', operator: 'Equal', value: 'spot', effect: 'NoSchedule' },
     ]);
     expect(pod.affinity?.nodeAffinity?.requiredDuringSchedulingIgnoredDuringExecution?.nodeSelectorTerms).toEqual([
       {

@@ -93,3 +93,43 @@ export async function startWithToken(
     ...rest,
   });
 }
+
+/**
+ * The leader pod of workspace `name`, as the StatefulSet controller would make it, once its benchmark probe
+ * passed: the reconciler then reads its log (pods/log get). Unscheduled, the pod has no log: the server
+ * answers 204. The pod is deleted again.
+ */
+export async function leaderPodLogRead(
+  namespace: string,
+  name: string,
+  requests: readonly RequestRecord[],
+): Promise<void> {
+  const sts = await admin.get<{ spec: { template: { metadata: object; spec: object } } }>(
+    apiPath('apps/v1', 'statefulsets', { namespace, name }),
+  );
+  const podPath = apiPath('v1', 'pods', { namespace, name: `${name}-0` });
+  await admin.create(apiPath('v1', 'pods', { namespace }), {
+    apiVersion: 'v1',
+    kind: 'Pod',
+    metadata: { ...sts.body.spec.template.metadata, name: `${name}-0` },
+    spec: sts.body.spec.template.spec,
+  });
+  const pod = await admin.get<{ metadata: Record<string, unknown> }>(podPath);
+  await admin.replace(`${podPath}/status`, {
+    apiVersion: 'v1',
+    kind: 'Pod',
+    metadata: pod.body.metadata,
+    status: {
+      phase: 'Running',
+      containerStatuses: [
+        { name, ready: true, started: true, restartCount: 0, image: 'kaito-base', imageID: '', state: {} },
+      ],
+    },
+  });
+  const logRead = await admin.waitFor(
+    async () => requests.find((r) => r.verb === 'GET' && r.path === `${podPath}/log`),
+    20_000,
+  );
+  if (logRead.status !== 204) throw new Error(`pods/log answered ${logRead.status}, expected 204`);
+  await admin.delete(podPath);
+}
