@@ -8,6 +8,7 @@ export type { InstanceType, PresetName } from './names';
 export { PresetCatalog, SkuCatalog, isHuggingFaceId, kvBytesPerToken } from './catalog';
 export { MODEL_PRESETS } from './models';
 export { GPU_SKUS, AZURE_SKUS, AWS_SKUS, ARC_SKUS } from './skus';
+export { catalogData, catalogKey, type CatalogData, type PresetData, type SkuData } from './export';
 
 /** The presets every face uses unless given another catalog. */
 export const defaultPresets = new PresetCatalog(MODEL_PRESETS);
