@@ -37,7 +37,7 @@ export function authorizationValidation(): PolicyValidation {
     message:
       'a pod template or a volumeSource needs the right to create pods in the namespace yourself: the reconciler runs them for you',
     messageExpression:
-      `${where} + ': needs the right to create pods in namespace ' + request.namespace + ' yourself ' + ` +
+      `(${where}) + ': needs the right to create pods in namespace ' + request.namespace + ' yourself ' + ` +
       "'(a pod template or a volumeSource runs pods that the reconciler creates for you); ask for create on pods there, ' + " +
       "'or use a preset with an image or URL data'",
   };
