@@ -142,12 +142,12 @@ export function policyVariables(): PolicyVariable[] {
     },
     {
       name: 'nodes',
-      expression: `${v('minGpus')} < 0 ? -1 : (${v('minGpus')} + ${sku}.gpuCount - 1) / ${sku}.gpuCount`,
+      expression: `${v('minGpus')} < 0 ? -1 : (${v('minGpus')} + int(${sku}.gpuCount) - 1) / int(${sku}.gpuCount)`,
     },
     {
       name: 'vllmRequired',
       expression:
-        `(${v('weights')} * ${dbl(WEIGHTS_HEADROOM)} + double(${v('minGpus')} < 0 ? ${sku}.gpuCount : ${v('minGpus')}) * ` +
+        `(${v('weights')} * ${dbl(WEIGHTS_HEADROOM)} + (${v('minGpus')} < 0 ? ${v('gpus')} : double(${v('minGpus')})) * ` +
         `${dbl(PER_GPU_OVERHEAD_GIB)} + ${v('kvGiB')}) / ${v('util')}`,
     },
     { name: 'tooMany', expression: `!${preset}.distributedAllowed && (${v('nodes')} < 0 || ${v('nodes')} > 1)` },
@@ -283,7 +283,7 @@ export function catalogValidations(): PolicyValidation[] {
         'resource.instanceType',
         `object.tuning.method + ' tuning of ' + ${preset}.name + ' needs ' + ${printed(round2(v('tuningRequired')))} + ` +
           `' GiB of GPU memory; ' + ${sku}.name + ' has ' + ${printed(round2(v('total')))} + ' GiB (' + ` +
-          `string(${sku}.gpuCount) + ' x ' + ${printed(v('perGpu'))} + ' GiB ' + ${sku}.gpuModel + ').' + ` +
+          `string(int(${sku}.gpuCount)) + ' x ' + ${printed(v('perGpu'))} + ' GiB ' + ${sku}.gpuModel + ').' + ` +
           `(object.tuning.method == 'lora' ? ' QLoRA needs less.' : '') + ` +
           fitsHint(
             `(object.tuning.method == 'qlora' ? ${preset}.instanceTypesThatFit.qlora : ${preset}.instanceTypesThatFit.lora)`,
