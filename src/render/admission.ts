@@ -1,6 +1,6 @@
 import { KAITO_GROUP, WORKSPACE_VERSIONS } from '../api/types';
 import { catalogValidations, policyVariables, type PolicyValidation } from './admission-rules';
-import { KAITO_CATALOG_API_VERSION, KAITO_CATALOG_KIND, KAITO_CATALOG_NAME } from './kaito-catalog-crd';
+import { KAITO_CATALOG_API_VERSION, KAITO_CATALOG_KIND, KAITO_CATALOG_NAME, partOf } from './kaito-catalog-crd';
 import type { KubeObject } from './options';
 
 /*
@@ -12,8 +12,6 @@ import type { KubeObject } from './options';
 
 /** Name of the ValidatingAdmissionPolicy and of its binding. */
 export const ADMISSION_POLICY_NAME = 'kaito-workspace-rules';
-
-const partOf = () => ({ 'app.kubernetes.io/part-of': 'kaito-constructs' });
 
 /**
  * Who may put a pod template or a volume in a workspace: only someone who could create those pods in the

@@ -16,7 +16,8 @@ export const KAITO_CATALOG_CRD_NAME = `kaitocatalogs.${KAITO_GROUP}`;
 /** Name of the KaitoCatalog object the admission policy's binding reads. */
 export const KAITO_CATALOG_NAME = 'default';
 
-const partOf = () => ({ 'app.kubernetes.io/part-of': 'kaito-constructs' });
+/** The label every object of the admission policy carries (a new copy each call). */
+export const partOf = () => ({ 'app.kubernetes.io/part-of': 'kaito-constructs' });
 
 // Bounds: the API server estimates CEL cost from them, and a catalog is a few hundred entries.
 const MAX_PRESETS = 2048;

@@ -1,7 +1,7 @@
 import type { CatalogOptions } from '../api/rules';
 import { catalogData, defaultPresets, defaultSkus, type PresetData, type SkuData } from '../catalog';
 import { FITS_ONE_NODE, gpuMemoryUtilization, suggestSkus } from '../plan';
-import { KAITO_CATALOG_API_VERSION, KAITO_CATALOG_KIND, KAITO_CATALOG_NAME } from './kaito-catalog-crd';
+import { KAITO_CATALOG_API_VERSION, KAITO_CATALOG_KIND, KAITO_CATALOG_NAME, partOf } from './kaito-catalog-crd';
 import type { KubeObject } from './options';
 
 /*
@@ -73,7 +73,7 @@ export function renderKaitoCatalog(options: CatalogOptions = {}): KubeObject {
   return {
     apiVersion: KAITO_CATALOG_API_VERSION,
     kind: KAITO_CATALOG_KIND,
-    metadata: { name: KAITO_CATALOG_NAME, labels: { 'app.kubernetes.io/part-of': 'kaito-constructs' } },
+    metadata: { name: KAITO_CATALOG_NAME, labels: partOf() },
     spec: kaitoCatalogSpec(options),
   };
 }
