@@ -73,6 +73,8 @@ export {
   leaderElectionRules,
   reconcilerClusterRules,
   reconcilerNamespacedRules,
+  checkOperatorOptions,
+  MAX_REPLICAS,
   DEFAULT_RECONCILER_IMAGE,
   NVIDIA_DEVICE_PLUGIN_IMAGE,
   DEFAULT_OPERATOR_NAMESPACE,
@@ -82,3 +84,15 @@ export {
   type OperatorOptions,
   type OperatorNodeProvisioner,
 } from './operator';
+export { inClusterUrl, workspaceObject, renderForMode } from './intent';
+export {
+  renderAgentPool,
+  renderKarpenterNodePool,
+  DEFAULT_KARPENTER_NODE_CLASS,
+  ASO_AGENT_POOL_API_VERSION,
+  type AsoManagedClustersAgentPool,
+  type KarpenterNodePool,
+  type NodeClassReference,
+  type NodePoolRequirement,
+  type NodeTaint,
+} from './node-pool';

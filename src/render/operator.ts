@@ -1,5 +1,7 @@
 import type { PolicyRule } from 'kubernetes-types/rbac/v1';
-import { isDnsLabel } from '../api/names';
+import { dnsLabelProblem } from '../api/names';
+import { error, ValidationError, type Problem } from '../api/problems';
+import { quote } from '../api/structural';
 import { renderAdmissionPolicy, renderAdmissionPolicyBinding } from './admission';
 import { renderWorkspaceCrd } from './crd';
 import { renderKaitoCatalog } from './kaito-catalog';
@@ -209,42 +211,72 @@ interface ResolvedOptions {
   readonly allowPrivilegedTemplates: boolean;
 }
 
-function resolve(options: OperatorOptions): ResolvedOptions {
-  const namespace = options.namespace ?? DEFAULT_OPERATOR_NAMESPACE;
-  if (!isDnsLabel(namespace)) {
-    throw new Error(`operator.namespace: ${JSON.stringify(namespace)} is not a DNS-1123 label`);
+/**
+ * Every problem with the operator options, at the option's name as its field path (`replicas`,
+ * `watchNamespace`); empty when the options are valid. Every face reports these as they are, with its own
+ * subject (the CLI names the flag instead).
+ */
+export function checkOperatorOptions(options: OperatorOptions): Problem[] {
+  const problems: Problem[] = [];
+  const label = (key: 'namespace' | 'watchNamespace', value: unknown) => {
+    const problem = dnsLabelProblem(value, key);
+    if (problem !== undefined) problems.push(problem);
+  };
+  label('namespace', options.namespace ?? DEFAULT_OPERATOR_NAMESPACE);
+  if (options.watchNamespace !== undefined) label('watchNamespace', options.watchNamespace);
+  const replicas: unknown = options.replicas ?? 1;
+  if (typeof replicas !== 'number' || !Number.isInteger(replicas) || replicas < 0 || replicas > MAX_REPLICAS) {
+    problems.push(error('replicas', `${quote(replicas)} is not a whole number between 0 and ${MAX_REPLICAS}`));
   }
-  const replicas = options.replicas ?? 1;
-  if (!Number.isInteger(replicas) || replicas < 0) {
-    throw new Error(`operator.replicas: ${replicas} is not a whole number of at least 0`);
-  }
-  const nodeProvisioner = options.nodeProvisioner ?? 'gpu-provisioner';
-  if (!OPERATOR_NODE_PROVISIONERS.includes(nodeProvisioner)) {
-    throw new Error(
-      `operator.nodeProvisioner: ${JSON.stringify(nodeProvisioner)} is not one of ${OPERATOR_NODE_PROVISIONERS.join(', ')}`,
+  const nodeProvisioner: unknown = options.nodeProvisioner ?? 'gpu-provisioner';
+  if (!OPERATOR_NODE_PROVISIONERS.includes(nodeProvisioner as OperatorNodeProvisioner)) {
+    problems.push(
+      error('nodeProvisioner', `${quote(nodeProvisioner)} is not one of ${OPERATOR_NODE_PROVISIONERS.join(', ')}`),
     );
   }
-  const nodeClass = options.nodeClass;
-  const nodeClassIssue = nodeClass !== undefined ? nodeClassProblem(nodeClass) : undefined;
-  if (nodeClassIssue !== undefined) throw new Error(`operator.nodeClass: ${nodeClassIssue}`);
-  const watchNamespace = options.watchNamespace;
-  if (watchNamespace !== undefined && !isDnsLabel(watchNamespace)) {
-    throw new Error(`operator.watchNamespace: ${JSON.stringify(watchNamespace)} is not a DNS-1123 label`);
+  const nodeClass: unknown = options.nodeClass;
+  if (nodeClass !== undefined) {
+    const ref = nodeClass as NodeClassRef;
+    const texts =
+      typeof nodeClass === 'object' &&
+      nodeClass !== null &&
+      [ref.group, ref.kind, ref.name].every((v) => typeof v === 'string');
+    const issue = texts ? nodeClassProblem(ref) : 'must be { group, kind, name }, each a string';
+    if (issue !== undefined) problems.push(error('nodeClass', issue));
   }
-  const image = options.image ?? DEFAULT_RECONCILER_IMAGE;
-  if (image.trim() === '') throw new Error('operator.image: must not be empty');
+  for (const key of ['image', 'devicePluginImage'] as const) {
+    const value: unknown = options[key];
+    if (value !== undefined && (typeof value !== 'string' || value.trim() === '')) {
+      problems.push(error(key, `${quote(value)} is not an image reference: give a non-empty string`));
+    }
+  }
+  for (const key of ['devicePlugin', 'allowPrivilegedTemplates'] as const) {
+    const value: unknown = options[key];
+    if (value !== undefined && typeof value !== 'boolean') {
+      problems.push(error(key, `${quote(value)} is not true or false`));
+    }
+  }
+  return problems;
+}
+
+/** Most reconciler replicas (one leads, the rest stand by: more only adds watch load on the API server). */
+export const MAX_REPLICAS = 10;
+
+function resolve(options: OperatorOptions): ResolvedOptions {
+  const problems = checkOperatorOptions(options);
+  if (problems.length > 0) throw new ValidationError(problems, 'KaitoOperator');
   return {
-    namespace,
-    image,
-    replicas,
-    nodeProvisioner,
+    namespace: options.namespace ?? DEFAULT_OPERATOR_NAMESPACE,
+    image: options.image ?? DEFAULT_RECONCILER_IMAGE,
+    replicas: options.replicas ?? 1,
+    nodeProvisioner: options.nodeProvisioner ?? 'gpu-provisioner',
     devicePlugin: options.devicePlugin ?? false,
     devicePluginImage: options.devicePluginImage ?? NVIDIA_DEVICE_PLUGIN_IMAGE,
     allowPrivilegedTemplates: options.allowPrivilegedTemplates ?? false,
-    ...(nodeClass !== undefined
-      ? { nodeClass: { group: nodeClass.group, kind: nodeClass.kind, name: nodeClass.name } }
+    ...(options.nodeClass !== undefined
+      ? { nodeClass: { group: options.nodeClass.group, kind: options.nodeClass.kind, name: options.nodeClass.name } }
       : {}),
-    ...(watchNamespace !== undefined ? { watchNamespace } : {}),
+    ...(options.watchNamespace !== undefined ? { watchNamespace: options.watchNamespace } : {}),
   };
 }
 
@@ -445,7 +477,8 @@ function devicePluginDaemonSet(o: ResolvedOptions): KubeObject {
 /**
  * The operator bundle, in apply order: the Namespace, the Workspace and KaitoCatalog CRDs, the ServiceAccount and
  * RBAC, the reconciler Deployment and its metrics Service, the KaitoCatalog and the admission policy that reads
- * it (unless `admissionPolicy` is false), and optionally the NVIDIA device plugin.
+ * it (unless `admissionPolicy` is false), and optionally the NVIDIA device plugin. Invalid options throw a
+ * {@link ValidationError} carrying {@link checkOperatorOptions}' problems.
  */
 export function renderOperator(options: OperatorOptions = {}): KubeObject[] {
   const o = resolve(options);
