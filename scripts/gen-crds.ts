@@ -1,8 +1,9 @@
 /*
- * Writes crds/kaito.sh_workspaces.yaml from the Workspace schema (src/render/crd.ts).
+ * Writes crds/kaito.sh_workspaces.yaml from the Workspace schema (src/render/crd.ts) and
+ * crds/kaito.sh_kaitocatalogs.yaml from the KaitoCatalog schema (src/render/kaito-catalog.ts).
  *
- *   npm run gen:crds                   write the file
- *   npm run gen:crds -- --check        exit 1 if the file is out of date
+ *   npm run gen:crds                   write the files
+ *   npm run gen:crds -- --check        exit 1 if a file is out of date
  *
  * (that is `node --disable-warning=MODULE_TYPELESS_PACKAGE_JSON scripts/gen-crds.ts`, with the project's Node).
  *
@@ -32,20 +33,33 @@ function generateCrds(): number {
 
   const root = path.resolve(__dirname, '..');
   const crd = require(path.join(root, 'src/render/crd.ts')) as typeof import('../src/render/crd');
-  const target = path.join(root, 'crds', 'kaito.sh_workspaces.yaml');
-  const content = crd.renderCrdYaml();
-  const current = fs.existsSync(target) ? fs.readFileSync(target, 'utf8') : undefined;
-  const relativeTarget = path.relative(root, target);
-  if (process.argv.includes('--check')) {
-    if (current === content) return 0;
-    process.stderr.write(`${relativeTarget} is out of date: run npm run gen:crds\n`);
-    return 1;
+  const catalog = require(
+    path.join(root, 'src/render/kaito-catalog-crd.ts'),
+  ) as typeof import('../src/render/kaito-catalog-crd');
+  const files: Array<[string, string]> = [
+    ['kaito.sh_workspaces.yaml', crd.renderCrdYaml()],
+    ['kaito.sh_kaitocatalogs.yaml', catalog.renderKaitoCatalogCrdYaml()],
+  ];
+  const check = process.argv.includes('--check');
+  let stale = 0;
+  for (const [file, content] of files) {
+    const target = path.join(root, 'crds', file);
+    const current = fs.existsSync(target) ? fs.readFileSync(target, 'utf8') : undefined;
+    const relativeTarget = path.relative(root, target);
+    if (check) {
+      if (current !== content) {
+        process.stderr.write(`${relativeTarget} is out of date: run npm run gen:crds\n`);
+        stale++;
+      }
+      continue;
+    }
+    if (current !== content) {
+      fs.mkdirSync(path.dirname(target), { recursive: true });
+      fs.writeFileSync(target, content);
+    }
+    process.stdout.write(`${relativeTarget} ${current === content ? 'unchanged' : 'written'}\n`);
   }
-  if (current !== content) {
-    fs.mkdirSync(path.dirname(target), { recursive: true });
-    fs.writeFileSync(target, content);
-  }
-  process.stdout.write(`${relativeTarget} ${current === content ? 'unchanged' : 'written'}\n`);
+  if (stale > 0) return 1;
   return 0;
 }
 

@@ -15,6 +15,7 @@ export {
   requiresDeepGemm,
 } from './architectures';
 export { GPU_SKUS, AZURE_SKUS, AWS_SKUS, ARC_SKUS } from './skus';
+export { catalogData, catalogKey, type CatalogData, type PresetData, type SkuData } from './export';
 
 /** The presets every face uses unless given another catalog. */
 export const defaultPresets = new PresetCatalog(MODEL_PRESETS);

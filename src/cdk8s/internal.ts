@@ -95,6 +95,9 @@ const CLUSTER_SCOPED = new Set([
   'NodeClaim',
   'NodePool',
   'Machine',
+  'KaitoCatalog',
+  'ValidatingAdmissionPolicy',
+  'ValidatingAdmissionPolicyBinding',
 ]);
 
 /**

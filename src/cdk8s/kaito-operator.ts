@@ -67,6 +67,12 @@ export interface KaitoOperatorProps {
    * @default false
    */
   readonly allowPrivilegedTemplates?: boolean;
+  /**
+   * Install the Workspace admission policy (a ValidatingAdmissionPolicy and binding, Kubernetes >= 1.30) with
+   * the KaitoCatalog CRD and object it reads, so that the catalog rules refuse a bad workspace at apply time.
+   * @default true
+   */
+  readonly admissionPolicy?: boolean;
 }
 
 /**

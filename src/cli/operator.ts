@@ -13,7 +13,7 @@ import type { KubeObject } from '../render/options';
 export const OPERATOR_HELP = `Usage: kaito operator [--namespace N] [--watch-namespace N] [--image I] [--replicas N]
                       [--node-provisioner ${OPERATOR_NODE_PROVISIONERS.join('|')}] [--node-class GROUP/KIND/NAME]
                       [--device-plugin [--device-plugin-image I]] [--allow-privileged-templates]
-                      [-o yaml|json]
+                      [--no-admission-policy] [-o yaml|json]
 
 Prints the operator bundle, ready for kubectl apply -f -: the namespace (default kaito-system), the
 Workspace CRD, the reconciler's ServiceAccount and least-privilege RBAC, its Deployment and metrics
@@ -23,6 +23,8 @@ for Karpenter on AKS; default kaito.sh/KaitoNodeClass/default with gpu-provision
 --watch-namespace the reconciler serves that namespace only, with a Role there instead of cluster-wide rights.
 --allow-privileged-templates lets workspaces' pod templates and volumes go beyond Pod Security "baseline"
 (only where Workspace authors may create such pods themselves).
+The bundle ends with the KaitoCatalog (the preset and instance-type catalog, registrations included) and the
+Workspace admission policy that reads it (Kubernetes >= 1.30); --no-admission-policy leaves them out.
 YAML is one document per object; JSON is a v1 List.
 Exit codes: 0 ok, 2 usage error.
 `;
@@ -39,6 +41,7 @@ const OPTIONS = [
   { name: 'device-plugin', takesValue: false },
   { name: 'device-plugin-image', takesValue: true },
   { name: 'allow-privileged-templates', takesValue: false },
+  { name: 'no-admission-policy', takesValue: false },
   HELP_OPTION,
 ] as const;
 
@@ -93,6 +96,7 @@ export function operatorOptionsFromFlags(options: Record<string, string | true>)
     devicePluginImage: text('device-plugin-image'),
     watchNamespace: text('watch-namespace'),
     allowPrivilegedTemplates: options['allow-privileged-templates'] === true,
+    ...(options['no-admission-policy'] === true ? { admissionPolicy: false } : {}),
   };
 }
 

@@ -5,7 +5,7 @@ import { kvBytesPerToken, type GpuSku, type ModelPreset } from '../catalog';
  * Kaito's; tuning is our own estimate, documented below.
  */
 
-const GIB = 2 ** 30;
+export const GIB = 2 ** 30;
 
 /** Fraction of GPU memory vLLM is told to use (Kaito: 0.84, 0.82 on A10). */
 export function gpuMemoryUtilization(sku: Pick<GpuSku, 'gpuModel'>): number {
@@ -70,15 +70,15 @@ export function maxModelLength(preset: ModelPreset, sku: GpuSku, nodes: number):
 }
 
 /** Bits per weight QLoRA loads (NF4). */
-const QLORA_BITS = 4;
+export const QLORA_BITS = 4;
 /** QLoRA keeps embeddings, norms and the head in 16 bits and stores quantization constants: +10%. */
-const QLORA_OVERHEAD = 1.1;
+export const QLORA_OVERHEAD = 1.1;
 /** LoRA (r=8) trains about 0.5% of the parameters; each costs 16 bytes (fp32 weight, grad, two Adam moments). */
-const LORA_STATE_FRACTION = 0.04;
+export const LORA_STATE_FRACTION = 0.04;
 /** Activations of one 2048-token sequence at batch size 1 (Kaito's training defaults), GiB. */
-const TUNING_ACTIVATIONS_GIB = 2;
+export const TUNING_ACTIVATIONS_GIB = 2;
 /** CUDA context and allocator slack, GiB. */
-const CUDA_CONTEXT_GIB = 1;
+export const CUDA_CONTEXT_GIB = 1;
 /** Fraction of a node's GPU memory tuning may plan to use. */
 export const TUNING_UTILIZATION = 0.95;
 

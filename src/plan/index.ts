@@ -1,4 +1,11 @@
-export { planWorkspace, suggestSkus, type WorkspacePlan, type PlanOptions, type ObservedGpuNode } from './plan';
+export {
+  planWorkspace,
+  suggestSkus,
+  FITS_ONE_NODE,
+  type WorkspacePlan,
+  type PlanOptions,
+  type ObservedGpuNode,
+} from './plan';
 export { FitError } from './fit-error';
 export {
   checkWorkspaces,

@@ -95,6 +95,17 @@ export function suggestSkus(fits: (sku: GpuSku) => boolean, skus: SkuCatalog, cl
     .map((s) => s.name);
 }
 
+/** Whether one node of an instance type holds the model, per runtime and tuning method (the suggestions' test). */
+export const FITS_ONE_NODE: Readonly<
+  Record<RuntimeName | TuningMethod, (preset: ModelPreset, sku: GpuSku) => boolean>
+> = {
+  vllm: (preset, sku) => sizeInference(preset, sku).nodes === 1,
+  transformers: (preset, sku) =>
+    preset.weightsGiB * WEIGHTS_EXPANSION + PER_GPU_OVERHEAD_GIB * sku.gpuCount <= sku.totalGpuMemoryGiB,
+  lora: (preset, sku) => sku.totalGpuMemoryGiB * TUNING_UTILIZATION >= tuningMemoryGiB(preset, 'lora'),
+  qlora: (preset, sku) => sku.totalGpuMemoryGiB * TUNING_UTILIZATION >= tuningMemoryGiB(preset, 'qlora'),
+};
+
 function skuFor(ws: Workspace, skus: SkuCatalog, options: PlanOptions): { sku: GpuSku; known: boolean } {
   const instanceType = ws.resource.instanceType;
   const known = instanceType ? skus.find(instanceType) : undefined;
@@ -174,7 +185,7 @@ export function planWorkspace(ws: Workspace, options: PlanOptions = {}): Workspa
     const required = preset ? tuningMemoryGiB(preset, method) : 0;
     const available = sku.totalGpuMemoryGiB;
     if (checkFit && required > available * TUNING_UTILIZATION) {
-      const fits = suggestSkus((s) => s.totalGpuMemoryGiB * TUNING_UTILIZATION >= required, skus);
+      const fits = suggestSkus((s) => FITS_ONE_NODE[method](preset!, s), skus);
       throw new FitError(
         `${method} tuning of ${preset!.name} needs ${round2(required)} GiB of GPU memory; ${nodeName} has ` +
           `${round2(available)} GiB (${sku.gpuCount} x ${sku.gpuMemoryPerGpuGiB} GiB ${sku.gpuModel}).` +
@@ -235,10 +246,7 @@ export function planWorkspace(ws: Workspace, options: PlanOptions = {}): Workspa
     nodeCount = explicitCount ?? 1;
     required = preset.weightsGiB * WEIGHTS_EXPANSION + PER_GPU_OVERHEAD_GIB * sku.gpuCount;
     if (checkFit && required > sku.totalGpuMemoryGiB) {
-      const fits = suggestSkus(
-        (s) => preset.weightsGiB * WEIGHTS_EXPANSION + PER_GPU_OVERHEAD_GIB * s.gpuCount <= s.totalGpuMemoryGiB,
-        skus,
-      );
+      const fits = suggestSkus((s) => FITS_ONE_NODE.transformers(preset, s), skus);
       throw new FitError(
         `${preset.name} needs ${round2(required)} GiB of GPU memory on one node with the transformers runtime, which ` +
           `cannot span nodes; ${nodeName} has ${sku.totalGpuMemoryGiB} GiB.` +
@@ -255,7 +263,7 @@ export function planWorkspace(ws: Workspace, options: PlanOptions = {}): Workspa
     nodeCount = explicitCount ?? (checkFit ? sizing.nodes : 1);
     const tooMany = !preset.distributedAllowed && sizing.nodes > 1;
     if (checkFit && (sizing.nodes > nodeCount || tooMany || !Number.isFinite(sizing.nodes))) {
-      const fits = suggestSkus((s) => sizeInference(preset, s).nodes === 1, skus);
+      const fits = suggestSkus((s) => FITS_ONE_NODE.vllm(preset, s), skus);
       const given = nodeCount * sku.totalGpuMemoryGiB;
       const why = !Number.isFinite(sizing.nodes)
         ? `${nodeName === sku.name ? `${sku.name} GPUs` : 'the GPUs of each selected node'} (${sku.gpuMemoryPerGpuGiB} GiB) are too small to hold any of the model next to its KV cache`

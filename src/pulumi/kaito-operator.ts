@@ -66,6 +66,12 @@ export interface KaitoOperatorArgs {
    * @default false
    */
   readonly allowPrivilegedTemplates?: boolean;
+  /**
+   * Install the Workspace admission policy (a ValidatingAdmissionPolicy and binding, Kubernetes >= 1.30) with
+   * the KaitoCatalog CRD and object it reads, so that the catalog rules refuse a bad workspace at apply time.
+   * @default true
+   */
+  readonly admissionPolicy?: boolean;
 }
 
 const COMPONENT = 'KaitoOperator';

@@ -34,6 +34,18 @@ const KINDS: Readonly<Record<string, Declare>> = {
   'rbac.authorization.k8s.io/v1/Role': (n, a, o) => new k8s.rbac.v1.Role(n, argsOf<k8s.rbac.v1.RoleArgs>(a), o),
   'rbac.authorization.k8s.io/v1/RoleBinding': (n, a, o) =>
     new k8s.rbac.v1.RoleBinding(n, argsOf<k8s.rbac.v1.RoleBindingArgs>(a), o),
+  'admissionregistration.k8s.io/v1/ValidatingAdmissionPolicy': (n, a, o) =>
+    new k8s.admissionregistration.v1.ValidatingAdmissionPolicy(
+      n,
+      argsOf<k8s.admissionregistration.v1.ValidatingAdmissionPolicyArgs>(a),
+      o,
+    ),
+  'admissionregistration.k8s.io/v1/ValidatingAdmissionPolicyBinding': (n, a, o) =>
+    new k8s.admissionregistration.v1.ValidatingAdmissionPolicyBinding(
+      n,
+      argsOf<k8s.admissionregistration.v1.ValidatingAdmissionPolicyBindingArgs>(a),
+      o,
+    ),
   'apiextensions.k8s.io/v1/CustomResourceDefinition': (n, a, o) =>
     new k8s.apiextensions.v1.CustomResourceDefinition(
       n,

@@ -54,6 +54,30 @@ export {
 export { renderEgressPolicies, egressPolicyName, DENIED_EGRESS_V4, DENIED_EGRESS_V6 } from './network';
 export { renderWorkspaceCrd, renderCrdYaml, workspacePrinterColumns, WORKSPACE_CRD_NAME } from './crd';
 export {
+  renderKaitoCatalog,
+  kaitoCatalogSpec,
+  type KaitoCatalogSpec,
+  type KaitoCatalogPreset,
+  type KaitoCatalogSku,
+  type InstanceTypesThatFit,
+} from './kaito-catalog';
+export {
+  renderKaitoCatalogCrd,
+  renderKaitoCatalogCrdYaml,
+  kaitoCatalogSchema,
+  KAITO_CATALOG_API_VERSION,
+  KAITO_CATALOG_CRD_NAME,
+  KAITO_CATALOG_KIND,
+  KAITO_CATALOG_NAME,
+} from './kaito-catalog-crd';
+export {
+  renderAdmissionPolicy,
+  renderAdmissionPolicyBinding,
+  authorizationValidation,
+  ADMISSION_POLICY_NAME,
+} from './admission';
+export { catalogValidations, policyVariables, type PolicyValidation, type PolicyVariable } from './admission-rules';
+export {
   renderOperator,
   leaderElectionRules,
   reconcilerClusterRules,

@@ -2,7 +2,10 @@ import type { PolicyRule } from 'kubernetes-types/rbac/v1';
 import { dnsLabelProblem } from '../api/names';
 import { error, ValidationError, type Problem } from '../api/problems';
 import { quote } from '../api/structural';
+import { renderAdmissionPolicy, renderAdmissionPolicyBinding } from './admission';
 import { renderWorkspaceCrd } from './crd';
+import { renderKaitoCatalog } from './kaito-catalog';
+import { renderKaitoCatalogCrd } from './kaito-catalog-crd';
 import { formatNodeClass, nodeClassProblem, type NodeClassRef } from './node-class';
 import type { KubeObject } from './options';
 
@@ -79,6 +82,13 @@ export interface OperatorOptions {
    * @default false
    */
   readonly allowPrivilegedTemplates?: boolean;
+  /**
+   * Install the Workspace admission policy: a ValidatingAdmissionPolicy and its binding (Kubernetes >= 1.30),
+   * with the KaitoCatalog CRD and the `default` KaitoCatalog (the default catalogs, with every registerPreset /
+   * registerSku) as its parameters, so that a workspace the catalog rules refuse is refused at apply time.
+   * @default true
+   */
+  readonly admissionPolicy?: boolean;
   /**
    * Image of the NVIDIA device plugin, when `devicePlugin` is set.
    * @default NVIDIA_DEVICE_PLUGIN_IMAGE
@@ -467,18 +477,23 @@ function devicePluginDaemonSet(o: ResolvedOptions): KubeObject {
 }
 
 /**
- * The operator bundle, in apply order: the Namespace, the Workspace CRD, the ServiceAccount and RBAC, the
- * reconciler Deployment and its metrics Service, and optionally the NVIDIA device plugin. Invalid options
- * throw a {@link ValidationError} carrying {@link checkOperatorOptions}' problems.
+ * The operator bundle, in apply order: the Namespace, the Workspace and KaitoCatalog CRDs, the ServiceAccount and
+ * RBAC, the reconciler Deployment and its metrics Service, the KaitoCatalog and the admission policy that reads
+ * it (unless `admissionPolicy` is false), and optionally the NVIDIA device plugin. Invalid options throw a
+ * {@link ValidationError} carrying {@link checkOperatorOptions}' problems.
  */
 export function renderOperator(options: OperatorOptions = {}): KubeObject[] {
   const o = resolve(options);
+  const admission = options.admissionPolicy !== false;
   return [
     ...(SYSTEM_NAMESPACES.has(o.namespace) ? [] : [namespaceObject(o.namespace)]),
     renderWorkspaceCrd(),
+    ...(admission ? [renderKaitoCatalogCrd()] : []),
     ...rbac(o),
     reconcilerDeployment(o),
     metricsService(o),
+    // The catalog before the binding that reads it: until it exists, Workspace writes are refused.
+    ...(admission ? [renderKaitoCatalog(), renderAdmissionPolicy(), renderAdmissionPolicyBinding()] : []),
     ...(o.devicePlugin ? [devicePluginDaemonSet(o)] : []),
   ];
 }

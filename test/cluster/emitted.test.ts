@@ -10,11 +10,13 @@ import { runProgram } from '../unit/pulumi/harness';
 
 import { parseWorkspace } from '../../src/api';
 import { planWorkspace } from '../../src/plan';
-import { renderOperator, renderWorkspace, renderWorkspaceCrd } from '../../src/render';
+import { ADMISSION_POLICY_NAME, renderOperator, renderWorkspace, renderWorkspaceCrd } from '../../src/render';
 import {
+  KubeApiError,
   KubeClient,
   KubeObject,
   REPO_ROOT,
+  apiPath,
   applyObject,
   ensureNamespace,
   installCrd,
@@ -31,6 +33,17 @@ const seeds = readdirSync(SEED_DIR).filter((f) => f.endsWith('.yaml'));
 
 beforeAll(async () => {
   for (const crd of karpenterCrds()) await installCrd(admin, crd);
+});
+
+// The bundles applied here carry the admission policy's binding, which covers every namespace: remove it after
+// each test, so that suites storing workspaces the policy refuses (on purpose) see a cluster without it.
+afterEach(async () => {
+  const path = apiPath('admissionregistration.k8s.io/v1', 'validatingadmissionpolicybindings', {
+    name: ADMISSION_POLICY_NAME,
+  });
+  await admin.delete(path).catch((e: unknown) => {
+    if (!(e instanceof KubeApiError) || e.status !== 404) throw e;
+  });
 });
 
 describe('the Workspace CRD', () => {
@@ -121,7 +134,8 @@ describe('the cdk8s example app (npm run synth)', () => {
         [],
       ]);
     }
-    expect(objects.length - skipped.length).toBe(18); // with the tuning egress NetworkPolicy
+    // With the tuning egress NetworkPolicy, the KaitoCatalog CRD and object, the policy and its binding.
+    expect(objects.length - skipped.length).toBe(22);
   });
 });
 
@@ -147,12 +161,16 @@ describe('the objects the Pulumi program declares (under mocks)', () => {
       'ClusterRole',
       'ClusterRoleBinding',
       'CustomResourceDefinition',
+      'CustomResourceDefinition',
       'Deployment',
+      'KaitoCatalog',
       'Namespace',
       'Role',
       'RoleBinding',
       'Service',
       'ServiceAccount',
+      'ValidatingAdmissionPolicy',
+      'ValidatingAdmissionPolicyBinding',
       'Workspace',
       'Workspace',
     ]);

@@ -94,13 +94,17 @@ test('the README example declares the node pool, the operator and the inference 
     'kaito-constructs:index:KaitoOperator kaito',
     'kubernetes:rbac.authorization.k8s.io/v1:ClusterRole kaito-clusterrole-kaito-reconciler',
     'kubernetes:rbac.authorization.k8s.io/v1:ClusterRoleBinding kaito-clusterrolebinding-kaito-reconciler',
+    'kubernetes:apiextensions.k8s.io/v1:CustomResourceDefinition kaito-customresourcedefinition-kaitocatalogs.kaito.sh',
     'kubernetes:apiextensions.k8s.io/v1:CustomResourceDefinition kaito-customresourcedefinition-workspaces.kaito.sh',
     'kubernetes:apps/v1:Deployment kaito-deployment-kaito-reconciler',
+    'kubernetes:kaito.sh/v1alpha1:KaitoCatalog kaito-kaitocatalog-default',
     'kubernetes:core/v1:Namespace kaito-namespace-kaito-system',
     'kubernetes:rbac.authorization.k8s.io/v1:Role kaito-role-kaito-reconciler-leader-election',
     'kubernetes:rbac.authorization.k8s.io/v1:RoleBinding kaito-rolebinding-kaito-reconciler-leader-election',
     'kubernetes:core/v1:Service kaito-service-kaito-reconciler-metrics',
     'kubernetes:core/v1:ServiceAccount kaito-serviceaccount-kaito-reconciler',
+    'kubernetes:admissionregistration.k8s.io/v1:ValidatingAdmissionPolicy kaito-validatingadmissionpolicy-kaito-workspace-rules',
+    'kubernetes:admissionregistration.k8s.io/v1:ValidatingAdmissionPolicyBinding kaito-validatingadmissionpolicybinding-kaito-workspace-rules',
     'kaito-constructs:index:InferenceService phi-3',
     'kaito-constructs:index:KaitoWorkspace phi-3',
     'kubernetes:kaito.sh/v1beta1:Workspace phi-3-workspace-phi-3',
@@ -108,7 +112,11 @@ test('the README example declares the node pool, the operator and the inference 
   expect(packed.url).toBe('http://phi-3.default.svc.cluster.local:80');
   const workspace = packed.graph.find((r) => r.name === 'phi-3-workspace-phi-3')!;
   expect(workspace.parent).toBe('phi-3');
-  expect(workspace.dependsOn).toEqual(['gpu-agentpool-gpu', 'kaito-customresourcedefinition-workspaces.kaito.sh']);
+  expect(workspace.dependsOn).toEqual([
+    'gpu-agentpool-gpu',
+    'kaito-customresourcedefinition-kaitocatalogs.kaito.sh',
+    'kaito-customresourcedefinition-workspaces.kaito.sh',
+  ]);
   expect(workspace.inputs.resource).toEqual({
     labelSelector: { matchLabels: { 'kubernetes.azure.com/agentpool': 'gpu' } },
   });

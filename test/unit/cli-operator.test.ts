@@ -78,7 +78,7 @@ describe('kaito operator', () => {
     const result = run(['operator']);
     expect(result.code).toBe(0);
     expect(result.stderr).toBe('');
-    expect(result.stdout.split('\n---\n')).toHaveLength(9);
+    expect(result.stdout.split('\n---\n')).toHaveLength(13);
     expect(documents(result.stdout)).toEqual(plain(renderOperator()));
   });
 

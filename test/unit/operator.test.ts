@@ -5,6 +5,7 @@ import type { Container, PodSpec, Service } from 'kubernetes-types/core/v1';
 import type { ClusterRole, ClusterRoleBinding, Role, RoleBinding } from 'kubernetes-types/rbac/v1';
 import type { KubeObject } from '../../src/render/options';
 import { renderWorkspaceCrd } from '../../src/render/crd';
+import { renderKaitoCatalogCrd } from '../../src/render/kaito-catalog-crd';
 import {
   DEFAULT_RECONCILER_IMAGE,
   NVIDIA_DEVICE_PLUGIN_IMAGE,
@@ -35,6 +36,7 @@ describe('renderOperator: the objects', () => {
     expect(bundle.map((o) => [o.kind, o.metadata.name, o.metadata.namespace ?? null])).toEqual([
       ['Namespace', 'kaito-system', null],
       ['CustomResourceDefinition', 'workspaces.kaito.sh', null],
+      ['CustomResourceDefinition', 'kaitocatalogs.kaito.sh', null],
       ['ServiceAccount', 'kaito-reconciler', 'kaito-system'],
       ['ClusterRole', 'kaito-reconciler', null],
       ['ClusterRoleBinding', 'kaito-reconciler', null],
@@ -42,11 +44,25 @@ describe('renderOperator: the objects', () => {
       ['RoleBinding', 'kaito-reconciler-leader-election', 'kaito-system'],
       ['Deployment', 'kaito-reconciler', 'kaito-system'],
       ['Service', 'kaito-reconciler-metrics', 'kaito-system'],
+      ['KaitoCatalog', 'default', null],
+      ['ValidatingAdmissionPolicy', 'kaito-workspace-rules', null],
+      ['ValidatingAdmissionPolicyBinding', 'kaito-workspace-rules', null],
     ]);
   });
 
-  it('ships the same CRD as crds/', () => {
-    expect(only(bundle, 'CustomResourceDefinition')).toEqual(renderWorkspaceCrd());
+  it('without the admission policy: no KaitoCatalog CRD or object, no policy, the rest unchanged', () => {
+    const without = renderOperator({ admissionPolicy: false });
+    const dropped = ['kaitocatalogs.kaito.sh', 'default', 'kaito-workspace-rules'];
+    expect(without).toEqual(bundle.filter((o) => !dropped.includes(o.metadata.name)));
+    expect(without.map((o) => o.kind)).not.toContain('KaitoCatalog');
+    expect(without).toHaveLength(9);
+  });
+
+  it('ships the same CRDs as crds/', () => {
+    expect(bundle.filter((o) => o.kind === 'CustomResourceDefinition')).toEqual([
+      renderWorkspaceCrd(),
+      renderKaitoCatalogCrd(),
+    ]);
   });
 
   it('labels its namespace to enforce the Pod Security "restricted" profile', () => {
@@ -478,13 +494,20 @@ async function modelFor(o: KubeObject): Promise<ModelClass> {
     case 'apiextensions.k8s.io/v1/CustomResourceDefinition':
       return (await import('kubernetes-models/apiextensions.k8s.io/v1/CustomResourceDefinition'))
         .CustomResourceDefinition as unknown as ModelClass;
+    case 'admissionregistration.k8s.io/v1/ValidatingAdmissionPolicy':
+      return (await import('kubernetes-models/admissionregistration.k8s.io/v1/ValidatingAdmissionPolicy'))
+        .ValidatingAdmissionPolicy as unknown as ModelClass;
+    case 'admissionregistration.k8s.io/v1/ValidatingAdmissionPolicyBinding':
+      return (await import('kubernetes-models/admissionregistration.k8s.io/v1/ValidatingAdmissionPolicyBinding'))
+        .ValidatingAdmissionPolicyBinding as unknown as ModelClass;
     default:
       throw new Error(`no model for ${o.apiVersion} ${o.kind}`);
   }
 }
 
 describe('the Kubernetes OpenAPI schema (kubernetes-models)', () => {
-  const all = renderOperator({ devicePlugin: true });
+  // The KaitoCatalog is our own kind: its CRD's schema checks it (test/unit/kaito-catalog.test.ts).
+  const all = renderOperator({ devicePlugin: true }).filter((o) => o.kind !== 'KaitoCatalog');
 
   it.each(all.map((o): [string, string, KubeObject] => [o.kind, o.metadata.name, o]))(
     '%s %s is valid',

@@ -36,12 +36,16 @@ export async function objectPath(client: KubeClient, object: KubeObject, namespa
   });
 }
 
-/** Server-side applies `object` (field manager `kaito-tests`, forced) and returns what was stored. */
+/**
+ * Server-side applies `object` (field manager `kaito-tests`, forced) and returns what was stored; a CRD once it
+ * is Established, so that the objects of its kind can follow.
+ */
 export async function applyObject(client: KubeClient, object: KubeObject, namespace?: string): Promise<KubeObject> {
   const withNamespace =
     namespace !== undefined && object.metadata?.namespace === undefined
       ? { ...object, metadata: { ...object.metadata, namespace } }
       : object;
+  if (object.kind === 'CustomResourceDefinition') return installCrd(client, object);
   const path = await objectPath(client, withNamespace, namespace);
   const { body } = await client.apply<KubeObject>(path, withNamespace, { fieldManager: 'kaito-tests', force: true });
   return body;

@@ -18,12 +18,13 @@ describe('KaitoOperator', () => {
     expect(synth(c)).toEqual(plain(renderOperator(options)));
   });
 
-  test('the bundle in order: Namespace, CRD, RBAC, Deployment, Service', () => {
+  test('the bundle in order: Namespace, CRDs, RBAC, Deployment, Service, the admission policy', () => {
     const c = chart();
     new KaitoOperator(c, 'kaito');
     expect(ids(synth(c))).toEqual([
       'Namespace//kaito-system',
       'CustomResourceDefinition//workspaces.kaito.sh',
+      'CustomResourceDefinition//kaitocatalogs.kaito.sh',
       'ServiceAccount/kaito-system/kaito-reconciler',
       'ClusterRole//kaito-reconciler',
       'ClusterRoleBinding//kaito-reconciler',
@@ -31,6 +32,9 @@ describe('KaitoOperator', () => {
       'RoleBinding/kaito-system/kaito-reconciler-leader-election',
       'Deployment/kaito-system/kaito-reconciler',
       'Service/kaito-system/kaito-reconciler-metrics',
+      'KaitoCatalog//default',
+      'ValidatingAdmissionPolicy//kaito-workspace-rules',
+      'ValidatingAdmissionPolicyBinding//kaito-workspace-rules',
     ]);
   });
 
@@ -50,7 +54,7 @@ describe('KaitoOperator', () => {
     expect(operator.leaderElectionRole).toBeInstanceOf(kplus.Role);
     expect(ApiObject.of(operator.leaderElectionRole).name).toBe('kaito-reconciler-leader-election');
     expect(operator.crds.map((c) => c.name)).toEqual(['workspaces.kaito.sh']);
-    expect(operator.apiObjects).toHaveLength(9);
+    expect(operator.apiObjects).toHaveLength(13);
     expect(operator.serviceAccount.toSubjectConfiguration()).toEqual({
       apiGroup: '',
       kind: 'ServiceAccount',
@@ -62,7 +66,7 @@ describe('KaitoOperator', () => {
     reader.allowRead(kplus.ApiResource.CONFIG_MAPS);
     reader.bind(operator.serviceAccount);
     expect(operator.clusterRole.name).toBe('kaito-reconciler');
-    expect(synth(c).slice(0, 9)).toEqual(plain(renderOperator()));
+    expect(synth(c).slice(0, renderOperator().length)).toEqual(plain(renderOperator()));
   });
 
   test("invalid options fail with the renderer's message", () => {

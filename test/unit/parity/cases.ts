@@ -69,6 +69,7 @@ const exported = `${JSON.stringify(
 const OPERATOR_OBJECTS = [
   'Namespace//kaito-system',
   'CustomResourceDefinition//workspaces.kaito.sh',
+  'CustomResourceDefinition//kaitocatalogs.kaito.sh',
   'ServiceAccount/kaito-system/kaito-reconciler',
   'ClusterRole//kaito-reconciler',
   'ClusterRoleBinding//kaito-reconciler',
@@ -76,6 +77,9 @@ const OPERATOR_OBJECTS = [
   'RoleBinding/kaito-system/kaito-reconciler-leader-election',
   'Deployment/kaito-system/kaito-reconciler',
   'Service/kaito-system/kaito-reconciler-metrics',
+  'KaitoCatalog//default',
+  'ValidatingAdmissionPolicy//kaito-workspace-rules',
+  'ValidatingAdmissionPolicyBinding//kaito-workspace-rules',
 ];
 const DIRECT_PHI = [
   'ConfigMap/default/phi-inference-config',

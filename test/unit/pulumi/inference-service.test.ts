@@ -6,6 +6,7 @@ import { runProgram, valueOf, type Graph } from './harness';
 
 const POOL = 'gpu-agentpool-gpu';
 const CRD = 'kaito-customresourcedefinition-workspaces.kaito.sh';
+const CATALOG_CRD = 'kaito-customresourcedefinition-kaitocatalogs.kaito.sh';
 
 function pool(): GpuNodePool {
   return new GpuNodePool('gpu', { resourceGroupName: 'rg', clusterName: 'aks', vmSize: 'Standard_NC6s_v3' });
@@ -36,8 +37,8 @@ describe('InferenceService in operator mode', () => {
       resource: { labelSelector: { matchLabels: { 'kubernetes.azure.com/agentpool': 'gpu' } } },
       inference: { preset: { name: 'phi-3-mini-4k-instruct' } },
     });
-    expect(graph.dependencyNames(cr)).toEqual([POOL, CRD]);
-    expect(graph.dependencyNames(workspace)).toEqual([POOL, CRD]);
+    expect(graph.dependencyNames(cr)).toEqual([POOL, CATALOG_CRD, CRD]);
+    expect(graph.dependencyNames(workspace)).toEqual([POOL, CATALOG_CRD, CRD]);
     // Planned on the pool's V100s: no bfloat16.
     expect([svc!.plan.instanceType, svc!.plan.gpuModel, svc!.plan.dtype, svc!.plan.fitChecked]).toEqual([
       undefined,

@@ -4,6 +4,7 @@ import { KaitoOperator, KaitoWorkspace } from '../../../src/pulumi';
 import { runProgram, valueOf, type Graph } from './harness';
 
 const CRD = 'kaito-customresourcedefinition-workspaces.kaito.sh';
+const CATALOG_CRD = 'kaito-customresourcedefinition-kaitocatalogs.kaito.sh';
 const NAMESPACE = 'kaito-namespace-kaito-system';
 
 /** The registrations of the operator's objects, in the order the component declared them. */
@@ -22,6 +23,7 @@ describe('KaitoOperator', () => {
     expect(regs.map((r) => `${r.type} ${r.name}`)).toEqual([
       `kubernetes:core/v1:Namespace ${NAMESPACE}`,
       `kubernetes:apiextensions.k8s.io/v1:CustomResourceDefinition ${CRD}`,
+      `kubernetes:apiextensions.k8s.io/v1:CustomResourceDefinition ${CATALOG_CRD}`,
       'kubernetes:core/v1:ServiceAccount kaito-serviceaccount-kaito-reconciler',
       'kubernetes:rbac.authorization.k8s.io/v1:ClusterRole kaito-clusterrole-kaito-reconciler',
       'kubernetes:rbac.authorization.k8s.io/v1:ClusterRoleBinding kaito-clusterrolebinding-kaito-reconciler',
@@ -29,6 +31,9 @@ describe('KaitoOperator', () => {
       'kubernetes:rbac.authorization.k8s.io/v1:RoleBinding kaito-rolebinding-kaito-reconciler-leader-election',
       'kubernetes:apps/v1:Deployment kaito-deployment-kaito-reconciler',
       'kubernetes:core/v1:Service kaito-service-kaito-reconciler-metrics',
+      'kubernetes:kaito.sh/v1alpha1:KaitoCatalog kaito-kaitocatalog-default',
+      'kubernetes:admissionregistration.k8s.io/v1:ValidatingAdmissionPolicy kaito-validatingadmissionpolicy-kaito-workspace-rules',
+      'kubernetes:admissionregistration.k8s.io/v1:ValidatingAdmissionPolicyBinding kaito-validatingadmissionpolicybinding-kaito-workspace-rules',
     ]);
     // Object by object, the inputs are the rendered bundle (the order above is renderOperator's order).
     expect(regs.map((r) => r.inputs)).toEqual(renderOperator());
@@ -36,13 +41,13 @@ describe('KaitoOperator', () => {
     for (const r of regs) expect(graph.parentOf(r)?.type).toBe('kaito-constructs:index:KaitoOperator');
   });
 
-  test('the Namespace and the CRD come first; everything else depends on both', async () => {
+  test('the Namespace and the CRDs come first; everything else depends on them', async () => {
     const { graph } = await runProgram(() => new KaitoOperator('kaito'));
-    expect(graph.dependencyNames(graph.get(NAMESPACE))).toEqual([]);
-    expect(graph.dependencyNames(graph.get(CRD))).toEqual([]);
+    const first = [NAMESPACE, CRD, CATALOG_CRD];
+    for (const name of first) expect(graph.dependencyNames(graph.get(name))).toEqual([]);
     for (const r of graph.registrations) {
-      if (!r.custom || r.name === NAMESPACE || r.name === CRD) continue;
-      expect([r.name, graph.dependencyNames(r)]).toEqual([r.name, [CRD, NAMESPACE]]);
+      if (!r.custom || first.includes(r.name)) continue;
+      expect([r.name, graph.dependencyNames(r)]).toEqual([r.name, [CATALOG_CRD, CRD, NAMESPACE]]);
     }
   });
 
@@ -59,14 +64,14 @@ describe('KaitoOperator', () => {
         { dependsOn: operator.crds },
       );
     });
-    expect(operator!.crds).toHaveLength(1);
+    expect(operator!.crds).toHaveLength(2);
     expect(await valueOf(operator!.namespace)).toBe('kube-system');
     expect(graph.registrations.some((r) => r.type === 'kubernetes:core/v1:Namespace')).toBe(false);
     expect(graph.get('kaito-daemonset-nvidia-device-plugin-daemonset').inputs).toEqual(
       renderOperator({ namespace: 'kube-system', devicePlugin: true }).at(-1),
     );
-    expect(graph.dependencyNames(graph.get('kaito-deployment-kaito-reconciler'))).toEqual([CRD]);
-    expect(graph.dependencyNames(graph.get('phi-workspace-phi'))).toEqual([CRD]);
+    expect(graph.dependencyNames(graph.get('kaito-deployment-kaito-reconciler'))).toEqual([CATALOG_CRD, CRD]);
+    expect(graph.dependencyNames(graph.get('phi-workspace-phi'))).toEqual([CATALOG_CRD, CRD]);
   });
 
   test('the image may be an output (an image built in the same program)', async () => {

@@ -30,11 +30,15 @@ const EXPECTED = [
   'kaito-constructs:index:KaitoWorkspace phi-3-mini',
   'kaito-constructs:index:KaitoWorkspace tuning-phi-3',
   'kaito-constructs:index:TuningJob tuning-phi-3',
+  'kubernetes:admissionregistration.k8s.io/v1:ValidatingAdmissionPolicy kaito-validatingadmissionpolicy-kaito-workspace-rules',
+  'kubernetes:admissionregistration.k8s.io/v1:ValidatingAdmissionPolicyBinding kaito-validatingadmissionpolicybinding-kaito-workspace-rules',
+  'kubernetes:apiextensions.k8s.io/v1:CustomResourceDefinition kaito-customresourcedefinition-kaitocatalogs.kaito.sh',
   'kubernetes:apiextensions.k8s.io/v1:CustomResourceDefinition kaito-customresourcedefinition-workspaces.kaito.sh',
   'kubernetes:apps/v1:Deployment kaito-deployment-kaito-reconciler',
   'kubernetes:core/v1:Namespace kaito-namespace-kaito-system',
   'kubernetes:core/v1:Service kaito-service-kaito-reconciler-metrics',
   'kubernetes:core/v1:ServiceAccount kaito-serviceaccount-kaito-reconciler',
+  'kubernetes:kaito.sh/v1alpha1:KaitoCatalog kaito-kaitocatalog-default',
   'kubernetes:kaito.sh/v1beta1:Workspace phi-3-mini-workspace-workspace-phi-3-mini',
   'kubernetes:kaito.sh/v1beta1:Workspace tuning-phi-3-workspace-workspace-tuning-phi-3',
   'kubernetes:rbac.authorization.k8s.io/v1:ClusterRole kaito-clusterrole-kaito-reconciler',
@@ -102,6 +106,7 @@ test('the program declares a node pool, the operator and the seed workspaces on 
   for (const ws of [inference, tuning]) {
     expect(graph.dependencyNames(ws)).toEqual([
       'gpu-agentpool-gpu',
+      'kaito-customresourcedefinition-kaitocatalogs.kaito.sh',
       'kaito-customresourcedefinition-workspaces.kaito.sh',
     ]);
   }
