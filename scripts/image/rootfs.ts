@@ -65,7 +65,7 @@ export function baseRootfs(packages: readonly DebianPackage[]): TarEntry[] {
       if (entry.type === 'hardlink') {
         const target = files.get(entry.linkname ?? '');
         if (target === undefined) throw new Error(`${pkg.name}: ${entry.path} links to missing ${entry.linkname}`);
-        put({ ...target, path: entry.path, mode: entry.mode });
+        put({ ...target, path: entry.path, mode: entry.mode, uid: 0, gid: 0 });
       } else {
         put({ ...entry, uid: 0, gid: 0 });
       }
