@@ -4,6 +4,7 @@ import { createServer } from 'node:net';
 import { join } from 'node:path';
 import { renderOperator } from '../../../src/render';
 import { PACKAGE_VERSION } from '../../../src/render/operator';
+import { pinnedNodeVersion } from '../../../scripts/image/build';
 import { REPO_ROOT } from '../support';
 import { installBundleRbac } from './support/bundle-rbac';
 import {
@@ -92,18 +93,22 @@ function memoryCgroupFile(v1: string, v2: string): string {
     : `/sys/fs/cgroup${/^0::(.*)$/m.exec(cgroups)![1]}/${v2}`;
 }
 
-beforeAll(async () => {
-  if (process.getuid?.() !== 0) throw new Error('the image test runs an OCI runtime and needs root');
-  mkdirSync(scratch, { recursive: true });
-  // The image, built as a release builds it.
+/** Builds the image as `npm run image:build` does, into `out`; returns its manifest digest. */
+function buildImage(out: string): string {
   sh(join(REPO_ROOT, 'node_modules/.bin/node'), [
     '-r',
     'ts-node/register/transpile-only',
     'scripts/image/build.ts',
     '--out',
-    join(scratch, 'image'),
+    out,
   ]);
-  digest = (JSON.parse(readFileSync(join(scratch, 'image/image.json'), 'utf8')) as { digest: string }).digest;
+  return (JSON.parse(readFileSync(join(out, 'image.json'), 'utf8')) as { digest: string }).digest;
+}
+
+beforeAll(async () => {
+  if (process.getuid?.() !== 0) throw new Error('the image test runs an OCI runtime and needs root');
+  mkdirSync(scratch, { recursive: true });
+  digest = buildImage(join(scratch, 'image'));
   const bundle = join(scratch, 'bundle');
   sh('umoci', ['unpack', '--image', `${join(scratch, 'image/oci')}:${PACKAGE_VERSION}`, bundle]);
 
@@ -221,15 +226,19 @@ test('the image runs as 65532 with a read-only root file system, no capabilities
     '/usr/local/bin/node',
     '/app/lib/reconciler/main.js',
   ]);
+  const exec = (...args: string[]) => spawnSync(RUNTIME, ['exec', containerId, ...args], { encoding: 'utf8' });
+  expect(exec('/usr/local/bin/node', '--version').stdout).toBe(`${pinnedNodeVersion()}\n`);
+  // No shell in the image.
+  const shell = exec('/bin/sh', '-c', 'true');
+  expect(shell.status).not.toBe(0);
+  expect(shell.stderr).toContain('/bin/sh: no such file or directory');
   // Writing anywhere but /tmp fails: the root is mounted read-only.
   const write = (path: string) =>
-    spawnSync(RUNTIME, [
-      'exec',
-      containerId,
+    exec(
       '/usr/local/bin/node',
       '-e',
       `try { require('fs').writeFileSync(${JSON.stringify(path)}, 'x'); console.log('written') } catch (e) { console.log(e.code) }`,
-    ]).stdout.toString('utf8');
+    ).stdout;
   expect(write('/app/x')).toBe('EROFS\n');
   expect(write('/etc/x')).toBe('EROFS\n');
   expect(write('/tmp/x')).toBe('written\n');
@@ -269,3 +278,7 @@ test('SIGTERM: the container stops its work and exits 0', async () => {
   expect(logLines.filter((l) => l.msg === 'signal received').map((l) => l.signal)).toEqual(['SIGTERM']);
   expect(logLines.filter((l) => l.level === 'error')).toEqual([]);
 });
+
+test('reproducible: a second build from the same inputs has the same digest', () => {
+  expect(buildImage(join(scratch, 'again'))).toBe(digest);
+}, 600_000);
