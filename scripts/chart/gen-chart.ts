@@ -21,6 +21,7 @@ import {
   type OperatorNodeProvisioner,
   type OperatorOptions,
 } from '../../src/render/operator';
+import { parseNodeClass } from '../../src/render/node-class';
 import { Synthesizer, mergeOrder, type Choice, type Sentinel } from './synthesize';
 
 const ROOT = resolve(__dirname, '../..');
@@ -32,6 +33,8 @@ export interface ChartValues {
   readonly image: string;
   readonly replicas: number;
   readonly nodeProvisioner: OperatorNodeProvisioner;
+  /** `GROUP/KIND/NAME`, as `--node-class` takes it; empty: the provisioner's default class. */
+  readonly nodeClass: string;
   /** Empty: all namespaces. */
   readonly watchNamespace: string;
   readonly leaderElection: boolean;
@@ -49,6 +52,7 @@ export const DEFAULT_VALUES: ChartValues = {
   image: DEFAULT_RECONCILER_IMAGE,
   replicas: 1,
   nodeProvisioner: 'gpu-provisioner',
+  nodeClass: '',
   watchNamespace: '',
   leaderElection: true,
   allowPrivilegedTemplates: false,
@@ -63,6 +67,7 @@ export function optionsOfValues(values: ChartValues): OperatorOptions {
     image: values.image,
     replicas: values.replicas,
     nodeProvisioner: values.nodeProvisioner,
+    ...(values.nodeClass !== '' ? { nodeClass: parseNodeClass(values.nodeClass) } : {}),
     ...(values.watchNamespace !== '' ? { watchNamespace: values.watchNamespace } : {}),
     leaderElection: values.leaderElection,
     allowPrivilegedTemplates: values.allowPrivilegedTemplates,
@@ -78,6 +83,7 @@ const CHOICES: readonly Choice[] = [
   { values: [false, true], expr: '.Values.devicePlugin.enabled' },
   { values: [false, true], expr: '.Values.allowPrivilegedTemplates' },
   { values: [true, false], expr: '.Values.leaderElection' },
+  { values: [false, true], expr: '.Values.nodeClass' },
 ];
 
 const SENTINELS = {
@@ -85,6 +91,7 @@ const SENTINELS = {
   image: { sentinel: 'hv1hv', expr: '.Values.image' },
   watchNamespace: { sentinel: 'hv2hv', expr: '.Values.watchNamespace' },
   devicePluginImage: { sentinel: 'hv3hv', expr: '.Values.devicePlugin.image' },
+  nodeClass: { sentinel: 'hv4hv/Hv5hv/hv6hv', expr: '.Values.nodeClass' },
   replicas: { sentinel: 900_000, expr: '.Values.replicas' },
   requestsCpu: { sentinel: '900001m', expr: '.Values.resources.requests.cpu' },
   requestsMemory: { sentinel: '900002Mi', expr: '.Values.resources.requests.memory' },
@@ -95,13 +102,14 @@ const SENTINELS = {
 type Json = Record<string, unknown>;
 
 function render(combination: ReadonlyArray<string | boolean>): Json[] {
-  const [nodeProvisioner, watch, devicePlugin, allowPrivilegedTemplates, leaderElection] = combination;
+  const [nodeProvisioner, watch, devicePlugin, allowPrivilegedTemplates, leaderElection, nodeClass] = combination;
   const s = SENTINELS;
   return renderOperator({
     namespace: s.namespace.sentinel,
     image: s.image.sentinel,
     replicas: s.replicas.sentinel,
     nodeProvisioner: nodeProvisioner as OperatorNodeProvisioner,
+    ...(nodeClass === true ? { nodeClass: parseNodeClass(s.nodeClass.sentinel) } : {}),
     ...(watch === true ? { watchNamespace: s.watchNamespace.sentinel } : {}),
     devicePlugin: devicePlugin as boolean,
     devicePluginImage: s.devicePluginImage.sentinel,
@@ -144,7 +152,7 @@ export function chartFiles(): Map<string, string> {
     files.set(`templates/${fileName}`, HEADER + body);
   });
   for (const [path, text] of files) {
-    const leftover = /hv\dhv|90000\d/.exec(text.replace(/\{\{.*?\}\}/g, ''));
+    const leftover = /hv\dhv|90000\d/i.exec(text.replace(/\{\{.*?\}\}/g, ''));
     if (leftover !== null) throw new Error(`${path}: sentinel ${leftover[0]} left outside a template action`);
   }
   files.set(
@@ -171,6 +179,7 @@ export function chartFiles(): Map<string, string> {
 }
 
 const DNS_LABEL = '^[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?$';
+const DNS_SUBDOMAIN = '[a-z0-9]([-a-z0-9]*[a-z0-9])?(\\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*';
 const QUANTITY = '^[0-9]{1,15}(\\.[0-9]{1,9})?(m|k|M|G|T|Ki|Mi|Gi|Ti)?$';
 
 /** What helm checks the values against before rendering (the renderer's own checks, as a schema). */
@@ -197,6 +206,12 @@ function valuesSchema(): Record<string, unknown> {
       nodeProvisioner: {
         enum: [...OPERATOR_NODE_PROVISIONERS],
         description: 'How the reconciler provisions GPU nodes.',
+      },
+      nodeClass: {
+        type: 'string',
+        maxLength: 571,
+        pattern: `^$|^${DNS_SUBDOMAIN}/[A-Z][A-Za-z0-9]{0,62}/${DNS_SUBDOMAIN}$`,
+        description: "Node class of the reconciler's NodeClaims, GROUP/KIND/NAME (empty: the provisioner's default).",
       },
       watchNamespace: {
         type: 'string',

@@ -257,23 +257,37 @@ function indentLines(text: string, indent: number): string[] {
 }
 
 /**
- * One order of all the ids of `lists` that keeps the order of each list, or undefined when the lists
- * disagree on an order.
+ * One order of all the ids of `lists` that keeps the order of each list (a topological order of "comes
+ * before", ties broken by first appearance), or undefined when the lists disagree on an order.
  */
 export function mergeOrder(lists: ReadonlyArray<readonly string[]>): string[] | undefined {
-  const merged: string[] = [];
+  const firstSeen = new Map<string, number>();
+  const after = new Map<string, Set<string>>();
+  const before = new Map<string, number>();
   for (const list of lists) {
-    let after = -1;
-    for (const id of list) {
-      const at = merged.indexOf(id);
-      if (at >= 0) {
-        if (at < after) return undefined;
-        after = at;
-      } else {
-        merged.splice(after + 1, 0, id);
-        after += 1;
+    list.forEach((id, i) => {
+      if (!firstSeen.has(id)) {
+        firstSeen.set(id, firstSeen.size);
+        after.set(id, new Set());
+        before.set(id, 0);
       }
+      const previous = list[i - 1];
+      if (previous !== undefined && !after.get(previous)!.has(id)) {
+        after.get(previous)!.add(id);
+        before.set(id, before.get(id)! + 1);
+      }
+    });
+  }
+  const order: string[] = [];
+  const ready = [...firstSeen.keys()].filter((id) => before.get(id) === 0);
+  while (ready.length > 0) {
+    ready.sort((a, b) => firstSeen.get(a)! - firstSeen.get(b)!);
+    const id = ready.shift()!;
+    order.push(id);
+    for (const next of after.get(id)!) {
+      before.set(next, before.get(next)! - 1);
+      if (before.get(next) === 0) ready.push(next);
     }
   }
-  return merged;
+  return order.length === firstSeen.size ? order : undefined;
 }

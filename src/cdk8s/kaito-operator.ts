@@ -9,6 +9,7 @@ import {
   type OperatorNodeProvisioner,
 } from '../render/operator';
 import { WORKSPACE_CRD_NAME } from '../render/crd';
+import type { NodeClassRef } from '../render/node-class';
 import type { KubeObject } from '../render/options';
 import { emit, keepOrder, objectId } from './internal';
 import { kplus } from './plus';
@@ -35,6 +36,12 @@ export interface KaitoOperatorProps {
    * @default 'gpu-provisioner'
    */
   readonly nodeProvisioner?: OperatorNodeProvisioner;
+  /**
+   * The node class the reconciler's NodeClaims point at (its `--node-class`), e.g. AKS_NODE_CLASS for
+   * Karpenter on AKS or EC2_NODE_CLASS on EKS.
+   * @default KAITO_NODE_CLASS with gpu-provisioner, AKS_NODE_CLASS with karpenter
+   */
+  readonly nodeClass?: NodeClassRef;
   /**
    * Also deploy the NVIDIA device plugin DaemonSet (in kube-system), for GPU nodes that come without one.
    * @default false

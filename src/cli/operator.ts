@@ -4,18 +4,21 @@ import {
   type OperatorNodeProvisioner,
   type OperatorOptions,
 } from '../render/operator';
+import { parseNodeClass, type NodeClassRef } from '../render/node-class';
 import { HELP_OPTION, parseArgs, UsageError } from './args';
 import { formatObjects, type CliIo } from './io';
 import type { KubeObject } from '../render/options';
 
 export const OPERATOR_HELP = `Usage: kaito operator [--namespace N] [--watch-namespace N] [--image I] [--replicas N]
-                      [--node-provisioner ${OPERATOR_NODE_PROVISIONERS.join('|')}]
+                      [--node-provisioner ${OPERATOR_NODE_PROVISIONERS.join('|')}] [--node-class GROUP/KIND/NAME]
                       [--device-plugin [--device-plugin-image I]] [--allow-privileged-templates]
                       [-o yaml|json]
 
 Prints the operator bundle, ready for kubectl apply -f -: the namespace (default kaito-system), the
 Workspace CRD, the reconciler's ServiceAccount and least-privilege RBAC, its Deployment and metrics
 Service, and with --device-plugin the NVIDIA device plugin DaemonSet (in kube-system). With
+--node-class names the node class of the reconciler's NodeClaims (e.g. karpenter.azure.com/AKSNodeClass/default
+for Karpenter on AKS; default kaito.sh/KaitoNodeClass/default with gpu-provisioner). With
 --watch-namespace the reconciler serves that namespace only, with a Role there instead of cluster-wide rights.
 --allow-privileged-templates lets workspaces' pod templates and volumes go beyond Pod Security "baseline"
 (only where Workspace authors may create such pods themselves).
@@ -30,6 +33,7 @@ const OPTIONS = [
   { name: 'image', takesValue: true },
   { name: 'replicas', takesValue: true },
   { name: 'node-provisioner', takesValue: true, choices: OPERATOR_NODE_PROVISIONERS },
+  { name: 'node-class', takesValue: true },
   { name: 'device-plugin', takesValue: false },
   { name: 'device-plugin-image', takesValue: true },
   { name: 'allow-privileged-templates', takesValue: false },
@@ -58,6 +62,15 @@ export function operatorOptionsFromFlags(options: Record<string, string | true>)
       throw new UsageError(`--replicas must be a whole number of at least 0, got ${JSON.stringify(rawReplicas)}`);
     }
   }
+  let nodeClass: NodeClassRef | undefined;
+  const rawNodeClass = text('node-class');
+  if (rawNodeClass !== undefined) {
+    try {
+      nodeClass = parseNodeClass(rawNodeClass);
+    } catch (e) {
+      throw new UsageError(`--node-class: ${(e as Error).message}`);
+    }
+  }
   if (options['device-plugin-image'] !== undefined && options['device-plugin'] !== true) {
     throw new UsageError('--device-plugin-image needs --device-plugin');
   }
@@ -66,6 +79,7 @@ export function operatorOptionsFromFlags(options: Record<string, string | true>)
     image: text('image'),
     replicas,
     nodeProvisioner: text('node-provisioner') as OperatorNodeProvisioner | undefined,
+    nodeClass,
     devicePlugin: options['device-plugin'] === true,
     devicePluginImage: text('device-plugin-image'),
     watchNamespace: text('watch-namespace'),

@@ -3,19 +3,22 @@ import { formatProblem } from '../api/problems';
 import type { Workspace } from '../api/types';
 import type { WorkspacePlan } from '../plan/plan';
 import type { KubeObject, NodeProvisioner, RenderOptions } from '../render/options';
+import { parseNodeClass } from '../render/node-class';
 import { renderWorkspace } from '../render/workspace';
 import { HELP_OPTION, parseArgs, UsageError } from './args';
 import { formatObjects, readInputs, type CliIo } from './io';
 import { checkInputs, reportProblems } from './validate';
 
 export const RENDER_HELP = `Usage: kaito render FILE... [--mode operator|direct] [--nodes karpenter|machine|byo]
-                    [--registry R] [--namespace N] [-o yaml|json]
+                    [--node-class GROUP/KIND/NAME] [--registry R] [--namespace N] [-o yaml|json]
 
 Prints the exact Kubernetes objects for Workspace manifests (- reads stdin).
   --mode operator  (default) the Workspace itself, normalized to kaito.sh/v1beta1, for a cluster that
                    runs the reconciler
   --mode direct    every object the reconciler would create: ConfigMaps, Services, the StatefulSet or
                    tuning Job, and the GPU NodeClaims (--nodes machine: legacy Machines; --nodes byo: none)
+  --node-class G/K/N  the NodeClaims' nodeClassRef (default kaito.sh/KaitoNodeClass/default; e.g.
+                   karpenter.azure.com/AKSNodeClass/default for Karpenter on AKS)
   --namespace N    namespace for workspaces that name none (default: default)
   --registry R     registry of Kaito's images (default: mcr.microsoft.com/aks/kaito)
 Invalid input (and two workspaces with the same namespace and name): the same messages and exit code
@@ -29,6 +32,7 @@ const OPTIONS = [
   { name: 'nodes', takesValue: true, choices: ['karpenter', 'machine', 'byo'] },
   { name: 'namespace', short: 'n', takesValue: true },
   { name: 'registry', takesValue: true },
+  { name: 'node-class', takesValue: true },
   HELP_OPTION,
 ] as const;
 
@@ -59,11 +63,22 @@ export function runRender(argv: readonly string[], io: CliIo): number {
   if (args.positionals.length === 0) throw new UsageError('render needs at least one FILE (or - for stdin)');
   const mode = args.options.mode === 'direct' ? 'direct' : 'operator';
   if (mode === 'operator' && args.options.nodes !== undefined) throw new UsageError('--nodes applies to --mode direct');
+  if (mode === 'operator' && args.options['node-class'] !== undefined) {
+    throw new UsageError('--node-class applies to --mode direct');
+  }
   const text = (name: string) => (typeof args.options[name] === 'string' ? (args.options[name] as string) : undefined);
   const namespace = text('namespace');
   const namespaceProblem = namespace === undefined ? undefined : dnsLabelProblem(namespace, '--namespace');
   if (namespaceProblem !== undefined) throw new UsageError(formatProblem(namespaceProblem));
+  let nodeClass: RenderOptions['nodeClass'];
+  const nodeClassText = text('node-class');
+  try {
+    if (nodeClassText !== undefined) nodeClass = parseNodeClass(nodeClassText);
+  } catch (e) {
+    throw new UsageError(`--node-class: ${(e as Error).message}`);
+  }
   const options: RenderOptions = {
+    ...(nodeClass ? { nodeClass } : {}),
     ...(namespace ? { defaultNamespace: namespace } : {}),
     ...(text('registry') ? { registry: text('registry') } : {}),
     ...(text('nodes') ? { nodeProvisioner: text('nodes') as NodeProvisioner } : {}),

@@ -8,6 +8,7 @@ import {
   type OperatorNodeProvisioner,
   type OperatorOptions,
 } from '../render';
+import type { NodeClassRef } from '../render/node-class';
 import { TYPE_PREFIX, invalidArgs, plainValueProblems, throwOnErrors } from './errors';
 import { childDependsOn, childName, declareObject } from './objects';
 
@@ -35,6 +36,12 @@ export interface KaitoOperatorArgs {
    * @default 'gpu-provisioner'
    */
   readonly nodeProvisioner?: OperatorNodeProvisioner;
+  /**
+   * The node class the reconciler's NodeClaims point at (its `--node-class`), e.g. AKS_NODE_CLASS for
+   * Karpenter on AKS or EC2_NODE_CLASS on EKS.
+   * @default KAITO_NODE_CLASS with gpu-provisioner, AKS_NODE_CLASS with karpenter
+   */
+  readonly nodeClass?: NodeClassRef;
   /**
    * Also deploy the NVIDIA device plugin DaemonSet (kube-system), for GPU nodes that do not come with one.
    * @default false

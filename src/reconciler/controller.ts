@@ -5,6 +5,7 @@ import { isStatus, type KubeApi } from './http';
 import type { Logger } from './log';
 import type { ReconcileResult, ReconcilerMetrics } from './metrics';
 import { WorkQueue, type WorkQueueOptions } from './queue';
+import type { NodeClassRef } from '../render/node-class';
 import { Sources } from './sources';
 
 /*
@@ -29,6 +30,8 @@ export interface ControllerOptions {
   readonly concurrency?: number;
   /** Registry of Kaito's images (passed to the renderers). */
   readonly registry?: string;
+  /** The node class NodeClaims point at. @default defaultNodeClass(provisioner) */
+  readonly nodeClass?: NodeClassRef;
   /**
    * Create pods from templates and volumes that Pod Security "baseline" refuses (and templates that pick a
    * service account). Off: such a workspace is reported invalid and nothing is created for it.
@@ -178,6 +181,7 @@ export class WorkspaceController {
       provisioner: this.options.provisioner,
       now,
       ...(this.options.registry ? { registry: this.options.registry } : {}),
+      ...(this.options.nodeClass ? { nodeClass: this.options.nodeClass } : {}),
       ...(this.options.allowPrivilegedTemplates === true ? { allowPrivilegedTemplates: true } : {}),
     };
     const observed = this.sources.observe(workspace);

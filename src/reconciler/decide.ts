@@ -3,6 +3,7 @@ import { LABEL_WORKSPACE, LABEL_WORKSPACE_NAMESPACE } from '../api/types';
 import { checkWorkspaceObject } from '../plan/check';
 import type { WorkspacePlan } from '../plan/plan';
 import { sanitizedMatchLabels } from '../render/labels';
+import { defaultNodeClass, type NodeClassRef } from '../render/node-class';
 import type { KubeObject, NodeProvisioner } from '../render/options';
 import { renderWorkspace } from '../render/workspace';
 import { CONDITION, mergeConditions, type ConditionInput, type WorkspaceEvent } from './conditions';
@@ -25,6 +26,8 @@ export interface DecideOptions {
   readonly provisioner: ProvisionerName;
   /** Registry of Kaito's images. @default 'mcr.microsoft.com/aks/kaito' */
   readonly registry?: string;
+  /** The node class NodeClaims point at. @default defaultNodeClass(provisioner) */
+  readonly nodeClass?: NodeClassRef;
   /** The time conditions that move are stamped with (RFC 3339). */
   readonly now: string;
   /**
@@ -251,6 +254,7 @@ export function decide(observed: Observation, options: DecideOptions): Decision 
     nodeProvisioner: provisioner,
     ...(meta.uid ? { ownerUid: meta.uid } : {}),
     ...(options.registry ? { registry: options.registry } : {}),
+    nodeClass: options.nodeClass ?? defaultNodeClass(options.provisioner),
   });
   const objects = rendered.filter((o) => !NODE_KINDS.has(o.kind));
   const conflicts = observed.conflicts ?? [];

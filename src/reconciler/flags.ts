@@ -1,5 +1,6 @@
 import { DEFAULT_CONCURRENCY } from './controller';
 import type { ProvisionerName } from './decide';
+import { defaultNodeClass, parseNodeClass, type NodeClassRef } from '../render/node-class';
 import { parseBindAddress } from './server';
 
 /*
@@ -30,6 +31,8 @@ export interface ReconcilerFlags {
   readonly metricsBindAddress: string;
   readonly healthProbeBindAddress: string;
   readonly nodeProvisioner: ProvisionerName;
+  /** The node class NodeClaims point at (`--node-class`; the provisioner's default when not given). */
+  readonly nodeClass: NodeClassRef;
   readonly concurrency: number;
   readonly registry?: string;
   readonly watchIdleTimeoutMs: number;
@@ -51,6 +54,10 @@ Flags:
   --kubeconfig PATH                  kubeconfig to use (default: in-cluster, else $KUBECONFIG or ~/.kube/config)
   --namespace NS                     reconcile only this namespace's workspaces (default: all namespaces)
   --node-provisioner NAME            gpu-provisioner | karpenter | machine | byo (default: gpu-provisioner)
+  --node-class GROUP/KIND/NAME       node class of the NodeClaims: kaito.sh/KaitoNodeClass/default (gpu-provisioner),
+                                     karpenter.azure.com/AKSNodeClass/default (Karpenter on AKS), karpenter.k8s.aws/
+                                     EC2NodeClass/default (EKS), karpenter.kwok.sh/KWOKNodeClass/default (kwok)
+                                     (default: the first for gpu-provisioner, the second for karpenter)
   --concurrency N                    workspaces reconciled at the same time (default: 10)
   --registry HOST[/PATH]             registry of Kaito's images (default: mcr.microsoft.com/aks/kaito)
   --leader-elect[=true|false]        elect a leader on a Lease before reconciling (default: false)
@@ -87,6 +94,7 @@ const VALUED = new Set([
   'kubeconfig',
   'namespace',
   'node-provisioner',
+  'node-class',
   'concurrency',
   'registry',
   'leader-election-namespace',
@@ -131,6 +139,15 @@ export function parseFlags(argv: readonly string[], env: NodeJS.ProcessEnv = pro
   if (!PROVISIONERS.includes(provisioner as ProvisionerName)) {
     throw new UsageError(`--node-provisioner must be one of ${PROVISIONERS.join(', ')}, not "${provisioner}"`);
   }
+  let nodeClass = defaultNodeClass(provisioner);
+  const nodeClassText = get('node-class');
+  if (nodeClassText !== undefined) {
+    try {
+      nodeClass = parseNodeClass(nodeClassText);
+    } catch (e) {
+      throw new UsageError(`--node-class: ${(e as Error).message}`);
+    }
+  }
   const concurrency = Number(get('concurrency') ?? DEFAULT_CONCURRENCY);
   if (!Number.isInteger(concurrency) || concurrency < 1) {
     throw new UsageError(`--concurrency must be a whole number of at least 1, not "${get('concurrency')}"`);
@@ -172,6 +189,7 @@ export function parseFlags(argv: readonly string[], env: NodeJS.ProcessEnv = pro
     metricsBindAddress: get('metrics-bind-address') ?? DEFAULT_METRICS_BIND_ADDRESS,
     healthProbeBindAddress: get('health-probe-bind-address') ?? ':8081',
     nodeProvisioner: provisioner as ProvisionerName,
+    nodeClass,
     concurrency,
     watchIdleTimeoutMs: parseDuration(get('watch-idle-timeout') ?? '150s'),
     logLevel: logLevel as ReconcilerFlags['logLevel'],

@@ -34,6 +34,7 @@ async function main(argv: readonly string[]): Promise<number> {
       ...(flags.kubeconfig !== undefined ? { kubeconfig: flags.kubeconfig } : {}),
       ...(flags.namespace !== undefined ? { namespace: flags.namespace } : {}),
       ...(flags.registry !== undefined ? { registry: flags.registry } : {}),
+      ...(flags.nodeClass !== undefined ? { nodeClass: flags.nodeClass } : {}),
       ...(flags.allowPrivilegedTemplates ? { allowPrivilegedTemplates: true } : {}),
       ...(flags.leaderElect && flags.leaderElectionNamespace
         ? {

@@ -7,6 +7,7 @@ import { KubeApi, type RequestRecord } from './http';
 import { LeaderElector } from './leader';
 import { jsonLogger, type Logger } from './log';
 import { ReconcilerMetrics } from './metrics';
+import type { NodeClassRef } from '../render/node-class';
 import type { WorkQueueOptions } from './queue';
 import { healthHandler, listen, metricsHandler, parseBindAddress, type Listening } from './server';
 
@@ -41,6 +42,8 @@ export interface ReconcilerOptions {
   /** @default DEFAULT_CONCURRENCY (10) */
   readonly concurrency?: number;
   readonly registry?: string;
+  /** The node class NodeClaims point at (`--node-class`). @default defaultNodeClass(provisioner) */
+  readonly nodeClass?: NodeClassRef;
   /**
    * Create pods from templates and volumes that Pod Security "baseline" refuses (and templates that pick a
    * service account). Off: such a workspace is reported invalid and nothing is created for it.
@@ -114,6 +117,7 @@ export async function startReconciler(options: ReconcilerOptions): Promise<Runni
     ...(options.namespace !== undefined ? { namespace: options.namespace } : {}),
     ...(options.concurrency !== undefined ? { concurrency: options.concurrency } : {}),
     ...(options.registry !== undefined ? { registry: options.registry } : {}),
+    ...(options.nodeClass !== undefined ? { nodeClass: options.nodeClass } : {}),
     ...(options.allowPrivilegedTemplates === true ? { allowPrivilegedTemplates: true } : {}),
     ...(options.watchIdleTimeoutMs !== undefined ? { watchIdleTimeoutMs: options.watchIdleTimeoutMs } : {}),
     ...(options.watchBackoff !== undefined ? { watchBackoff: options.watchBackoff } : {}),

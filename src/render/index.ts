@@ -31,6 +31,17 @@ export { ADAPTERS_PATH, DEFAULT_ADAPTER_STRENGTH } from './adapters';
 export { renderTuningJob, PUSHER_CONTAINER, DATA_PATH, TUNING_WEIGHTS_PATH } from './tuning';
 export { renderNodeClaims, renderMachines, nodeClaimName, KAITO_NODEPOOL, DEFAULT_NODE_IMAGE_FAMILY } from './nodes';
 export { renderWorkspace } from './workspace';
+export {
+  type NodeClassRef,
+  KAITO_NODE_CLASS,
+  AKS_NODE_CLASS,
+  EC2_NODE_CLASS,
+  KWOK_NODE_CLASS,
+  defaultNodeClass,
+  formatNodeClass,
+  nodeClassProblem,
+  parseNodeClass,
+} from './node-class';
 export { renderEgressPolicies, egressPolicyName, DENIED_EGRESS_V4, DENIED_EGRESS_V6 } from './network';
 export { renderWorkspaceCrd, renderCrdYaml, workspacePrinterColumns, WORKSPACE_CRD_NAME } from './crd';
 export {

@@ -2,6 +2,7 @@ import { createHash } from 'node:crypto';
 import { ANNOTATION_NODE_IMAGE_FAMILY, LABEL_WORKSPACE, LABEL_WORKSPACE_NAMESPACE, type Workspace } from '../api/types';
 import type { WorkspacePlan } from '../plan';
 import { GPU_TAINT, renderContext, sanitizedMatchLabels, type RenderContext } from './labels';
+import { KAITO_NODE_CLASS } from './node-class';
 import type { KubeObject, RenderOptions } from './options';
 
 /*
@@ -65,7 +66,8 @@ function provisioned(ws: Workspace, plan: WorkspacePlan, options: RenderOptions,
 /**
  * One NodeClaim per planned node (none for bring-your-own nodes, or without an instance type): the
  * instance type on Linux in the fake `kaito` node pool, tainted `sku=gpu:NoSchedule`, with the preset's
- * disk as the OS disk size, never disrupted by Karpenter.
+ * disk as the OS disk size, never disrupted or expired by Karpenter (without `expireAfter: Never` the CRD's
+ * default of 720h would replace a serving GPU node after 30 days).
  */
 export function renderNodeClaims(ws: Workspace, plan: WorkspacePlan, options: RenderOptions = {}): KubeObject[] {
   const p = provisioned(ws, plan, options, 'karpenter');
@@ -83,7 +85,8 @@ export function renderNodeClaims(ws: Workspace, plan: WorkspacePlan, options: Re
       },
     },
     spec: {
-      nodeClassRef: { group: 'kaito.sh', kind: 'KaitoNodeClass', name: 'default' },
+      nodeClassRef: { ...(options.nodeClass ?? KAITO_NODE_CLASS) },
+      expireAfter: 'Never',
       taints: [taint()],
       requirements: [
         inList(NODEPOOL_LABEL, KAITO_NODEPOOL),

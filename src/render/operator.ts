@@ -1,6 +1,7 @@
 import type { PolicyRule } from 'kubernetes-types/rbac/v1';
 import { isDnsLabel } from '../api/names';
 import { renderWorkspaceCrd } from './crd';
+import { formatNodeClass, nodeClassProblem, type NodeClassRef } from './node-class';
 import type { KubeObject } from './options';
 
 /*
@@ -49,6 +50,12 @@ export interface OperatorOptions {
    * @default 'gpu-provisioner'
    */
   readonly nodeProvisioner?: OperatorNodeProvisioner;
+  /**
+   * The node class the reconciler's NodeClaims point at (its `--node-class`): e.g. AKS_NODE_CLASS for
+   * Karpenter on AKS, EC2_NODE_CLASS on EKS.
+   * @default KAITO_NODE_CLASS with gpu-provisioner, AKS_NODE_CLASS with karpenter
+   */
+  readonly nodeClass?: NodeClassRef;
   /**
    * Also deploy the NVIDIA device plugin DaemonSet (in kube-system), for clusters whose GPU nodes do not
    * come with one. AKS GPU node pools created with the default GPU driver install have it already.
@@ -222,6 +229,7 @@ interface ResolvedOptions {
   readonly image: string;
   readonly replicas: number;
   readonly nodeProvisioner: OperatorNodeProvisioner;
+  readonly nodeClass?: NodeClassRef;
   readonly devicePlugin: boolean;
   readonly devicePluginImage: string;
   readonly watchNamespace?: string;
@@ -267,6 +275,9 @@ function resolve(options: OperatorOptions): ResolvedOptions {
       `operator.nodeProvisioner: ${JSON.stringify(nodeProvisioner)} is not one of ${OPERATOR_NODE_PROVISIONERS.join(', ')}`,
     );
   }
+  const nodeClass = options.nodeClass;
+  const nodeClassIssue = nodeClass !== undefined ? nodeClassProblem(nodeClass) : undefined;
+  if (nodeClassIssue !== undefined) throw new Error(`operator.nodeClass: ${nodeClassIssue}`);
   const watchNamespace = options.watchNamespace;
   if (watchNamespace !== undefined && !isDnsLabel(watchNamespace)) {
     throw new Error(`operator.watchNamespace: ${JSON.stringify(watchNamespace)} is not a DNS-1123 label`);
@@ -283,6 +294,9 @@ function resolve(options: OperatorOptions): ResolvedOptions {
     allowPrivilegedTemplates: options.allowPrivilegedTemplates ?? false,
     resources: resolveResources(options.resources),
     leaderElection: options.leaderElection ?? true,
+    ...(nodeClass !== undefined
+      ? { nodeClass: { group: nodeClass.group, kind: nodeClass.kind, name: nodeClass.name } }
+      : {}),
     ...(watchNamespace !== undefined ? { watchNamespace } : {}),
   };
 }
@@ -385,6 +399,7 @@ function reconcilerDeployment(o: ResolvedOptions): KubeObject {
                 `--metrics-bind-address=:${METRICS_PORT}`,
                 `--health-probe-bind-address=:${HEALTH_PORT}`,
                 `--node-provisioner=${o.nodeProvisioner}`,
+                ...(o.nodeClass !== undefined ? [`--node-class=${formatNodeClass(o.nodeClass)}`] : []),
                 ...(o.watchNamespace !== undefined ? [`--namespace=${o.watchNamespace}`] : []),
                 ...(o.allowPrivilegedTemplates ? ['--allow-privileged-templates'] : []),
               ],

@@ -1,4 +1,5 @@
 import type { PresetCatalog } from '../catalog';
+import type { NodeClassRef } from './node-class';
 
 /** A Kubernetes object as plain data: what every face emits. */
 export interface KubeObject {
@@ -50,6 +51,12 @@ export interface RenderOptions {
    * @default 'karpenter' when the workspace has an instance type, else 'byo'
    */
   readonly nodeProvisioner?: NodeProvisioner;
+  /**
+   * The node class NodeClaims point at (`spec.nodeClassRef`): the provisioner that launches the nodes acts
+   * only on claims of its own class.
+   * @default KAITO_NODE_CLASS (kaito.sh/KaitoNodeClass/default, Azure gpu-provisioner)
+   */
+  readonly nodeClass?: NodeClassRef;
   /** UID of the Workspace object; when set, children carry an owner reference to it (the reconciler sets it). */
   readonly ownerUid?: string;
   /**

@@ -92,6 +92,7 @@ describe('kaito operator', () => {
       '2',
       '--node-provisioner',
       'karpenter',
+      '--node-class=karpenter.k8s.aws/EC2NodeClass/gpu',
       '--device-plugin',
       '--device-plugin-image',
       'nvcr.io/nvidia/k8s-device-plugin:v0.17.0',
@@ -105,6 +106,7 @@ describe('kaito operator', () => {
           image: 'registry.example.com/reconciler:dev',
           replicas: 2,
           nodeProvisioner: 'karpenter',
+          nodeClass: { group: 'karpenter.k8s.aws', kind: 'EC2NodeClass', name: 'gpu' },
           devicePlugin: true,
           devicePluginImage: 'nvcr.io/nvidia/k8s-device-plugin:v0.17.0',
           allowPrivilegedTemplates: true,
@@ -114,6 +116,7 @@ describe('kaito operator', () => {
     const kinds = documents(result.stdout).map((d) => (d as { kind: string }).kind);
     expect(kinds[kinds.length - 1]).toBe('DaemonSet');
     expect(result.stdout).toContain('- --allow-privileged-templates\n');
+    expect(result.stdout).toContain('- --node-class=karpenter.k8s.aws/EC2NodeClass/gpu\n');
   });
 
   it('accepts -n for the namespace and --replicas 0', () => {
@@ -143,6 +146,10 @@ describe('kaito operator', () => {
       'option --node-provisioner must be one of gpu-provisioner, karpenter, machine, byo, got "nap"',
     ],
     [['--device-plugin-image', 'x'], '--device-plugin-image needs --device-plugin'],
+    [
+      ['--node-class', 'kaito.sh/KaitoNodeClass'],
+      '--node-class: "kaito.sh/KaitoNodeClass" is not GROUP/KIND/NAME (e.g. karpenter.azure.com/AKSNodeClass/default or kaito.sh/KaitoNodeClass/default)',
+    ],
     [['--device-plugin=yes'], 'option --device-plugin takes no value'],
     [['--replicas'], 'option --replicas needs a value'],
     [['--frobnicate'], 'unknown option --frobnicate'],

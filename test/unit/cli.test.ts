@@ -240,6 +240,24 @@ describe('kaito render', () => {
     expect(kinds(['render', '--mode', 'direct', '--nodes', 'machine', file]).at(-1)).toBe('Machine');
   });
 
+  test("--node-class names the NodeClaims' node class; a malformed one is a usage error", () => {
+    const file = join(seedDir, 'phi-3-mini-inference.yaml');
+    const claims = (argv: string[]) =>
+      parseAllDocuments(run(argv).stdout)
+        .map((d) => d.toJS() as { kind: string; spec: { nodeClassRef: unknown } })
+        .filter((o) => o.kind === 'NodeClaim')
+        .map((o) => o.spec.nodeClassRef);
+    expect(
+      claims(['render', '--mode', 'direct', '--node-class', 'karpenter.azure.com/AKSNodeClass/gpu', file]),
+    ).toEqual([{ group: 'karpenter.azure.com', kind: 'AKSNodeClass', name: 'gpu' }]);
+    const bad = run(['render', '--mode', 'direct', '--node-class', 'AKSNodeClass', file]);
+    expect([bad.code, bad.stderr.split('\n')[0]]).toEqual([
+      2,
+      'kaito render: --node-class: "AKSNodeClass" is not GROUP/KIND/NAME (e.g. karpenter.azure.com/AKSNodeClass/default or kaito.sh/KaitoNodeClass/default)',
+    ]);
+    expect(run(['render', '--node-class', 'kaito.sh/KaitoNodeClass/default', file]).code).toBe(2);
+  });
+
   test('the bad-input corpus: exit 1 with the same lines as validate', () => {
     for (const file of readdirSync(join(corpusDir, 'invalid'))) {
       const path = join(corpusDir, 'invalid', file);

@@ -96,13 +96,16 @@ const combinations = OPERATOR_NODE_PROVISIONERS.flatMap((nodeProvisioner) =>
   [false, true].flatMap((watch) =>
     [false, true].flatMap((devicePlugin) =>
       [false, true].flatMap((allowPrivilegedTemplates) =>
-        [false, true].map((leaderElection) => ({
-          nodeProvisioner,
-          watch,
-          devicePlugin,
-          allowPrivilegedTemplates,
-          leaderElection,
-        })),
+        [false, true].flatMap((leaderElection) =>
+          [false, true].map((nodeClass) => ({
+            nodeProvisioner,
+            watch,
+            devicePlugin,
+            allowPrivilegedTemplates,
+            leaderElection,
+            nodeClass,
+          })),
+        ),
       ),
     ),
   ),
@@ -115,6 +118,7 @@ test.each(combinations)('helm template equals renderOperator for %j', (c) => {
     image: 'registry.example.com/team/kaito-reconciler@sha256:0123',
     replicas: 3,
     nodeProvisioner: c.nodeProvisioner,
+    nodeClass: c.nodeClass ? 'karpenter.k8s.aws/EC2NodeClass/gpu' : '',
     watchNamespace: c.watch ? 'team-a' : '',
     leaderElection: c.leaderElection,
     allowPrivilegedTemplates: c.allowPrivilegedTemplates,
@@ -126,6 +130,7 @@ test.each(combinations)('helm template equals renderOperator for %j', (c) => {
     `image=${values.image}`,
     `replicas=${values.replicas}`,
     `nodeProvisioner=${values.nodeProvisioner}`,
+    `nodeClass=${values.nodeClass}`,
     `watchNamespace=${values.watchNamespace}`,
     `leaderElection=${values.leaderElection}`,
     `allowPrivilegedTemplates=${values.allowPrivilegedTemplates}`,
@@ -158,6 +163,7 @@ test.each([
   ['namespace=Team_A', "- at '/namespace': 'Team_A' does not match pattern '^[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?$'"],
   ['resources.limits.memory=lots', "- at '/resources/limits/memory': 'lots' does not match pattern"],
   ['resources.limits.cpu=1', "- at '/resources/limits/cpu': got number, want string"],
+  ['nodeClass=karpenter.k8s.aws/ec2nodeclass/gpu', "- at '/nodeClass': 'karpenter.k8s.aws/ec2nodeclass/gpu' does not match pattern"],
   ['imagePullSecrets=x', "- at '': additional properties 'imagePullSecrets' not allowed"],
 ])('values the renderer would refuse are refused by helm: %s', (set, message) => {
   const r = helmRun(['template', 'kaito', CHART_DIR, '--set', set]);

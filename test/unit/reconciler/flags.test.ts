@@ -13,11 +13,48 @@ describe('kaito-reconciler flags', () => {
       metricsBindAddress: '127.0.0.1:8080',
       healthProbeBindAddress: ':8081',
       nodeProvisioner: 'gpu-provisioner',
+      nodeClass: { group: 'kaito.sh', kind: 'KaitoNodeClass', name: 'default' },
       concurrency: 10,
       watchIdleTimeoutMs: 150_000,
       logLevel: 'info',
       allowPrivilegedTemplates: false,
     });
+  });
+
+  test.each([
+    [['--node-provisioner=gpu-provisioner'], { group: 'kaito.sh', kind: 'KaitoNodeClass', name: 'default' }],
+    [['--node-provisioner=karpenter'], { group: 'karpenter.azure.com', kind: 'AKSNodeClass', name: 'default' }],
+    [
+      ['--node-provisioner=karpenter', '--node-class=karpenter.k8s.aws/EC2NodeClass/gpu'],
+      { group: 'karpenter.k8s.aws', kind: 'EC2NodeClass', name: 'gpu' },
+    ],
+    [
+      ['--node-class', 'karpenter.kwok.sh/KWOKNodeClass/default'],
+      { group: 'karpenter.kwok.sh', kind: 'KWOKNodeClass', name: 'default' },
+    ],
+  ])('%j: node class %j', (argv, nodeClass) => {
+    expect(parseFlags(argv, {}).nodeClass).toEqual(nodeClass);
+  });
+
+  test.each([
+    [
+      'karpenter.azure.com/AKSNodeClass',
+      '--node-class: "karpenter.azure.com/AKSNodeClass" is not GROUP/KIND/NAME (e.g. karpenter.azure.com/AKSNodeClass/default or kaito.sh/KaitoNodeClass/default)',
+    ],
+    [
+      'Karpenter.Azure.com/AKSNodeClass/default',
+      '--node-class: Karpenter.Azure.com/AKSNodeClass/default: group "Karpenter.Azure.com" is not a DNS-1123 subdomain (lowercase letters, digits, "-" and ".", e.g. karpenter.azure.com)',
+    ],
+    [
+      'karpenter.azure.com/aksNodeClass/default',
+      '--node-class: karpenter.azure.com/aksNodeClass/default: kind "aksNodeClass" is not a Kind (a letter A-Z, then letters and digits, e.g. AKSNodeClass)',
+    ],
+    [
+      'karpenter.azure.com/AKSNodeClass/Default_1',
+      '--node-class: karpenter.azure.com/AKSNodeClass/Default_1: name "Default_1" is not a DNS-1123 subdomain (lowercase letters, digits, "-" and ".", e.g. default)',
+    ],
+  ])('--node-class %s is refused: %s', (value, message) => {
+    expect(() => parseFlags([`--node-class=${value}`], {})).toThrow(new UsageError(message));
   });
 
   test('the bundle Deployment args, with POD_NAMESPACE as the lease namespace', () => {

@@ -1,5 +1,14 @@
 import type { Service } from 'kubernetes-types/core/v1';
-import { nodeClaimName, renderMachines, renderNodeClaims, renderServices } from '../../../src/render';
+import {
+  AKS_NODE_CLASS,
+  EC2_NODE_CLASS,
+  KAITO_NODE_CLASS,
+  KWOK_NODE_CLASS,
+  nodeClaimName,
+  renderMachines,
+  renderNodeClaims,
+  renderServices,
+} from '../../../src/render';
 import { seed, workspace } from './helpers';
 
 describe('renderServices', () => {
@@ -90,6 +99,7 @@ describe('renderNodeClaims', () => {
         },
         spec: {
           nodeClassRef: { group: 'kaito.sh', kind: 'KaitoNodeClass', name: 'default' },
+          expireAfter: 'Never',
           taints: [{ key: 'sku', value: 'gpu', effect: 'NoSchedule' }],
           requirements: [
             { key: 'karpenter.sh/nodepool', operator: 'In', values: ['kaito'] },
@@ -101,6 +111,21 @@ describe('renderNodeClaims', () => {
         },
       },
     ]);
+  });
+
+  test.each([
+    [KAITO_NODE_CLASS, { group: 'kaito.sh', kind: 'KaitoNodeClass', name: 'default' }],
+    [AKS_NODE_CLASS, { group: 'karpenter.azure.com', kind: 'AKSNodeClass', name: 'default' }],
+    [EC2_NODE_CLASS, { group: 'karpenter.k8s.aws', kind: 'EC2NodeClass', name: 'default' }],
+    [KWOK_NODE_CLASS, { group: 'karpenter.kwok.sh', kind: 'KWOKNodeClass', name: 'default' }],
+    [
+      { group: 'example.com', kind: 'GpuClass', name: 'h100.spot' },
+      { group: 'example.com', kind: 'GpuClass', name: 'h100.spot' },
+    ],
+  ])("nodeClass %j is the claims' nodeClassRef; they never expire", (nodeClass, ref) => {
+    const { ws, plan } = seed('phi-3-mini-inference.yaml');
+    const [claim] = renderNodeClaims(ws, plan, { nodeClass }) as unknown as Array<{ spec: Record<string, unknown> }>;
+    expect([claim!.spec.nodeClassRef, claim!.spec.expireAfter]).toEqual([ref, 'Never']);
   });
 
   test('one per planned node, not namespaced, no owner; reserved labels stripped; image family annotation', () => {
