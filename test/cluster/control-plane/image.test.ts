@@ -3,28 +3,29 @@ import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { join } from 'node:path';
 import { renderOperator } from '../../../src/render';
-import { PACKAGE_VERSION } from '../../../src/render/operator';
+import { KWOK_NODE_CLASS } from '../../../src/render/node-class';
+import { PACKAGE_VERSION, type OperatorOptions } from '../../../src/render/operator';
 import { pinnedNodeVersion } from '../../../scripts/image/build';
 import { REPO_ROOT } from '../support';
-import { installBundleRbac } from './support/bundle-rbac';
+import { installBundleRbac } from '../reconciler/support/bundle-rbac';
 import {
-  adminApi,
   adminConnection,
   createNamespace,
   createWorkspace,
-  installCrds,
   seed,
   tableRow,
   waitForCondition,
-} from './support/cluster';
-import { Simulator } from './support/simulator';
-import { localGet } from './support/child';
+} from '../reconciler/support/cluster';
+import { localGet } from '../reconciler/support/child';
+import { installWorkspaceCrd, nodeClaimsOf, podsOf } from './support';
 
 /*
  * The reconciler image, built by `npm run image:build`, run by an OCI runtime as the operator bundle's
  * Deployment runs it: its user, read-only root, memory limit, /tmp, arguments and environment are taken
  * from the rendered Deployment, and it reaches the API server in-cluster, with a ServiceAccount token and
  * CA mounted where the kubelet mounts them. The bundle's RBAC is applied: the token has only its rights.
+ * On the whole control plane: its NodeClaims are launched by Karpenter (kwok provider), its pods made by
+ * the controller-manager, bound by the scheduler and run by KWOK.
  *
  * It needs root, `runc` (or KAITO_OCI_RUNTIME) and `umoci` (which unpacks the image as a runtime bundle
  * from the image config), and the Debian package lists (apt-get update): .ci/run installs them.
@@ -35,7 +36,6 @@ const scratch = join(process.env.KAITO_TEST_TMPDIR ?? REPO_ROOT, `image-${proces
 const containerId = `kaito-image-test-${process.pid}`;
 
 let namespace: string;
-let simulator: Simulator;
 let container: ChildProcess;
 let exited: Promise<number | null>;
 let healthPort: number;
@@ -76,9 +76,17 @@ type Container = {
   volumeMounts: Array<{ mountPath: string }>;
 };
 
+/** The bundle of this test: Karpenter's NodeClaims of the kwok node class, this namespace's workspaces. */
+const bundleOptions = (ns: string): OperatorOptions & { namespace: string } => ({
+  namespace: ns,
+  watchNamespace: ns,
+  nodeProvisioner: 'karpenter',
+  nodeClass: KWOK_NODE_CLASS,
+});
+
 /** The reconciler container of the bundle's Deployment. */
 function deploymentContainer(ns: string): Container {
-  const deployment = renderOperator({ namespace: ns, watchNamespace: ns }).find((o) => o.kind === 'Deployment')!;
+  const deployment = renderOperator(bundleOptions(ns)).find((o) => o.kind === 'Deployment')!;
   return (deployment.spec as { template: { spec: { containers: Container[] } } }).template.spec.containers[0]!;
 }
 
@@ -112,11 +120,9 @@ beforeAll(async () => {
   const bundle = join(scratch, 'bundle');
   sh('umoci', ['unpack', '--image', `${join(scratch, 'image/oci')}:${PACKAGE_VERSION}`, bundle]);
 
-  await installCrds();
-  namespace = await createNamespace('rec-image');
-  const { token } = await installBundleRbac({ namespace, watchNamespace: namespace });
-  simulator = new Simulator({ api: await adminApi(), namespace });
-  await simulator.start();
+  await installWorkspaceCrd();
+  namespace = await createNamespace('cp-image');
+  const { token } = await installBundleRbac(bundleOptions(namespace));
 
   // The ServiceAccount volume as the kubelet projects it.
   const { server, ca } = await adminConnection();
@@ -209,7 +215,6 @@ afterAll(async () => {
     await exited;
   }
   spawnSync(RUNTIME, ['delete', '--force', containerId]);
-  await simulator?.stop();
 });
 
 test('the image runs as 65532 with a read-only root file system, no capabilities and the 128 MiB limit', () => {
@@ -260,14 +265,20 @@ test('the container answers /healthz and /readyz', async () => {
 
 test('the container reconciles a seed workspace to Ready with the bundle RBAC only', async () => {
   await createWorkspace(namespace, seed('phi-3-mini-inference.yaml', 'from-image'));
-  await waitForCondition(namespace, 'from-image', 'WorkspaceReady', 'True', undefined, 90_000);
+  await waitForCondition(namespace, 'from-image', 'WorkspaceReady', 'True', undefined, 120_000);
   const row = await tableRow(namespace, 'from-image');
-  expect([row.Name, row.ResourceReady, row.InferenceReady, row.WorkspaceReady]).toEqual([
+  expect([row.Name, row.Instance, row.ResourceReady, row.InferenceReady, row.WorkspaceReady]).toEqual([
     'from-image',
+    'Standard_NC6s_v3',
     'True',
     'True',
     'True',
   ]);
+  // Karpenter launched the claim the container made, and the workload's pod runs on that node.
+  const claims = await nodeClaimsOf(namespace, 'from-image');
+  expect(claims.map((c) => [c.nodeClassRef, c.expireAfter])).toEqual([[KWOK_NODE_CLASS, 'Never']]);
+  const pods = await podsOf(namespace, 'from-image');
+  expect(pods.map((p) => p.nodeName)).toEqual([claims[0]!.nodeName]);
   const usage = readFileSync(memoryCgroupFile('memory.max_usage_in_bytes', 'memory.peak'), 'utf8').trim();
   console.info(`image ${digest}: peak memory of the container ${(Number(usage) / 1048576).toFixed(1)} MiB`);
 });
