@@ -4,8 +4,9 @@
 # Twice, it runs scripts/run-cluster-tests.sh and kills it with SIGKILL (so no trap runs):
 #   1. while the cluster is starting (etcd up, kube-apiserver not ready yet);
 #   2. mid-way through the suites (cluster ready, Jest running).
-# Each time it asserts that every process started for that cluster (any process with a
-# --data-dir= or --cert-dir= in the cluster's data dir) is gone within GRACE seconds. Needs the binaries (it builds
+# Each time it asserts that every process started for that cluster (any process whose command line or
+# environment names the cluster's data dir: etcd, kube-apiserver, the supervised components and what they
+# run) is gone within GRACE seconds. Needs the binaries (it builds
 # them if needed) and node_modules; must not run while another test cluster runs in this work tree.
 set -euo pipefail
 
@@ -28,7 +29,8 @@ processes_naming() {
     stat="$(cat "$dir/stat" 2>/dev/null)" || continue
     stat="${stat##*) }"
     [[ "${stat:0:1}" == Z ]] && continue
-    if tr '\0' ' ' <"$dir/cmdline" 2>/dev/null | grep -qF -- "$needle"; then
+    if tr '\0' ' ' 2>/dev/null <"$dir/cmdline" | grep -qF -- "$needle" ||
+      tr '\0' ' ' 2>/dev/null <"$dir/environ" | grep -qF -- "$needle"; then
       echo "$pid"
     fi
   done
@@ -73,7 +75,7 @@ scenario() {
   local data_dir
   data_dir="$(cat "$STATE_DIR/data-dir")"
   local before
-  before="$(processes_naming "-dir=$data_dir/" | tr '\n' ' ')"
+  before="$(processes_naming "$data_dir/" | tr '\n' ' ')"
   [[ -n "$before" ]] || fail "no cluster process found before the kill"
   kill -0 "$runner" 2>/dev/null || fail "the runner had already exited (log: $log)"
 
@@ -83,7 +85,7 @@ scenario() {
   local t0=$SECONDS
   if ! wait_until "$GRACE" none_left "-dir=$data_dir/"; then
     local -a left
-    mapfile -t left < <(processes_naming "-dir=$data_dir/")
+    mapfile -t left < <(processes_naming "$data_dir/")
     kill -KILL "${left[@]}" 2>/dev/null || true
     fail "still running ${GRACE}s after the runner was killed: ${left[*]}"
   fi

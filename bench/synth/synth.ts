@@ -40,7 +40,8 @@ function ours(mode: Mode, n: number): App {
     new InferenceService(chart, `phi-${i}`, {
       preset: 'phi-3-mini-4k-instruct',
       instanceType: 'Standard_NC6s_v3',
-      nodeLabels: { apps: `phi-${i}` },
+      metadata: { name: `phi-${i}` },
+      labelSelector: { matchLabels: { apps: `phi-${i}` } },
       mode,
     });
   }

@@ -21,17 +21,17 @@ export function declare(app: App): void {
   // An AKS node pool of V100 nodes (through Azure Service Operator) for serving Phi-3.
   const servingPool = new GpuNodePool(nodes, 'phi3', {
     provider: 'aso',
-    cluster: 'kaito-aks',
+    clusterName: 'kaito-aks',
     vmSize: 'Standard_NC6s_v3',
     count: 1,
-    labels: { apps: 'phi-3' },
+    nodeLabels: { apps: 'phi-3' },
   });
   // Karpenter launches one node of the same type when the tuning job is pending.
   const tuningPool = new GpuNodePool(nodes, 'tuning-phi-3', {
     provider: 'karpenter',
     vmSize: 'Standard_NC6s_v3',
     count: 1,
-    labels: { app: 'tuning-phi-3' },
+    nodeLabels: { app: 'tuning-phi-3' },
   });
 
   const workloads = new Chart(app, 'phi-3');
@@ -39,10 +39,10 @@ export function declare(app: App): void {
 
   // test/fixtures/seed/phi-3-mini-inference.yaml, served without the operator.
   new InferenceService(workloads, 'phi-3-mini', {
-    name: 'workspace-phi-3-mini',
+    metadata: { name: 'workspace-phi-3-mini' },
     preset: 'phi-3-mini-4k-instruct',
     instanceType: 'Standard_NC6s_v3',
-    nodeLabels: servingPool.labels,
+    labelSelector: { matchLabels: { ...servingPool.nodeLabels } },
     mode: 'direct',
   });
 
@@ -53,17 +53,17 @@ export function declare(app: App): void {
 
   // test/fixtures/seed/phi-3-mini-128k-qlora-tuning.yaml, run without the operator.
   new TuningJob(workloads, 'tuning-phi-3', {
-    name: 'workspace-tuning-phi-3',
+    metadata: { name: 'workspace-tuning-phi-3' },
     preset: 'phi-3-mini-128k-instruct',
     method: 'qlora',
     instanceType: 'Standard_NC6s_v3',
-    nodeLabels: tuningPool.labels,
+    labelSelector: { matchLabels: { ...tuningPool.nodeLabels } },
     input: {
       urls: [
         'https://huggingface.co/datasets/philschmid/dolly-15k-oai-style/resolve/main/data/train-00000-of-00001-54e3756291ca09c6.parquet?download=true',
       ],
     },
-    output: { image: 'ACR_REPO_HERE.azurecr.io/IMAGE_NAME_HERE:0.0.1', pushSecret: 'ACR_REGISTRY_SECRET_HERE' },
+    output: { image: 'ACR_REPO_HERE.azurecr.io/IMAGE_NAME_HERE:0.0.1', imagePushSecret: 'ACR_REGISTRY_SECRET_HERE' },
     mode: 'direct',
   });
 }

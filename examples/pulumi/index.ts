@@ -40,7 +40,7 @@ const operator = new KaitoOperator('kaito', { nodeProvisioner: 'byo' }, { provid
 // test/fixtures/seed/phi-3-mini-inference.yaml, on the pool.
 const phi3 = new InferenceService(
   'phi-3-mini',
-  { workspaceName: 'workspace-phi-3-mini', preset: 'phi-3-mini-4k-instruct', nodePool: pool, operator },
+  { metadata: { name: 'workspace-phi-3-mini' }, preset: 'phi-3-mini-4k-instruct', nodePool: pool, operator },
   { provider: cluster },
 );
 
@@ -49,7 +49,7 @@ const phi3 = new InferenceService(
 const tuning = new TuningJob(
   'tuning-phi-3',
   {
-    workspaceName: 'workspace-tuning-phi-3',
+    metadata: { name: 'workspace-tuning-phi-3' },
     preset: 'phi-3-mini-128k-instruct',
     method: 'qlora',
     input: {
@@ -67,6 +67,6 @@ const tuning = new TuningJob(
   { provider: cluster },
 );
 
-export const agentPoolName = pool.agentPoolName;
+export const agentPoolName = pool.name;
 export const inferenceUrl = phi3.url;
 export const tuningWorkspace = tuning.name;

@@ -9,7 +9,15 @@ export { readDocuments, normalizeWorkspace, workspaceVersionOf, type RawDocument
 export { checkRules, resolvePreset, runtimeOf, parseStrength, type CatalogOptions, type ResolvedPreset } from './rules';
 export { unsafeUrlReason } from './url-safety';
 export { closestNames } from './suggest';
-export { dnsLabelProblem, assertDnsLabel, isDnsLabel } from './names';
+export { dnsLabelProblem, assertDnsLabel, isDnsLabel, nodeLabelKeyProblem, labelValueProblem } from './names';
+export { remapPath, remapPaths, type PathRules } from './paths';
+export {
+  adoptManifest,
+  withoutServerFields,
+  SERVER_METADATA,
+  LAST_APPLIED_ANNOTATION,
+  type AdoptedManifest,
+} from './adopt';
 export { podTemplateProblems, volumeSourceProblems, PRIVILEGED_OPT_IN } from './pod-security';
 export {
   parseWorkspace,

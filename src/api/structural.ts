@@ -21,7 +21,7 @@ function matchesType(expected: string, value: unknown): boolean {
 }
 
 /** A value as the user wrote it, cut to a line (a huge string or object would drown the message). */
-function quote(value: unknown): string {
+export function quote(value: unknown): string {
   const text =
     typeof value === 'string' || (typeof value === 'object' && value !== null) ? JSON.stringify(value) : String(value);
   return text.length > 80 ? `${text.slice(0, 77)}...` : text;

@@ -3,26 +3,23 @@
  * Needs the optional peer dependencies cdk8s, cdk8s-plus-28 and constructs.
  */
 export { KaitoWorkspace, type KaitoWorkspaceProps, type KaitoWorkspaceOptions } from './kaito-workspace';
-export { InferenceService, type InferenceServiceProps, type InferenceAdapter } from './inference-service';
-export { TuningJob, type TuningJobProps, type TuningInput, type TuningOutput } from './tuning-job';
+export { InferenceService, type InferenceServiceProps } from './inference-service';
+export { TuningJob, type TuningJobProps } from './tuning-job';
 export {
   GpuNodePool,
   DEFAULT_KARPENTER_NODE_CLASS,
   AKS_AGENT_POOL_LABEL,
   KARPENTER_NODE_POOL_LABEL,
   type GpuNodePoolProps,
-  type NodeCountRange,
 } from './gpu-node-pool';
 export { KaitoOperator, type KaitoOperatorProps } from './kaito-operator';
 export { WorkspaceObjects, type WorkspaceObjectsProps } from './workspace-objects';
-export type { WorkloadMode, WorkloadProps } from './intent';
+export type { WorkloadMode, WorkloadMetadata, WorkloadProps } from './intent';
 export {
   ASO_AGENT_POOL_API_VERSION,
-  type AgentPoolGpuDriver,
-  type AgentPoolOsSku,
   type AsoManagedClustersAgentPool,
   type KarpenterNodePool,
   type NodeClassReference,
   type NodePoolRequirement,
   type NodeTaint,
-} from './node-pool-types';
+} from '../render/node-pool-types';

@@ -1,41 +1,16 @@
 import type { ApiObject } from 'cdk8s';
 import { Construct } from 'constructs';
 import type { Problem } from '../api/problems';
-import type { AdapterSpec, VolumeSource, Workspace } from '../api/types';
+import type { AdapterSpec, Workspace } from '../api/types';
 import type { RuntimeName } from '../catalog';
+import type { PresetName } from '../catalog/names';
 import type { WorkspacePlan } from '../plan';
 import { SERVICE_PORT } from '../render/labels';
-import { declareWorkload, type WorkloadProps } from './intent';
-import type { kplus } from './plus';
-import { nameOf, type NamedResource, type PathMap } from './internal';
+import { inClusterUrl } from '../render/intent';
+import { declareWorkload, type WorkloadMode, type WorkloadProps } from './intent';
+import { nameOf } from './internal';
 import type { KaitoWorkspace } from './kaito-workspace';
-import type { PresetName } from '../catalog/names';
-
-/** A LoRA adapter served next to the base model. */
-export interface InferenceAdapter {
-  /** Name of the adapter (a DNS-1123 label): the model name clients ask for. */
-  readonly name: string;
-  /**
-   * Image whose `/data` directory holds the adapter; exclusive with `volume`.
-   * @default - none
-   */
-  readonly image?: string;
-  /**
-   * A volume holding the adapter; exclusive with `image`.
-   * @default - none
-   */
-  readonly volume?: VolumeSource;
-  /**
-   * Pull secrets of `image`, as names or cdk8s-plus `ISecret`s.
-   * @default - none
-   */
-  readonly imagePullSecrets?: ReadonlyArray<string | kplus.ISecret>;
-  /**
-   * Weight of the adapter in [0, 1]; other values than 1 need the transformers runtime.
-   * @default 1
-   */
-  readonly strength?: number;
-}
+import type { kplus } from './plus';
 
 /** Props of {@link InferenceService}. */
 export interface InferenceServiceProps extends WorkloadProps {
@@ -52,10 +27,11 @@ export interface InferenceServiceProps extends WorkloadProps {
    */
   readonly runtime?: RuntimeName;
   /**
-   * LoRA adapters (at most 10, unique names).
+   * LoRA adapters, as a Workspace's `inference.adapters` (at most 10, unique names; `strength` a decimal
+   * string such as `"0.5"`).
    * @default - none
    */
-  readonly adapters?: readonly InferenceAdapter[];
+  readonly adapters?: readonly AdapterSpec[];
   /**
    * Secret with key `HF_TOKEN`, needed by gated models: a name or a cdk8s-plus `ISecret`.
    * @default - none
@@ -66,52 +42,32 @@ export interface InferenceServiceProps extends WorkloadProps {
    * @default - a generated ConfigMap with Kaito's defaults
    */
   readonly config?: string | kplus.IConfigMap;
+  /**
+   * Expose the Service as a LoadBalancer (annotation `kaito.sh/enablelb`).
+   * @default false
+   */
+  readonly loadBalancer?: boolean;
 }
-
-/** `1` -> `"1.0"`, `0.5` -> `"0.5"`: Kaito writes strengths as decimal strings. */
-function strengthText(strength: number): string {
-  return Number.isInteger(strength) ? strength.toFixed(1) : String(strength);
-}
-
-function adapterSpec(adapter: InferenceAdapter): AdapterSpec {
-  const secrets = (adapter.imagePullSecrets ?? []).map((s: string | NamedResource) => nameOf(s));
-  return {
-    source: {
-      name: adapter.name,
-      ...(adapter.image === undefined ? {} : { image: adapter.image }),
-      ...(secrets.length === 0 ? {} : { imagePullSecrets: secrets }),
-      ...(adapter.volume === undefined ? {} : { volumeSource: adapter.volume }),
-    },
-    ...(adapter.strength === undefined ? {} : { strength: strengthText(adapter.strength) }),
-  };
-}
-
-const PATHS: PathMap = [
-  [/^inference\.adapters\[(\d+)\]\.source\.volumeSource/, 'adapters[$1].volume'],
-  [/^inference\.adapters\[(\d+)\]\.source\.(\w+)/, 'adapters[$1].$2'],
-  [/^inference\.adapters\[(\d+)\]\.source$/, 'adapters[$1]'],
-  ['inference.adapters', 'adapters'],
-  ['inference.preset.presetOptions.modelAccessSecret', 'modelAccessSecret'],
-  ['inference.preset.name', 'preset'],
-  ['inference.preset', 'preset'],
-  ['inference.config', 'config'],
-  ['inference', ''],
-];
 
 /**
  * Serve a model: "preset P on instance type T (or on this GpuNodePool)". Operator mode declares a Kaito
  * Workspace; direct mode emits the objects the operator would create (ConfigMaps, the Services, the
- * StatefulSet). Validated and planned when constructed: errors name the prop (`adapters[0].strength: ...`).
+ * StatefulSet). Checked by the core's `checkIntent` when constructed: errors name the prop
+ * (`adapters[0].strength: ...`), the same as the Pulumi component's.
  */
 export class InferenceService extends Construct {
+  /** Name of the workspace (and of its StatefulSet). */
+  readonly name: string;
+  /** Namespace of the workspace and its objects. */
+  readonly namespace: string;
   /** Name of the Service answering requests (the workspace's name). */
   readonly serviceName: string;
   /** Port of the Service. */
   readonly port: number = SERVICE_PORT;
   /** In-cluster URL: `http://<name>.<namespace>.svc.cluster.local:80`. */
   readonly url: string;
-  /** Namespace of the workspace and its objects. */
-  readonly namespace: string;
+  /** Operator or direct mode. */
+  readonly mode: WorkloadMode;
   /** The workspace this service stands for (internal model, v1beta1). */
   readonly workspace: Workspace;
   /** How the model lands on GPUs. */
@@ -125,27 +81,21 @@ export class InferenceService extends Construct {
 
   constructor(scope: Construct, id: string, props: InferenceServiceProps) {
     super(scope, id);
-    const presetOptions =
-      props.modelAccessSecret === undefined
-        ? {}
-        : { presetOptions: { modelAccessSecret: nameOf(props.modelAccessSecret) } };
-    const declared = declareWorkload(
-      this,
-      'InferenceService',
-      id,
-      props,
-      {
-        inference: {
-          preset: { name: props.preset, ...presetOptions },
-          ...(props.config === undefined ? {} : { config: nameOf(props.config) }),
-          ...(props.adapters === undefined ? {} : { adapters: props.adapters.map(adapterSpec) }),
-        },
-      },
-      PATHS,
-    );
+    const declared = declareWorkload(this, 'InferenceService', props, {
+      kind: 'inference',
+      preset: props.preset,
+      ...(props.count === undefined ? {} : { count: props.count }),
+      ...(props.runtime === undefined ? {} : { runtime: props.runtime }),
+      ...(props.modelAccessSecret === undefined ? {} : { modelAccessSecret: nameOf(props.modelAccessSecret) }),
+      ...(props.config === undefined ? {} : { config: nameOf(props.config) }),
+      ...(props.adapters === undefined ? {} : { adapters: props.adapters }),
+      ...(props.loadBalancer === undefined ? {} : { loadBalancer: props.loadBalancer }),
+    });
+    this.name = declared.name;
     this.serviceName = declared.name;
     this.namespace = declared.namespace;
-    this.url = `http://${declared.name}.${declared.namespace}.svc.cluster.local:${SERVICE_PORT}`;
+    this.url = inClusterUrl(declared.name, declared.namespace);
+    this.mode = declared.mode;
     this.workspace = declared.workspace;
     this.plan = declared.plan;
     this.warnings = declared.warnings;

@@ -23,27 +23,6 @@ export function nameOf(ref: string | NamedResource): string {
   return typeof ref === 'string' ? ref : ref.name;
 }
 
-/**
- * Maps a Workspace field path to the prop a construct user writes: the first entry whose prefix (a string,
- * matched up to a `.` or `[`) or pattern (a RegExp, replaced) matches wins.
- */
-export type PathMap = ReadonlyArray<readonly [from: string | RegExp, to: string]>;
-
-export function mapPath(path: string, map: PathMap): string {
-  for (const [from, to] of map) {
-    if (from instanceof RegExp) {
-      if (from.test(path)) return path.replace(from, to);
-      continue;
-    }
-    if (path === from) return to;
-    if (path.startsWith(from) && /^[.[]/.test(path.slice(from.length))) {
-      const rest = path.slice(from.length);
-      return to === '' ? rest.replace(/^\./, '') : `${to}${rest}`;
-    }
-  }
-  return path;
-}
-
 /** A validated, planned workspace. */
 export interface CheckedWorkspace {
   readonly workspace: Workspace;
@@ -60,34 +39,43 @@ export function checkOrThrow(
   value: Record<string, unknown>,
   subject: string,
   options: PlanOptions = {},
-  paths: PathMap = [],
 ): CheckedWorkspace {
-  return fromCheck(checkWorkspaceObject(value, options), subject, paths);
+  return fromCheck(checkWorkspaceObject(value, options), subject);
 }
 
-/** Turns a check result into a checked workspace or the error it carries. */
-export function fromCheck(check: WorkspaceCheck, subject: string, paths: PathMap = []): CheckedWorkspace {
+/** A check result as a checked workspace, or the error it carries (its paths already the props'). */
+export function fromCheck(
+  check: Pick<WorkspaceCheck, 'workspace' | 'plan' | 'problems' | 'fitError'>,
+  subject: string,
+): CheckedWorkspace {
   if (check.fitError !== undefined) {
     const e = check.fitError;
-    const path = mapPath(e.path, paths);
     throw new FitError(
-      `${subject}: ${path}: ${e.message}`,
-      path,
+      `${subject}: ${e.path}: ${e.message}`,
+      e.path,
       e.requiredGpuMemoryGiB,
       e.availableGpuMemoryGiB,
       e.suggestions,
     );
   }
-  const problems = check.problems.map((p) => ({ ...p, path: mapPath(p.path, paths) }));
+  const { problems } = check;
   if (check.workspace === undefined || check.plan === undefined || problems.some((p) => p.severity === 'error')) {
     throw new ValidationError(problems, subject);
   }
   return { workspace: check.workspace, plan: check.plan, warnings: problems.filter((p) => p.severity === 'warning') };
 }
 
-/** Throws unless `value` is a DNS-1123 label (a Kubernetes object or namespace name). */
-export function checkDnsLabel(value: string, prop: string, subject: string): void {
-  assertDnsLabel(value, prop, subject);
+/**
+ * Runs a construct's checks; when they throw, the construct is taken out of its scope again, so that a
+ * construct that fails validation leaves nothing in the tree (a caller that catches the error can go on).
+ */
+export function leaveNothingOnError<T>(self: Construct, check: () => T): T {
+  try {
+    return check();
+  } catch (e) {
+    self.node.scope?.node.tryRemoveChild(self.node.id);
+    throw e;
+  }
 }
 
 /** The namespace objects of `scope` go to when they name none: the chart's (checked), else `default`. */

@@ -5,13 +5,15 @@ import {
   DEFAULT_OPERATOR_NAMESPACE,
   LEADER_ELECTION_ROLE_NAME,
   RECONCILER_NAME,
+  checkOperatorOptions,
   renderOperator,
   type OperatorNodeProvisioner,
 } from '../render/operator';
+import { ValidationError } from '../api/problems';
 import { WORKSPACE_CRD_NAME } from '../render/crd';
 import type { NodeClassRef } from '../render/node-class';
 import type { KubeObject } from '../render/options';
-import { emit, keepOrder, objectId } from './internal';
+import { emit, keepOrder, leaveNothingOnError, objectId } from './internal';
 import { kplus } from './plus';
 
 /** Props of {@link KaitoOperator}. */
@@ -100,8 +102,8 @@ function plusExpressible(rules: readonly PolicyRule[]): boolean {
  * `clusterRole`) to bind further roles or subjects.
  */
 export class KaitoOperator extends Construct {
-  /** The Workspace CustomResourceDefinition; workspaces depend on it. */
-  readonly crd: ApiObject;
+  /** The CustomResourceDefinitions (the Workspace CRD); workspaces depend on them. */
+  readonly crds: readonly ApiObject[];
   /** Namespace of the reconciler. */
   readonly namespace: string;
   /** The reconciler's ServiceAccount, as a cdk8s-plus subject. */
@@ -116,6 +118,10 @@ export class KaitoOperator extends Construct {
   constructor(scope: Construct, id: string, props: KaitoOperatorProps = {}) {
     super(scope, id);
     this.namespace = props.namespace ?? DEFAULT_OPERATOR_NAMESPACE;
+    leaveNothingOnError(this, () => {
+      const problems = checkOperatorOptions(props);
+      if (problems.length > 0) throw new ValidationError(problems, `KaitoOperator ${JSON.stringify(id)}`);
+    });
     const objects = renderOperator(props);
     const apiObjects: ApiObject[] = [];
     let crd: ApiObject | undefined;
@@ -133,7 +139,7 @@ export class KaitoOperator extends Construct {
     if (crd === undefined || leaderElectionRole === undefined) {
       throw new Error('the operator bundle lacks the Workspace CRD or the leader-election Role');
     }
-    this.crd = crd;
+    this.crds = [crd];
     this.leaderElectionRole = leaderElectionRole;
     this.apiObjects = apiObjects;
     keepOrder(apiObjects);

@@ -1,7 +1,7 @@
 import { existsSync, readFileSync } from 'node:fs';
-import type { ApiObject } from 'cdk8s';
+import { Names, type ApiObject } from 'cdk8s';
 import { Construct } from 'constructs';
-import { readDocuments } from '../api/parse';
+import { adoptManifest } from '../api/adopt';
 import { ValidationError, type Problem } from '../api/problems';
 import {
   KAITO_GROUP,
@@ -15,8 +15,15 @@ import {
 import { checkWorkspaceObject } from '../plan/check';
 import type { PlanOptions, WorkspacePlan } from '../plan';
 import { SERVICE_PORT } from '../render/labels';
-import type { KubeObject } from '../render/options';
-import { checkOrThrow, defaultNamespaceOf, emit, fromCheck, type CheckedWorkspace } from './internal';
+import { inClusterUrl, workspaceObject } from '../render/intent';
+import {
+  checkOrThrow,
+  defaultNamespaceOf,
+  emit,
+  fromCheck,
+  leaveNothingOnError,
+  type CheckedWorkspace,
+} from './internal';
 import type { KaitoOperator } from './kaito-operator';
 
 /** Options of a Workspace that are not fields of the Workspace itself. */
@@ -39,8 +46,11 @@ export interface KaitoWorkspaceOptions {
  * @see https://github.com/kaito-project/kaito/blob/main/api/v1beta1/workspace_types.go
  */
 export interface KaitoWorkspaceProps extends KaitoWorkspaceOptions {
-  /** Name (a DNS-1123 label), namespace, labels and annotations (`kaito.sh/runtime`, `kaito.sh/enablelb`, ...). */
-  readonly metadata: WorkspaceMetadata;
+  /**
+   * Name (a DNS-1123 label), namespace, labels and annotations (`kaito.sh/runtime`, `kaito.sh/enablelb`, ...).
+   * @default - the chart's generated name for the construct, the chart's namespace (else `default`)
+   */
+  readonly metadata?: Omit<WorkspaceMetadata, 'name'> & { readonly name?: string };
   /** The GPU nodes: `instanceType` to provision, or bring-your-own nodes picked by `labelSelector`. */
   readonly resource: ResourceSpec;
   /**
@@ -74,8 +84,9 @@ export function checkedProps(checked: CheckedWorkspace, options: KaitoWorkspaceO
  */
 export class KaitoWorkspace extends Construct {
   /**
-   * Adopts an existing Workspace manifest, `kaito.sh/v1alpha1` or `v1beta1`, emitted as `kaito render`
-   * prints it: v1beta1 (v1alpha1's default instance type made explicit), the namespace filled in, no `status`.
+   * Adopts an existing Workspace manifest, `kaito.sh/v1alpha1` or `v1beta1`, hand-written or exported with
+   * `kubectl get -o yaml` (status and server-set metadata are dropped), emitted as `kaito render` prints it:
+   * v1beta1 (v1alpha1's default instance type made explicit), the namespace filled in.
    * @param fileOrText a path to a YAML or JSON file, or the text itself; it must hold exactly one Workspace
    */
   static fromYaml(
@@ -87,22 +98,9 @@ export class KaitoWorkspace extends Construct {
     const fromFile = !fileOrText.includes('\n') && existsSync(fileOrText);
     const text = fromFile ? readFileSync(fileOrText, 'utf8') : fileOrText;
     const subject = fromFile ? `Workspace in ${fileOrText}` : 'Workspace';
-    const documents = readDocuments(text);
-    if (documents.length !== 1) {
-      throw new ValidationError(
-        [
-          {
-            path: '',
-            message: `expected exactly one Workspace, found ${documents.length} documents`,
-            severity: 'error',
-          },
-        ],
-        subject,
-      );
-    }
-    const [doc] = documents;
-    if (doc.value === undefined) throw new ValidationError(doc.problems, subject);
-    const checked = fromCheck(checkWorkspaceObject(doc.value, options.planOptions), subject);
+    const adopted = adoptManifest(text);
+    if (adopted.value === undefined) throw new ValidationError(adopted.problems, subject);
+    const checked = fromCheck(checkWorkspaceObject(adopted.value, options.planOptions), subject);
     return new KaitoWorkspace(scope, id, checkedProps(checked, options));
   }
 
@@ -118,21 +116,29 @@ export class KaitoWorkspace extends Construct {
   constructor(scope: Construct, id: string, props: KaitoWorkspaceProps) {
     super(scope, id);
     const { operator, planOptions, ...fields } = props;
-    const checked =
-      adopted.get(props) ??
-      checkOrThrow(
-        { ...fields, apiVersion: `${KAITO_GROUP}/${STORAGE_VERSION}`, kind: 'Workspace' },
-        `Workspace ${JSON.stringify(props.metadata?.name ?? id)}`,
-        planOptions,
-      );
-    // Emitted as `kaito render` prints it: status dropped, the namespace filled in (the chart's, else `default`).
-    const { status: _status, ...workspace } = checked.workspace;
-    const namespace = workspace.metadata.namespace ?? defaultNamespaceOf(this);
-    this.workspace = { ...workspace, metadata: { ...workspace.metadata, namespace } };
+    const { checked, namespace } = leaveNothingOnError(this, () => {
+      const name = props.metadata?.name ?? Names.toDnsLabel(this);
+      const result =
+        adopted.get(props) ??
+        checkOrThrow(
+          {
+            ...fields,
+            metadata: { ...(props.metadata ?? {}), name },
+            apiVersion: `${KAITO_GROUP}/${STORAGE_VERSION}`,
+            kind: 'Workspace',
+          },
+          `Workspace ${JSON.stringify(name)}`,
+          planOptions,
+        );
+      return { checked: result, namespace: result.workspace.metadata.namespace ?? defaultNamespaceOf(this) };
+    });
+    // Emitted as `kaito render` prints it: status and server fields dropped, the namespace filled in.
+    const object = workspaceObject(checked.workspace, namespace);
+    this.workspace = object as unknown as Workspace;
     this.plan = checked.plan;
     this.warnings = checked.warnings;
-    this.apiObject = emit(this, 'Resource', this.workspace as unknown as KubeObject);
-    if (operator !== undefined) this.apiObject.addDependency(operator.crd);
+    this.apiObject = emit(this, 'Resource', object);
+    if (operator !== undefined) for (const crd of operator.crds) this.apiObject.addDependency(crd);
   }
 
   /** The workspace's name. */
@@ -150,9 +156,14 @@ export class KaitoWorkspace extends Construct {
     return this.workspace.inference === undefined ? undefined : this.name;
   }
 
+  /** Port of the inference Service. */
+  get port(): number {
+    return SERVICE_PORT;
+  }
+
   /** `http://<name>.<namespace>.svc.cluster.local:80` for inference; undefined for tuning. */
-  get serviceUrl(): string | undefined {
+  get url(): string | undefined {
     const service = this.serviceName;
-    return service === undefined ? undefined : `http://${service}.${this.namespace}.svc.cluster.local:${SERVICE_PORT}`;
+    return service === undefined ? undefined : inClusterUrl(service, this.namespace);
   }
 }

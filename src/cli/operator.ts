@@ -1,5 +1,6 @@
 import {
   OPERATOR_NODE_PROVISIONERS,
+  checkOperatorOptions,
   renderOperator,
   type OperatorNodeProvisioner,
   type OperatorOptions,
@@ -32,7 +33,8 @@ const OPTIONS = [
   { name: 'watch-namespace', takesValue: true },
   { name: 'image', takesValue: true },
   { name: 'replicas', takesValue: true },
-  { name: 'node-provisioner', takesValue: true, choices: OPERATOR_NODE_PROVISIONERS },
+  // Checked by checkOperatorOptions, for the same message as the library's.
+  { name: 'node-provisioner', takesValue: true },
   { name: 'node-class', takesValue: true },
   { name: 'device-plugin', takesValue: false },
   { name: 'device-plugin-image', takesValue: true },
@@ -40,13 +42,15 @@ const OPTIONS = [
   HELP_OPTION,
 ] as const;
 
-/** The option names of renderOperator's errors, as the flags that set them. */
+/** The option names of the operator options' problems, as the flags that set them. */
 const FLAG_OF: Record<string, string> = {
   namespace: '--namespace',
   watchNamespace: '--watch-namespace',
   image: '--image',
   replicas: '--replicas',
   nodeProvisioner: '--node-provisioner',
+  devicePluginImage: '--device-plugin-image',
+  nodeClass: '--node-class',
 };
 
 export function operatorOptionsFromFlags(options: Record<string, string | true>): OperatorOptions {
@@ -65,10 +69,15 @@ export function operatorOptionsFromFlags(options: Record<string, string | true>)
   let nodeClass: NodeClassRef | undefined;
   const rawNodeClass = text('node-class');
   if (rawNodeClass !== undefined) {
-    try {
-      nodeClass = parseNodeClass(rawNodeClass);
-    } catch (e) {
-      throw new UsageError(`--node-class: ${(e as Error).message}`);
+    // Only the shape here; the parts are checkOperatorOptions', for the same message as the library's.
+    const [group, kind, name, ...more] = rawNodeClass.split('/');
+    if (name !== undefined && more.length === 0) nodeClass = { group, kind, name };
+    else {
+      try {
+        nodeClass = parseNodeClass(rawNodeClass);
+      } catch (e) {
+        throw new UsageError(`--node-class: ${(e as Error).message}`);
+      }
     }
   }
   if (options['device-plugin-image'] !== undefined && options['device-plugin'] !== true) {
@@ -94,14 +103,10 @@ export function runOperator(argv: readonly string[], io: CliIo): number {
     return 0;
   }
   if (args.positionals.length > 0) throw new UsageError(`operator takes no arguments, got ${args.positionals[0]}`);
-  let objects: KubeObject[];
-  try {
-    objects = renderOperator(operatorOptionsFromFlags(args.options));
-  } catch (e) {
-    if (e instanceof UsageError || !(e instanceof Error)) throw e;
-    const message = e.message.replace(/^operator\.(\w+)/, (whole, name: string) => FLAG_OF[name] ?? whole);
-    throw new UsageError(message);
-  }
+  const options = operatorOptionsFromFlags(args.options);
+  const [problem] = checkOperatorOptions(options);
+  if (problem !== undefined) throw new UsageError(`${FLAG_OF[problem.path] ?? problem.path}: ${problem.message}`);
+  const objects: KubeObject[] = renderOperator(options);
   io.stdout(formatObjects(objects, args.options.output === 'json' ? 'json' : 'yaml'));
   return 0;
 }

@@ -1,18 +1,20 @@
 import { dnsLabelProblem } from '../api/names';
 import { formatProblem } from '../api/problems';
-import type { Workspace } from '../api/types';
-import type { WorkspacePlan } from '../plan/plan';
+import type { WorkloadMode } from '../plan/intent';
+import { renderForMode } from '../render/intent';
 import type { KubeObject, NodeProvisioner, RenderOptions } from '../render/options';
 import { parseNodeClass } from '../render/node-class';
-import { renderWorkspace } from '../render/workspace';
 import { HELP_OPTION, parseArgs, UsageError } from './args';
 import { formatObjects, readInputs, type CliIo } from './io';
-import { checkInputs, reportProblems } from './validate';
+import { checkInputs, reportProblems, type CheckedDocument } from './validate';
 
 export const RENDER_HELP = `Usage: kaito render FILE... [--mode operator|direct] [--nodes karpenter|machine|byo]
                     [--node-class GROUP/KIND/NAME] [--registry R] [--namespace N] [-o yaml|json]
 
-Prints the exact Kubernetes objects for Workspace manifests (- reads stdin).
+Prints the exact Kubernetes objects for Workspace manifests (- reads stdin), and for construct
+documents (kaito-constructs/v1alpha1, see kaito validate --help) what the construct declares: a
+workload's Workspace or, in its own mode direct, its objects on existing nodes; a GpuNodePool's
+ManagedClustersAgentPool or Karpenter NodePool. --mode and --nodes apply to Workspace manifests.
   --mode operator  (default) the Workspace itself, normalized to kaito.sh/v1beta1, for a cluster that
                    runs the reconciler
   --mode direct    every object the reconciler would create: ConfigMaps, Services, the StatefulSet or
@@ -36,22 +38,17 @@ const OPTIONS = [
   HELP_OPTION,
 ] as const;
 
-/** The normalized Workspace as it is applied: the namespace filled in, status dropped. */
-export function operatorObject(ws: Workspace, defaultNamespace: string): KubeObject {
-  const { status: _status, ...rest } = ws;
-  return { ...rest, metadata: { ...ws.metadata, namespace: ws.metadata.namespace ?? defaultNamespace } };
-}
-
-/** What `kaito render` prints for one valid workspace. */
-export function renderForMode(
-  ws: Workspace,
-  plan: WorkspacePlan,
-  mode: 'operator' | 'direct',
-  options: RenderOptions,
-): KubeObject[] {
-  return mode === 'operator'
-    ? [operatorObject(ws, options.defaultNamespace ?? 'default')]
-    : renderWorkspace(ws, plan, options);
+/** What `kaito render` prints for one valid document: a construct's own objects, or a workspace's in `mode`. */
+function objectsOf(d: CheckedDocument, mode: WorkloadMode, options: RenderOptions): readonly KubeObject[] {
+  const { workspace, plan } = d.check;
+  const construct = d.construct;
+  if (construct?.objects !== undefined) return construct.objects;
+  if (construct?.mode !== undefined) {
+    // A workload construct says its own mode; in direct mode its nodes exist (as in the faces).
+    const own = construct.mode === 'direct' ? { ...options, nodeProvisioner: 'byo' as const } : options;
+    return renderForMode(workspace!, plan!, construct.mode, own);
+  }
+  return renderForMode(workspace!, plan!, mode, options);
 }
 
 export function runRender(argv: readonly string[], io: CliIo): number {
@@ -87,7 +84,7 @@ export function runRender(argv: readonly string[], io: CliIo): number {
   for (const f of failures) io.stdout(`${f}\n`);
   const documents = checkInputs(inputs, options.defaultNamespace ? { defaultNamespace: options.defaultNamespace } : {});
   if (reportProblems(documents, io) || failures.length > 0) return 1;
-  const objects = documents.flatMap((d) => renderForMode(d.check.workspace!, d.check.plan!, mode, options));
+  const objects = documents.flatMap((d) => objectsOf(d, mode, options));
   io.stdout(formatObjects(objects, args.options.output === 'json' ? 'json' : 'yaml'));
   return 0;
 }

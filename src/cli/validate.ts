@@ -1,5 +1,14 @@
+import { readDocuments, type RawDocument } from '../api/parse';
 import { error, formatProblem } from '../api/problems';
-import { checkWorkspaces, type CheckOptions, type WorkspaceCheck } from '../plan/check';
+import { checkWorkspaceObject, type CheckOptions, type WorkspaceCheck } from '../plan/check';
+import type { ResolvedGpuNodePool } from '../plan/node-pool';
+import {
+  CONSTRUCT_KINDS,
+  checkPoolDocument,
+  checkWorkloadDocument,
+  isConstructDocument,
+  type ConstructCheck,
+} from './constructs';
 import { hasErrors } from '../api/validate';
 import { HELP_OPTION, parseArgs, UsageError } from './args';
 import { readInputs, type CliIo, type NamedInput } from './io';
@@ -7,7 +16,10 @@ import { readInputs, type CliIo, type NamedInput } from './io';
 export const VALIDATE_HELP = `Usage: kaito validate FILE... [--strict] [-o text|json]
 
 Checks Workspace manifests (kaito.sh/v1alpha1 or v1beta1, YAML or JSON, several documents per file
-allowed; - reads stdin): the schema, Kaito's rules, and whether the model fits the GPUs.
+allowed; - reads stdin): the schema, Kaito's rules, and whether the model fits the GPUs. Documents of
+apiVersion kaito-constructs/v1alpha1 are constructs (kind InferenceService, TuningJob or GpuNodePool,
+with the props of the cdk8s and Pulumi faces; nodePool: NAME names a GpuNodePool document), checked
+exactly as the constructs check them.
 Prints one line per problem as FILE: field.path: message (warnings on stderr).
   --strict  fields the schema does not know (a misspelling the API server would drop) are errors
 Two workspaces with the same namespace and name in one run are an error.
@@ -18,6 +30,8 @@ Exit codes: 0 all valid, 1 invalid input, 2 usage error.
 export interface CheckedDocument {
   readonly file: string;
   readonly check: WorkspaceCheck;
+  /** A construct document (InferenceService, TuningJob, GpuNodePool): what the core made of it. */
+  readonly construct?: ConstructCheck;
 }
 
 /** `FILE` or, for later documents of a multi-document file, `FILE#N` (1-based). */
@@ -51,10 +65,21 @@ export function checkInputs(inputs: readonly NamedInput[], options: CheckInputsO
   });
 }
 
-function checkEachInput(inputs: readonly NamedInput[], options: CheckOptions): CheckedDocument[] {
-  return inputs.flatMap((input) => {
-    const checks = checkWorkspaces(input.text, options);
-    if (checks.length === 0) {
+function checkEachInput(inputs: readonly NamedInput[], options: CheckInputsOptions): CheckedDocument[] {
+  const read = inputs.map((input) => ({ input, documents: readDocuments(input.text) }));
+  // Node pools first: a workload names its pool, which may come later or from another file.
+  const pools = new Map<string, ResolvedGpuNodePool | undefined>();
+  const poolChecks = new Map<RawDocument, ConstructCheck>();
+  for (const { documents } of read) {
+    for (const doc of documents) {
+      if (doc.value === undefined || !isConstructDocument(doc.value) || doc.value.kind !== 'GpuNodePool') continue;
+      const check = checkPoolDocument(doc.value, options.defaultNamespace ?? 'default');
+      poolChecks.set(doc, check);
+      if (typeof doc.value.name === 'string' && !pools.has(doc.value.name)) pools.set(doc.value.name, check.pool);
+    }
+  }
+  return read.flatMap(({ input, documents }) => {
+    if (documents.length === 0) {
       return [
         {
           file: input.name,
@@ -65,8 +90,34 @@ function checkEachInput(inputs: readonly NamedInput[], options: CheckOptions): C
         },
       ];
     }
-    return checks.map((check) => ({ file: input.name, check }));
+    return documents.map((doc): CheckedDocument => {
+      if (doc.value === undefined) return { file: input.name, check: { index: doc.index, problems: doc.problems } };
+      if (!isConstructDocument(doc.value)) {
+        return { file: input.name, check: checkWorkspaceObject(doc.value, options, doc.index) };
+      }
+      const construct = poolChecks.get(doc) ?? constructCheck(doc.value, pools);
+      const { workspace, plan } = construct;
+      const check = {
+        index: doc.index,
+        problems: construct.problems,
+        ...(workspace ? { workspace } : {}),
+        ...(plan ? { plan } : {}),
+      };
+      return { file: input.name, check, construct };
+    });
   });
+}
+
+function constructCheck(
+  value: Record<string, unknown>,
+  pools: ReadonlyMap<string, ResolvedGpuNodePool | undefined>,
+): ConstructCheck {
+  const kind = value.kind;
+  if (kind === 'InferenceService' || kind === 'TuningJob') return checkWorkloadDocument(value, kind, pools);
+  return {
+    kind: 'InferenceService',
+    problems: [error('kind', `${JSON.stringify(kind ?? null)} is not one of ${CONSTRUCT_KINDS.join(', ')}`)],
+  };
 }
 
 /**

@@ -21,6 +21,8 @@ import { FitError } from './fit-error';
 
 /** GPUs of bring-your-own nodes, as GPU Feature Discovery labels describe them. */
 export interface ObservedGpuNode {
+  /** The nodes' instance type, when known (a node pool's): named in fit errors. @default - none */
+  readonly instanceType?: string;
   readonly gpuCount: number;
   readonly gpuMemoryPerGpuGiB: number;
   /** @default 'unknown GPU' */
@@ -102,7 +104,7 @@ function skuFor(ws: Workspace, skus: SkuCatalog, options: PlanOptions): { sku: G
   const perGpu = node?.gpuMemoryPerGpuGiB ?? 0;
   return {
     sku: {
-      name: instanceType ?? '',
+      name: instanceType ?? node?.instanceType ?? '',
       cloud: 'azure',
       gpuCount,
       gpuMemoryPerGpuGiB: perGpu,

@@ -50,21 +50,3 @@ export function plainValueProblems(value: unknown, path: string, out: Problem[] 
   }
   return out;
 }
-
-/**
- * Rewrites field paths of a workspace (`inference.preset.name`) to the args a component takes (`model`):
- * the longest matching prefix wins; paths no rule covers are kept.
- */
-export function mapPaths(problems: readonly Problem[], rules: ReadonlyArray<readonly [string, string]>): Problem[] {
-  const sorted = [...rules].sort((a, b) => b[0].length - a[0].length);
-  return problems.map((p) => {
-    for (const [from, to] of sorted) {
-      if (from === '' ? p.path === '' : p.path === from) return { ...p, path: to };
-      if (from !== '' && (p.path.startsWith(`${from}.`) || p.path.startsWith(`${from}[`))) {
-        const rest = p.path.slice(from.length);
-        return { ...p, path: to === '' ? rest.replace(/^\./, '') : `${to}${rest}` };
-      }
-    }
-    return p;
-  });
-}

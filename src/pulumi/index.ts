@@ -4,7 +4,6 @@
  */
 export {
   KaitoWorkspace,
-  serviceUrl,
   DEFAULT_NAMESPACE,
   INFERENCE_TIMEOUT_MINUTES,
   TUNING_TIMEOUT_MINUTES,
@@ -15,15 +14,7 @@ export {
 } from './kaito-workspace';
 export { InferenceService, type InferenceServiceArgs } from './inference-service';
 export { TuningJob, type TuningJobArgs } from './tuning-job';
-export {
-  GpuNodePool,
-  AKS_AGENT_POOL_LABEL,
-  POOL_TAINT,
-  type GpuNodePoolArgs,
-  type GpuNodePoolOsSku,
-  type GpuDriver,
-  type GpuInstanceProfile,
-} from './gpu-node-pool';
+export { GpuNodePool, AKS_AGENT_POOL_LABEL, POOL_TAINT, type GpuNodePoolArgs } from './gpu-node-pool';
 export { KaitoOperator, type KaitoOperatorArgs } from './kaito-operator';
-export { type DeploymentMode, type PlacementArgs } from './workload';
+export { type WorkloadMode, type WorkloadMetadata, type PlacementArgs } from './workload';
 export { TYPE_PREFIX } from './errors';

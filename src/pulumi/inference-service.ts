@@ -1,11 +1,11 @@
 import * as pulumi from '@pulumi/pulumi';
-import { ANNOTATION_ENABLE_LB, ANNOTATION_RUNTIME, type AdapterSpec, type Problem, type Workspace } from '../api';
+import type { AdapterSpec, Problem, Workspace } from '../api';
 import type { RuntimeName } from '../catalog';
 import type { WorkspacePlan } from '../plan';
 import { SERVICE_PORT } from '../render';
 import { TYPE_PREFIX, logWarnings } from './errors';
 import type { KaitoWorkspace } from './kaito-workspace';
-import { deployWorkload, intentWorkspace, type DeploymentMode, type PlacementArgs } from './workload';
+import { deployWorkload, intentWorkspace, type WorkloadMode, type PlacementArgs } from './workload';
 import type { PresetName } from '../catalog/names';
 
 /**
@@ -26,7 +26,8 @@ export interface InferenceServiceArgs extends PlacementArgs {
    */
   readonly runtime?: RuntimeName;
   /**
-   * LoRA adapters loaded next to the model, at most 10.
+   * LoRA adapters loaded next to the model, as a Workspace's `inference.adapters` (at most 10, unique names;
+   * `strength` a decimal string such as `"0.5"`).
    * @default - none
    */
   readonly adapters?: readonly AdapterSpec[];
@@ -62,7 +63,7 @@ export class InferenceService extends pulumi.ComponentResource {
   readonly port: number = SERVICE_PORT;
   /** `http://<service>.<namespace>.svc.cluster.local:80` */
   readonly url: pulumi.Output<string>;
-  readonly mode: DeploymentMode;
+  readonly mode: WorkloadMode;
   /** The validated workspace in the internal (v1beta1) model. */
   readonly workspace: Workspace;
   /** How the model lands on GPUs. */
@@ -75,29 +76,19 @@ export class InferenceService extends pulumi.ComponentResource {
   readonly resources: pulumi.CustomResource[];
 
   constructor(name: string, args: InferenceServiceArgs, opts: pulumi.ComponentResourceOptions = {}) {
-    const intent = intentWorkspace(
-      'InferenceService',
-      name,
-      args,
-      'inference',
-      {
-        preset: {
-          name: args.preset,
-          ...(args.modelAccessSecret === undefined
-            ? {}
-            : { presetOptions: { modelAccessSecret: args.modelAccessSecret } }),
-        },
-        config: args.config,
-        adapters: args.adapters,
-      },
-      {
-        ...(args.runtime === undefined ? {} : { [ANNOTATION_RUNTIME]: args.runtime }),
-        ...(args.loadBalancer === true ? { [ANNOTATION_ENABLE_LB]: 'True' } : {}),
-      },
-    );
+    const intent = intentWorkspace('InferenceService', name, args, {
+      kind: 'inference',
+      preset: args.preset,
+      ...(args.count === undefined ? {} : { count: args.count }),
+      ...(args.runtime === undefined ? {} : { runtime: args.runtime }),
+      ...(args.modelAccessSecret === undefined ? {} : { modelAccessSecret: args.modelAccessSecret }),
+      ...(args.config === undefined ? {} : { config: args.config }),
+      ...(args.adapters === undefined ? {} : { adapters: args.adapters }),
+      ...(args.loadBalancer === undefined ? {} : { loadBalancer: args.loadBalancer }),
+    });
     super(`${TYPE_PREFIX}InferenceService`, name, {}, opts);
     logWarnings(this, intent.prepared.warnings);
-    this.mode = args.mode ?? 'operator';
+    this.mode = intent.mode;
     this.workspace = intent.prepared.workspace;
     this.plan = intent.prepared.plan;
     this.warnings = intent.prepared.warnings;

@@ -1,15 +1,16 @@
 import * as pulumi from '@pulumi/pulumi';
 import * as k8s from '@pulumi/kubernetes';
-import { error, type Problem } from '../api';
+import type { Problem } from '../api';
 import {
   DEFAULT_RECONCILER_IMAGE,
+  checkOperatorOptions,
   renderOperator,
   type KubeObject,
   type OperatorNodeProvisioner,
   type OperatorOptions,
 } from '../render';
 import type { NodeClassRef } from '../render/node-class';
-import { TYPE_PREFIX, invalidArgs, plainValueProblems, throwOnErrors } from './errors';
+import { TYPE_PREFIX, plainValueProblems, throwOnErrors } from './errors';
 import { childDependsOn, childName, declareObject } from './objects';
 
 /** Args of a {@link KaitoOperator}. */
@@ -69,22 +70,17 @@ export interface KaitoOperatorArgs {
 
 const COMPONENT = 'KaitoOperator';
 
-/** The bundle, or the bundle's own validation error turned into an args error. */
+/** The bundle, or the problems of the args as an args error. */
 function render(name: string, args: KaitoOperatorArgs): KubeObject[] {
   const problems: Problem[] = plainValueProblems({ ...args, image: undefined }, '');
   throwOnErrors(COMPONENT, name, problems);
   const options: OperatorOptions = {
     ...args,
-    image: typeof args.image === 'string' ? args.image : DEFAULT_RECONCILER_IMAGE,
+    // An image that is an output is set on the Deployment once known.
+    image: typeof args.image === 'string' || args.image === undefined ? args.image : DEFAULT_RECONCILER_IMAGE,
   };
-  try {
-    return renderOperator(options);
-  } catch (e) {
-    // renderOperator names the field: "operator.replicas: -1 is not a whole number of at least 0".
-    const match = e instanceof Error ? /^operator\.(\w+): (.*)$/s.exec(e.message) : null;
-    if (match === null) throw e;
-    throw invalidArgs(COMPONENT, name, [error(match[1], match[2])]);
-  }
+  throwOnErrors(COMPONENT, name, checkOperatorOptions(options));
+  return renderOperator(options);
 }
 
 /**

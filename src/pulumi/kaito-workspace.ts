@@ -3,8 +3,8 @@ import * as k8s from '@pulumi/kubernetes';
 import {
   KAITO_GROUP,
   STORAGE_VERSION,
+  adoptManifest,
   error,
-  readDocuments,
   workspaceVersionOf,
   type InferenceSpec,
   type Problem,
@@ -13,9 +13,9 @@ import {
   type Workspace,
 } from '../api';
 import type { WorkspacePlan } from '../plan';
-import { SERVICE_PORT } from '../render';
+import { SERVICE_PORT, inClusterUrl, workspaceObject } from '../render';
 import { TYPE_PREFIX, invalidArgs, logWarnings, plainValueProblems, throwOnErrors } from './errors';
-import { SKIP_AWAIT, WAIT_FOR, childDependsOn, timeouts } from './objects';
+import { SKIP_AWAIT, WAIT_FOR, childDependsOn, timeouts, withAnnotations } from './objects';
 import { checkWorkspace, jsonCopy, preparedFor, type PreparedWorkspace } from './prepare';
 
 /** Metadata of a workspace. */
@@ -82,24 +82,6 @@ export const TUNING_TIMEOUT_MINUTES = 360;
 
 const COMPONENT = 'KaitoWorkspace';
 const OWN_KEYS = new Set(['waitForReady', 'readyTimeoutMinutes']);
-/** Metadata the API server sets; dropped when a manifest exported from a cluster is adopted. */
-const SERVER_METADATA = [
-  'uid',
-  'resourceVersion',
-  'generation',
-  'creationTimestamp',
-  'deletionTimestamp',
-  'deletionGracePeriodSeconds',
-  'managedFields',
-  'selfLink',
-  'finalizers',
-];
-const LAST_APPLIED = 'kubectl.kubernetes.io/last-applied-configuration';
-
-/** `http://<service>.<namespace>.svc.cluster.local:80`: the in-cluster address of an inference Service. */
-export function serviceUrl(service: string, namespace: string): string {
-  return `http://${service}.${namespace}.svc.cluster.local:${SERVICE_PORT}`;
-}
 
 /** Checks the wait args; returns the timeout in minutes. */
 export function waitTimeout(args: WaitArgs, tuning: boolean, problems: Problem[]): number {
@@ -150,31 +132,14 @@ export class KaitoWorkspace extends pulumi.ComponentResource {
     args: KaitoWorkspaceYamlArgs = {},
     opts: pulumi.ComponentResourceOptions = {},
   ): KaitoWorkspace {
-    const docs = readDocuments(manifest);
-    const problems = docs.flatMap((d) => d.problems);
-    if (problems.length === 0 && docs.length !== 1) {
-      problems.push(error('', `expected exactly one Workspace, found ${docs.length} documents`));
-    }
-    const value = docs[0]?.value;
+    const adopted = adoptManifest(manifest);
+    const problems = [...adopted.problems];
+    const value = adopted.value;
     const version = value === undefined ? undefined : workspaceVersionOf(value);
     if (version !== undefined && typeof version !== 'string') problems.push(version);
     if (problems.length > 0 || value === undefined) throw invalidArgs(COMPONENT, name, problems);
-    const {
-      kind: _kind,
-      status: _status,
-      metadata,
-      ...body
-    } = value as Record<string, unknown> & {
-      metadata?: Record<string, unknown>;
-    };
-    const meta: Record<string, unknown> = { ...(metadata ?? {}) };
-    for (const key of SERVER_METADATA) delete meta[key];
-    if (typeof meta.annotations === 'object' && meta.annotations !== null) {
-      const annotations: Record<string, unknown> = { ...meta.annotations };
-      delete annotations[LAST_APPLIED];
-      meta.annotations = Object.keys(annotations).length > 0 ? annotations : undefined;
-    }
-    return new KaitoWorkspace(name, { ...body, metadata: meta, ...args } as unknown as KaitoWorkspaceArgs, opts);
+    const { kind: _kind, ...body } = value;
+    return new KaitoWorkspace(name, { ...body, ...args } as unknown as KaitoWorkspaceArgs, opts);
   }
 
   constructor(name: string, args: KaitoWorkspaceArgs, opts: pulumi.ComponentResourceOptions = {}) {
@@ -187,17 +152,10 @@ export class KaitoWorkspace extends pulumi.ComponentResource {
     const tuning = workspace.tuning !== undefined;
     const waitFor = tuning ? 'condition=WorkspaceSucceeded' : 'condition=InferenceReady';
     const metadata = workspace.metadata;
-    const body = {
-      ...workspace,
-      metadata: {
-        ...metadata,
-        namespace: metadata.namespace ?? DEFAULT_NAMESPACE,
-        annotations: {
-          ...(metadata.annotations ?? {}),
-          ...(args.waitForReady === true ? { [WAIT_FOR]: waitFor } : { [SKIP_AWAIT]: 'true' }),
-        },
-      },
-    };
+    const body = withAnnotations(
+      workspaceObject(workspace, DEFAULT_NAMESPACE),
+      args.waitForReady === true ? { [WAIT_FOR]: waitFor } : { [SKIP_AWAIT]: 'true' },
+    );
     this.resource = new k8s.apiextensions.CustomResource(
       `${name}-workspace-${metadata.name}`,
       body as k8s.apiextensions.CustomResourceArgs,
@@ -211,7 +169,7 @@ export class KaitoWorkspace extends pulumi.ComponentResource {
     this.name = meta.apply((m) => m.name);
     this.namespace = meta.apply((m) => m.namespace);
     this.serviceName = meta.apply((m) => (tuning ? undefined : m.name));
-    this.url = meta.apply((m) => (tuning ? undefined : serviceUrl(m.name, m.namespace)));
+    this.url = meta.apply((m) => (tuning ? undefined : inClusterUrl(m.name, m.namespace)));
     this.registerOutputs({ name: this.name, namespace: this.namespace, serviceName: this.serviceName, url: this.url });
   }
 

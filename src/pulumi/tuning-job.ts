@@ -3,7 +3,7 @@ import type { DataDestination, DataSource, Problem, TuningMethod, Workspace } fr
 import type { WorkspacePlan } from '../plan';
 import { TYPE_PREFIX, logWarnings } from './errors';
 import type { KaitoWorkspace } from './kaito-workspace';
-import { deployWorkload, intentWorkspace, type DeploymentMode, type PlacementArgs } from './workload';
+import { deployWorkload, intentWorkspace, type WorkloadMode, type PlacementArgs } from './workload';
 import type { PresetName } from '../catalog/names';
 
 /**
@@ -42,7 +42,7 @@ export class TuningJob extends pulumi.ComponentResource {
   readonly namespace: pulumi.Output<string>;
   /** Name of the Job that runs the tuning (created by the operator in operator mode). */
   readonly jobName: pulumi.Output<string>;
-  readonly mode: DeploymentMode;
+  readonly mode: WorkloadMode;
   /** The validated workspace in the internal (v1beta1) model. */
   readonly workspace: Workspace;
   /** How the tuning run lands on GPUs. */
@@ -55,28 +55,18 @@ export class TuningJob extends pulumi.ComponentResource {
   readonly resources: pulumi.CustomResource[];
 
   constructor(name: string, args: TuningJobArgs, opts: pulumi.ComponentResourceOptions = {}) {
-    const intent = intentWorkspace(
-      'TuningJob',
-      name,
-      args,
-      'tuning',
-      {
-        preset: {
-          name: args.preset,
-          ...(args.modelAccessSecret === undefined
-            ? {}
-            : { presetOptions: { modelAccessSecret: args.modelAccessSecret } }),
-        },
-        method: args.method,
-        config: args.config,
-        input: args.input,
-        output: args.output,
-      },
-      {},
-    );
+    const intent = intentWorkspace('TuningJob', name, args, {
+      kind: 'tuning',
+      preset: args.preset,
+      method: args.method,
+      input: args.input,
+      output: args.output,
+      ...(args.modelAccessSecret === undefined ? {} : { modelAccessSecret: args.modelAccessSecret }),
+      ...(args.config === undefined ? {} : { config: args.config }),
+    });
     super(`${TYPE_PREFIX}TuningJob`, name, {}, opts);
     logWarnings(this, intent.prepared.warnings);
-    this.mode = args.mode ?? 'operator';
+    this.mode = intent.mode;
     this.workspace = intent.prepared.workspace;
     this.plan = intent.prepared.plan;
     this.warnings = intent.prepared.warnings;

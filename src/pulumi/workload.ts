@@ -1,58 +1,57 @@
 import * as pulumi from '@pulumi/pulumi';
 import * as k8s from '@pulumi/kubernetes';
-import { KAITO_GROUP, STORAGE_VERSION, error, type LabelSelector, type Problem, type ResourceSpec } from '../api';
-import { renderWorkspace } from '../render';
-import { invalidArgs, mapPaths, plainValueProblems } from './errors';
+import { hasErrors, type LabelSelector, type Problem } from '../api';
+import type { PresetCatalog, SkuCatalog } from '../catalog';
+import {
+  checkIntent,
+  type InferenceIntent,
+  type Intent,
+  type TuningIntent,
+  type WorkloadMetadata,
+  type WorkloadMode,
+} from '../plan';
+import { inClusterUrl, renderForMode } from '../render';
+import { invalidArgs, plainValueProblems } from './errors';
 import type { GpuNodePool } from './gpu-node-pool';
 import type { KaitoOperator } from './kaito-operator';
-import { KaitoWorkspace, DEFAULT_NAMESPACE, serviceUrl, waitTimeout, type WaitArgs } from './kaito-workspace';
+import { KaitoWorkspace, DEFAULT_NAMESPACE, waitTimeout, type WaitArgs } from './kaito-workspace';
 import { SKIP_AWAIT, childDependsOn, childName, declareObject, timeouts, withAnnotations } from './objects';
-import { checkWorkspace, jsonCopy, rememberPrepared, type PreparedWorkspace } from './prepare';
+import { rememberPrepared, type PreparedWorkspace } from './prepare';
 import type { InstanceType } from '../catalog/names';
 
-/**
- * How a workload reaches the cluster: `operator` declares a Workspace resource that the operator (Kaito's or
- * {@link KaitoOperator}'s reconciler) turns into nodes and a workload; `direct` declares the workload objects
- * themselves (ConfigMaps, Services, the StatefulSet or Job), exactly what `kaito render` prints, on existing
- * nodes.
- */
-export type DeploymentMode = 'operator' | 'direct';
+export type { WorkloadMode, WorkloadMetadata };
 
 /** Where a workload runs and how it is declared; shared by {@link InferenceService} and {@link TuningJob}. */
 export interface PlacementArgs extends WaitArgs {
   /**
-   * Run on this pool: the workspace selects its labels, is planned on its GPUs and waits for it. Exclusive
-   * with `instanceType` and `labelSelector`.
+   * Name, namespace, labels and annotations of the workspace.
+   * @default - name: the component's name; namespace: `default`
+   */
+  readonly metadata?: WorkloadMetadata;
+  /**
+   * Run on this pool: the workspace selects its labels, is planned on its GPUs, must fit in its most nodes
+   * and waits for it. Exclusive with `instanceType` and `labelSelector`.
    * @default - none
    */
   readonly nodePool?: GpuNodePool;
   /**
-   * Instance type of the GPU nodes the operator provisions (node auto-provisioning). In direct mode the
-   * nodes must already exist; the instance type sizes the workload.
+   * Instance type of the GPU nodes the operator provisions (node auto-provisioning). Operator mode only,
+   * unless `labelSelector` selects existing nodes.
    * @default - none: give `nodePool` or `labelSelector`
    */
   readonly instanceType?: InstanceType;
   /**
-   * Labels of the nodes to run on.
-   * @default - the pool's labels with `nodePool`; `{ matchLabels: { apps: <workspaceName> } }` with `instanceType`
+   * Labels of the nodes to run on (bring your own); required in direct mode without `nodePool`.
+   * @default - the pool's labels with `nodePool`; `{ matchLabels: { apps: <name> } }` with `instanceType`
    */
   readonly labelSelector?: LabelSelector;
   /**
-   * Name of the workspace (and of its Service, StatefulSet or Job).
-   * @default - the component's name
-   */
-  readonly workspaceName?: string;
-  /** @default 'default' */
-  readonly namespace?: string;
-  /** Labels of the workspace. @default - none */
-  readonly labels?: Readonly<Record<string, string>>;
-  /** Annotations of the workspace. @default - none */
-  readonly annotations?: Readonly<Record<string, string>>;
-  /**
-   * Operator or direct mode.
+   * `operator` declares a Workspace resource that the operator (Kaito's or {@link KaitoOperator}'s
+   * reconciler) turns into nodes and a workload; `direct` declares the workload objects themselves
+   * (ConfigMaps, Services, the StatefulSet or Job), exactly what `kaito render` prints, on existing nodes.
    * @default 'operator'
    */
-  readonly mode?: DeploymentMode;
+  readonly mode?: WorkloadMode;
   /**
    * The operator that serves the workspace (operator mode): the Workspace waits for its CRDs. The same as
    * `dependsOn: operator.crds`.
@@ -65,114 +64,66 @@ export interface PlacementArgs extends WaitArgs {
    * as it does for any workload (false marks them `pulumi.com/skipAwait`)
    */
   readonly waitForReady?: boolean;
+  /**
+   * Presets to resolve `preset` in.
+   * @default - the default preset catalog
+   */
+  readonly presets?: PresetCatalog;
+  /**
+   * Instance types to resolve `instanceType` in.
+   * @default - the default SKU catalog
+   */
+  readonly skus?: SkuCatalog;
 }
 
 /** The workspace a component built from its intent-level args, validated and planned. */
 export interface IntentWorkspace {
+  readonly mode: WorkloadMode;
   readonly prepared: PreparedWorkspace;
   readonly timeoutMinutes: number;
 }
 
-/** Field paths of a workspace and the args of intent-level components they come from. */
-function pathRules(kind: 'inference' | 'tuning', onPool: boolean): Array<readonly [string, string]> {
-  const placement = onPool ? 'nodePool' : 'instanceType';
-  return [
-    ['metadata.name', 'workspaceName'],
-    ['metadata.namespace', 'namespace'],
-    ['metadata.labels', 'labels'],
-    ['metadata.annotations', 'annotations'],
-    ['metadata.annotations[kaito.sh/runtime]', 'runtime'],
-    ['resource', placement],
-    ['resource.instanceType', placement],
-    ['resource.count', 'count'],
-    ['resource.labelSelector', onPool ? 'nodePool' : 'labelSelector'],
-    [kind, 'preset'],
-    [`${kind}.preset`, 'preset'],
-    [`${kind}.preset.name`, 'preset'],
-    [`${kind}.preset.presetOptions.modelAccessSecret`, 'modelAccessSecret'],
-    [`${kind}.config`, 'config'],
-    ['inference.adapters', 'adapters'],
-    ['tuning.method', 'method'],
-    ['tuning.input', 'input'],
-    ['tuning.output', 'output'],
-  ];
-}
-
-function resourceOf(args: PlacementArgs, count: number | undefined, workspaceName: string, problems: Problem[]) {
-  const { nodePool, instanceType, labelSelector } = args;
-  if (nodePool !== undefined && instanceType !== undefined) {
-    problems.push(error('instanceType', 'give nodePool or instanceType, not both'));
-  }
-  if (nodePool !== undefined && labelSelector !== undefined) {
-    problems.push(error('labelSelector', "the pool's labels are selected: give nodePool or labelSelector, not both"));
-  }
-  if (nodePool === undefined && instanceType === undefined && labelSelector === undefined) {
-    problems.push(error('nodePool', 'say where to run: nodePool, instanceType, or labelSelector (existing nodes)'));
-  }
-  const selector: LabelSelector = nodePool
-    ? { matchLabels: { ...nodePool.matchLabels } }
-    : (labelSelector ?? { matchLabels: { apps: workspaceName } });
-  const resource: ResourceSpec = {
-    ...(count === undefined ? {} : { count }),
-    ...(instanceType === undefined ? {} : { instanceType }),
-    labelSelector: selector,
-  };
-  return resource;
-}
+/** What a component puts into the core's intent besides the placement args. */
+export type IntentSpec =
+  | Omit<InferenceIntent, 'metadata' | 'instanceType' | 'nodePool' | 'labelSelector' | 'mode'>
+  | Omit<TuningIntent, 'metadata' | 'instanceType' | 'nodePool' | 'labelSelector' | 'mode'>;
 
 /**
- * Builds, validates and plans the workspace of an intent-level component; throws with the args' field paths
- * (`preset`, `adapters[0].strength`, `nodePool`) before anything is registered.
+ * Checks the intent of a component in the core; throws with the args' field paths (`preset`,
+ * `adapters[0].strength`, `nodePool`) before anything is registered.
  */
 export function intentWorkspace(
   component: string,
   name: string,
-  args: PlacementArgs & { readonly count?: number },
-  kind: 'inference' | 'tuning',
-  spec: Record<string, unknown>,
-  annotations: Readonly<Record<string, string>>,
+  args: PlacementArgs,
+  spec: IntentSpec,
 ): IntentWorkspace {
   const problems: Problem[] = [];
-  // The pool and the operator are resources (they hold outputs); everything else must be plain.
-  plainValueProblems({ ...args, nodePool: undefined, operator: undefined }, '', problems);
-  const mode = args.mode ?? 'operator';
-  if (mode !== 'operator' && mode !== 'direct') {
-    problems.push(error('mode', `${JSON.stringify(mode)} is not one of operator, direct`));
-  }
-  const timeoutMinutes = waitTimeout(args, kind === 'tuning', problems);
-  const workspaceName = args.workspaceName ?? name;
-  const resource = resourceOf(args, args.count, workspaceName, problems);
+  // The pool and the operator are resources, the catalogs objects of this package.
+  plainValueProblems(
+    { ...args, nodePool: undefined, operator: undefined, presets: undefined, skus: undefined },
+    '',
+    problems,
+  );
+  const timeoutMinutes = waitTimeout(args, spec.kind === 'tuning', problems);
   if (problems.length > 0) throw invalidArgs(component, name, problems);
-  const allAnnotations = { ...(args.annotations ?? {}), ...annotations };
-  const raw = jsonCopy({
-    apiVersion: `${KAITO_GROUP}/${STORAGE_VERSION}`,
-    kind: 'Workspace',
-    metadata: {
-      name: workspaceName,
-      namespace: args.namespace,
-      labels: args.labels,
-      annotations: Object.keys(allAnnotations).length > 0 ? allAnnotations : undefined,
-    },
-    resource,
-    [kind]: spec,
+  const intent = {
+    ...spec,
+    metadata: { ...(args.metadata ?? {}), name: args.metadata?.name ?? name },
+    ...(args.instanceType === undefined ? {} : { instanceType: args.instanceType }),
+    ...(args.nodePool === undefined ? {} : { nodePool: args.nodePool.placement }),
+    ...(args.labelSelector === undefined ? {} : { labelSelector: args.labelSelector }),
+    ...(args.mode === undefined ? {} : { mode: args.mode }),
+  } as Intent;
+  const check = checkIntent(intent, {
+    ...(args.presets === undefined ? {} : { presets: args.presets }),
+    ...(args.skus === undefined ? {} : { skus: args.skus }),
   });
-  const outcome = checkWorkspace(raw, args.nodePool?.sku.name);
-  if (!outcome.ok) {
-    throw invalidArgs(component, name, mapPaths(outcome.problems, pathRules(kind, args.nodePool !== undefined)));
+  if (check.workspace === undefined || check.plan === undefined || hasErrors(check.problems)) {
+    throw invalidArgs(component, name, check.problems);
   }
-  const { plan } = outcome.prepared;
-  if (args.nodePool !== undefined && plan.nodeCount > args.nodePool.maxNodes) {
-    const pool = args.nodePool;
-    throw invalidArgs(component, name, [
-      error(
-        'nodePool',
-        `${plan.preset ?? 'the model'} needs ${plan.nodeCount} nodes of ${pool.sku.name} ` +
-          `(${plan.requiredGpuMemoryGiB} GiB of GPU memory); the pool has at most ${pool.maxNodes}`,
-      ),
-    ]);
-  }
-  const warnings = mapPaths(outcome.prepared.warnings, pathRules(kind, args.nodePool !== undefined));
-  return { prepared: { ...outcome.prepared, warnings }, timeoutMinutes };
+  const prepared = { workspace: check.workspace, plan: check.plan, warnings: check.problems };
+  return { mode: check.mode, prepared, timeoutMinutes };
 }
 
 /** What a deployed workload exposes. */
@@ -206,7 +157,7 @@ export function deployWorkload(
 ): DeployedWorkload {
   const { workspace, plan } = intent.prepared;
   const deps: pulumi.Resource[] = args.nodePool === undefined ? [] : [args.nodePool];
-  if ((args.mode ?? 'operator') === 'operator') {
+  if (intent.mode === 'operator') {
     deps.push(...(args.operator?.crds ?? []));
     const wsArgs = {
       apiVersion: workspace.apiVersion,
@@ -230,7 +181,11 @@ export function deployWorkload(
   }
   const wait = args.waitForReady ?? true;
   const before: pulumi.Resource[] = [];
-  const resources = renderWorkspace(workspace, plan, { nodeProvisioner: 'byo' }).map((object) => {
+  const objects = renderForMode(workspace, plan, 'direct', {
+    nodeProvisioner: 'byo',
+    ...(args.presets === undefined ? {} : { presets: args.presets }),
+  });
+  const resources = objects.map((object) => {
     const awaited = AWAITED.has(object.kind);
     const workload = WORKLOADS.has(object.kind);
     const declared = declareObject(
@@ -254,7 +209,7 @@ export function deployWorkload(
     name: anchor.urn.apply(() => wsName),
     namespace: anchor.urn.apply(() => namespace),
     serviceName: main ? main.metadata.apply((m) => m.name) : pulumi.output(undefined),
-    url: main ? main.metadata.apply((m) => serviceUrl(m.name, m.namespace)) : pulumi.output(undefined),
+    url: main ? main.metadata.apply((m) => inClusterUrl(m.name, m.namespace)) : pulumi.output(undefined),
     resources,
   };
 }

@@ -49,6 +49,8 @@ export {
   leaderElectionRules,
   reconcilerClusterRules,
   reconcilerNamespacedRules,
+  checkOperatorOptions,
+  MAX_REPLICAS,
   DEFAULT_RECONCILER_IMAGE,
   NVIDIA_DEVICE_PLUGIN_IMAGE,
   DEFAULT_OPERATOR_NAMESPACE,
@@ -61,3 +63,15 @@ export {
   type OperatorResources,
   type OperatorResourceQuantities,
 } from './operator';
+export { inClusterUrl, workspaceObject, renderForMode } from './intent';
+export {
+  renderAgentPool,
+  renderKarpenterNodePool,
+  DEFAULT_KARPENTER_NODE_CLASS,
+  ASO_AGENT_POOL_API_VERSION,
+  type AsoManagedClustersAgentPool,
+  type KarpenterNodePool,
+  type NodeClassReference,
+  type NodePoolRequirement,
+  type NodeTaint,
+} from './node-pool';

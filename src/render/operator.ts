@@ -1,5 +1,7 @@
 import type { PolicyRule } from 'kubernetes-types/rbac/v1';
-import { isDnsLabel } from '../api/names';
+import { dnsLabelProblem } from '../api/names';
+import { error, ValidationError, type Problem } from '../api/problems';
+import { quote } from '../api/structural';
 import { renderWorkspaceCrd } from './crd';
 import { formatNodeClass, nodeClassProblem, type NodeClassRef } from './node-class';
 import type { KubeObject } from './options';
@@ -242,62 +244,104 @@ interface ResolvedOptions {
 }
 
 function resolveResources(resources: OperatorResources = {}): ResolvedOptions['resources'] {
-  const side = (name: 'requests' | 'limits') => {
-    const given = resources[name] ?? {};
-    const out = { ...DEFAULT_RECONCILER_RESOURCES[name] } as { cpu: string; memory: string };
-    for (const key of ['cpu', 'memory'] as const) {
-      const value = given[key];
-      if (value === undefined) continue;
-      if (typeof value !== 'string' || !QUANTITY.test(value)) {
-        throw new Error(
-          `operator.resources.${name}.${key}: ${JSON.stringify(value)} is not a Kubernetes quantity (e.g. ${DEFAULT_RECONCILER_RESOURCES[name][key]})`,
-        );
-      }
-      out[key] = value;
-    }
-    return out;
+  // Checked by checkOperatorOptions: a field given replaces its default.
+  return {
+    requests: {
+      cpu: resources.requests?.cpu ?? DEFAULT_RECONCILER_RESOURCES.requests.cpu,
+      memory: resources.requests?.memory ?? DEFAULT_RECONCILER_RESOURCES.requests.memory,
+    },
+    limits: {
+      cpu: resources.limits?.cpu ?? DEFAULT_RECONCILER_RESOURCES.limits.cpu,
+      memory: resources.limits?.memory ?? DEFAULT_RECONCILER_RESOURCES.limits.memory,
+    },
   };
-  return { requests: side('requests'), limits: side('limits') };
 }
 
-function resolve(options: OperatorOptions): ResolvedOptions {
-  const namespace = options.namespace ?? DEFAULT_OPERATOR_NAMESPACE;
-  if (!isDnsLabel(namespace)) {
-    throw new Error(`operator.namespace: ${JSON.stringify(namespace)} is not a DNS-1123 label`);
+/**
+ * Every problem with the operator options, at the option's name as its field path (`replicas`,
+ * `watchNamespace`); empty when the options are valid. Every face reports these as they are, with its own
+ * subject (the CLI names the flag instead).
+ */
+export function checkOperatorOptions(options: OperatorOptions): Problem[] {
+  const problems: Problem[] = [];
+  const label = (key: 'namespace' | 'watchNamespace', value: unknown) => {
+    const problem = dnsLabelProblem(value, key);
+    if (problem !== undefined) problems.push(problem);
+  };
+  label('namespace', options.namespace ?? DEFAULT_OPERATOR_NAMESPACE);
+  if (options.watchNamespace !== undefined) label('watchNamespace', options.watchNamespace);
+  const replicas: unknown = options.replicas ?? 1;
+  if (typeof replicas !== 'number' || !Number.isInteger(replicas) || replicas < 0 || replicas > MAX_REPLICAS) {
+    problems.push(error('replicas', `${quote(replicas)} is not a whole number between 0 and ${MAX_REPLICAS}`));
   }
-  const replicas = options.replicas ?? 1;
-  if (!Number.isInteger(replicas) || replicas < 0) {
-    throw new Error(`operator.replicas: ${replicas} is not a whole number of at least 0`);
-  }
-  const nodeProvisioner = options.nodeProvisioner ?? 'gpu-provisioner';
-  if (!OPERATOR_NODE_PROVISIONERS.includes(nodeProvisioner)) {
-    throw new Error(
-      `operator.nodeProvisioner: ${JSON.stringify(nodeProvisioner)} is not one of ${OPERATOR_NODE_PROVISIONERS.join(', ')}`,
+  const nodeProvisioner: unknown = options.nodeProvisioner ?? 'gpu-provisioner';
+  if (!OPERATOR_NODE_PROVISIONERS.includes(nodeProvisioner as OperatorNodeProvisioner)) {
+    problems.push(
+      error('nodeProvisioner', `${quote(nodeProvisioner)} is not one of ${OPERATOR_NODE_PROVISIONERS.join(', ')}`),
     );
   }
-  const nodeClass = options.nodeClass;
-  const nodeClassIssue = nodeClass !== undefined ? nodeClassProblem(nodeClass) : undefined;
-  if (nodeClassIssue !== undefined) throw new Error(`operator.nodeClass: ${nodeClassIssue}`);
-  const watchNamespace = options.watchNamespace;
-  if (watchNamespace !== undefined && !isDnsLabel(watchNamespace)) {
-    throw new Error(`operator.watchNamespace: ${JSON.stringify(watchNamespace)} is not a DNS-1123 label`);
+  const nodeClass: unknown = options.nodeClass;
+  if (nodeClass !== undefined) {
+    const ref = nodeClass as NodeClassRef;
+    const texts =
+      typeof nodeClass === 'object' &&
+      nodeClass !== null &&
+      [ref.group, ref.kind, ref.name].every((v) => typeof v === 'string');
+    const issue = texts ? nodeClassProblem(ref) : 'must be { group, kind, name }, each a string';
+    if (issue !== undefined) problems.push(error('nodeClass', issue));
   }
-  const image = options.image ?? DEFAULT_RECONCILER_IMAGE;
-  if (image.trim() === '') throw new Error('operator.image: must not be empty');
+  for (const key of ['image', 'devicePluginImage'] as const) {
+    const value: unknown = options[key];
+    if (value !== undefined && (typeof value !== 'string' || value.trim() === '')) {
+      problems.push(error(key, `${quote(value)} is not an image reference: give a non-empty string`));
+    }
+  }
+  const resources: unknown = options.resources;
+  for (const side of ['requests', 'limits'] as const) {
+    const given: unknown =
+      typeof resources === 'object' && resources !== null ? (resources as Record<string, unknown>)[side] : undefined;
+    for (const key of ['cpu', 'memory'] as const) {
+      const value: unknown =
+        typeof given === 'object' && given !== null ? (given as Record<string, unknown>)[key] : undefined;
+      if (value !== undefined && (typeof value !== 'string' || !QUANTITY.test(value))) {
+        problems.push(
+          error(
+            `resources.${side}.${key}`,
+            `${quote(value)} is not a Kubernetes quantity (e.g. ${DEFAULT_RECONCILER_RESOURCES[side][key]})`,
+          ),
+        );
+      }
+    }
+  }
+  for (const key of ['devicePlugin', 'allowPrivilegedTemplates', 'leaderElection'] as const) {
+    const value: unknown = options[key];
+    if (value !== undefined && typeof value !== 'boolean') {
+      problems.push(error(key, `${quote(value)} is not true or false`));
+    }
+  }
+  return problems;
+}
+
+/** Most reconciler replicas (one leads, the rest stand by: more only adds watch load on the API server). */
+export const MAX_REPLICAS = 10;
+
+function resolve(options: OperatorOptions): ResolvedOptions {
+  const problems = checkOperatorOptions(options);
+  if (problems.length > 0) throw new ValidationError(problems, 'KaitoOperator');
   return {
-    namespace,
-    image,
-    replicas,
-    nodeProvisioner,
+    namespace: options.namespace ?? DEFAULT_OPERATOR_NAMESPACE,
+    image: options.image ?? DEFAULT_RECONCILER_IMAGE,
+    replicas: options.replicas ?? 1,
+    nodeProvisioner: options.nodeProvisioner ?? 'gpu-provisioner',
     devicePlugin: options.devicePlugin ?? false,
     devicePluginImage: options.devicePluginImage ?? NVIDIA_DEVICE_PLUGIN_IMAGE,
     allowPrivilegedTemplates: options.allowPrivilegedTemplates ?? false,
     resources: resolveResources(options.resources),
     leaderElection: options.leaderElection ?? true,
-    ...(nodeClass !== undefined
-      ? { nodeClass: { group: nodeClass.group, kind: nodeClass.kind, name: nodeClass.name } }
+    ...(options.nodeClass !== undefined
+      ? { nodeClass: { group: options.nodeClass.group, kind: options.nodeClass.kind, name: options.nodeClass.name } }
       : {}),
-    ...(watchNamespace !== undefined ? { watchNamespace } : {}),
+    ...(options.watchNamespace !== undefined ? { watchNamespace: options.watchNamespace } : {}),
   };
 }
 
@@ -494,7 +538,8 @@ function devicePluginDaemonSet(o: ResolvedOptions): KubeObject {
 
 /**
  * The operator bundle, in apply order: the Namespace, the Workspace CRD, the ServiceAccount and RBAC, the
- * reconciler Deployment and its metrics Service, and optionally the NVIDIA device plugin.
+ * reconciler Deployment and its metrics Service, and optionally the NVIDIA device plugin. Invalid options
+ * throw a {@link ValidationError} carrying {@link checkOperatorOptions}' problems.
  */
 export function renderOperator(options: OperatorOptions = {}): KubeObject[] {
   const o = resolve(options);

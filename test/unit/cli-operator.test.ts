@@ -139,12 +139,13 @@ describe('kaito operator', () => {
     [['--replicas', 'two'], '--replicas must be a whole number of at least 0, got "two"'],
     [['--replicas', '-1'], '--replicas must be a whole number of at least 0, got "-1"'],
     [['--replicas', '1.5'], '--replicas must be a whole number of at least 0, got "1.5"'],
-    [['--namespace', 'Kaito_System'], '--namespace: "Kaito_System" is not a DNS-1123 label'],
-    [['--image', ''], '--image: must not be empty'],
     [
-      ['--node-provisioner', 'nap'],
-      'option --node-provisioner must be one of gpu-provisioner, karpenter, machine, byo, got "nap"',
+      ['--namespace', 'Kaito_System'],
+      '--namespace: "Kaito_System" must be a DNS-1123 label: at most 63 lower-case letters, digits and "-", starting and ending with a letter or digit',
     ],
+    [['--replicas', '11'], '--replicas: 11 is not a whole number between 0 and 10'],
+    [['--image', ''], '--image: "" is not an image reference: give a non-empty string'],
+    [['--node-provisioner', 'nap'], '--node-provisioner: "nap" is not one of gpu-provisioner, karpenter, machine, byo'],
     [['--device-plugin-image', 'x'], '--device-plugin-image needs --device-plugin'],
     [
       ['--node-class', 'kaito.sh/KaitoNodeClass'],

@@ -9,9 +9,13 @@ import {
   DEFAULT_RECONCILER_IMAGE,
   NVIDIA_DEVICE_PLUGIN_IMAGE,
   PACKAGE_VERSION,
+  checkOperatorOptions,
   renderOperator,
   type OperatorNodeProvisioner,
+  type OperatorOptions,
 } from '../../src/render/operator';
+import { MSG } from '../../src/api/messages';
+import { ValidationError } from '../../src/api/problems';
 
 const ROOT = join(__dirname, '..', '..');
 
@@ -180,7 +184,7 @@ describe('renderOperator: least-privilege RBAC', () => {
     const args = only<Deployment>(scoped, 'Deployment').spec!.template.spec!.containers[0]!.args;
     expect(args).toContain('--namespace=team-a');
     expect(() => renderOperator({ watchNamespace: 'Team A' })).toThrow(
-      'operator.watchNamespace: "Team A" is not a DNS-1123 label',
+      `KaitoOperator is invalid:\n  watchNamespace: "Team A" ${MSG.nameDns1123Label}`,
     );
   });
 
@@ -288,16 +292,52 @@ describe('renderOperator: the reconciler Deployment', () => {
     expect(d.spec!.template.spec!.containers[0].image).toBe('registry.example.com/rec:dev');
   });
 
-  it('rejects options that would render an invalid bundle, naming the option', () => {
-    expect(() => renderOperator({ replicas: -1 })).toThrow('operator.replicas: -1 is not a whole number of at least 0');
-    expect(() => renderOperator({ replicas: 1.5 })).toThrow('operator.replicas: 1.5');
-    expect(() => renderOperator({ namespace: 'Kaito_System' })).toThrow(
-      'operator.namespace: "Kaito_System" is not a DNS-1123 label',
-    );
-    expect(() => renderOperator({ nodeProvisioner: 'nap' as OperatorNodeProvisioner })).toThrow(
-      'operator.nodeProvisioner: "nap" is not one of gpu-provisioner, karpenter, machine, byo',
-    );
-    expect(() => renderOperator({ image: ' ' })).toThrow('operator.image: must not be empty');
+  it.each<[OperatorOptions, string, string]>([
+    [{ replicas: -1 }, 'replicas', '-1 is not a whole number between 0 and 10'],
+    [{ replicas: 1.5 }, 'replicas', '1.5 is not a whole number between 0 and 10'],
+    [{ replicas: 11 }, 'replicas', '11 is not a whole number between 0 and 10'],
+    [{ replicas: '2' as unknown as number }, 'replicas', '"2" is not a whole number between 0 and 10'],
+    [{ namespace: 'Kaito_System' }, 'namespace', `"Kaito_System" ${MSG.nameDns1123Label}`],
+    [{ watchNamespace: '' }, 'watchNamespace', `"" ${MSG.nameDns1123Label}`],
+    [
+      { nodeProvisioner: 'nap' as OperatorNodeProvisioner },
+      'nodeProvisioner',
+      '"nap" is not one of gpu-provisioner, karpenter, machine, byo',
+    ],
+    [{ image: ' ' }, 'image', '" " is not an image reference: give a non-empty string'],
+    [{ devicePluginImage: '' }, 'devicePluginImage', '"" is not an image reference: give a non-empty string'],
+    [{ devicePlugin: 'yes' as unknown as boolean }, 'devicePlugin', '"yes" is not true or false'],
+    [{ allowPrivilegedTemplates: 1 as unknown as boolean }, 'allowPrivilegedTemplates', '1 is not true or false'],
+    [
+      { nodeClass: { group: 'Bad_Group', kind: 'AKSNodeClass', name: 'default' } },
+      'nodeClass',
+      'group "Bad_Group" is not a DNS-1123 subdomain (lowercase letters, digits, "-" and ".", e.g. karpenter.azure.com)',
+    ],
+    [
+      { nodeClass: 'karpenter.azure.com/AKSNodeClass/default' as never },
+      'nodeClass',
+      'must be { group, kind, name }, each a string',
+    ],
+  ])('checkOperatorOptions(%j): one problem at %s, and renderOperator throws it', (options, path, message) => {
+    expect(checkOperatorOptions(options)).toEqual([{ path, message, severity: 'error' }]);
+    let thrown: unknown;
+    try {
+      renderOperator(options);
+    } catch (e) {
+      thrown = e;
+    }
+    expect(thrown).toBeInstanceOf(ValidationError);
+    expect((thrown as ValidationError).problems).toEqual([{ path, message, severity: 'error' }]);
+    expect((thrown as ValidationError).message).toBe(`KaitoOperator is invalid:\n  ${path}: ${message}`);
+  });
+
+  it('checkOperatorOptions reports every bad option at once, and none for valid ones', () => {
+    expect(checkOperatorOptions({ replicas: -1, namespace: 'A' }).map((p) => p.path)).toEqual([
+      'namespace',
+      'replicas',
+    ]);
+    expect(checkOperatorOptions({})).toEqual([]);
+    expect(checkOperatorOptions({ replicas: 10, namespace: 'kube-system', watchNamespace: 'team-a' })).toEqual([]);
   });
 
   it('is a pure function: the same options give equal objects, and rendering twice shares nothing', () => {
@@ -474,10 +514,10 @@ describe('renderOperator: resources and leader election', () => {
 
   test('resources: a value that is not a quantity is refused with its path', () => {
     expect(() => renderOperator({ resources: { requests: { cpu: 'half' } } })).toThrow(
-      'operator.resources.requests.cpu: "half" is not a Kubernetes quantity (e.g. 10m)',
+      'KaitoOperator is invalid:\n  resources.requests.cpu: "half" is not a Kubernetes quantity (e.g. 10m)',
     );
     expect(() => renderOperator({ resources: { limits: { memory: 128 as unknown as string } } })).toThrow(
-      'operator.resources.limits.memory: 128 is not a Kubernetes quantity (e.g. 128Mi)',
+      'KaitoOperator is invalid:\n  resources.limits.memory: 128 is not a Kubernetes quantity (e.g. 128Mi)',
     );
   });
 

@@ -45,7 +45,11 @@ const LAUNCHED = { Launched: 'True', Registered: 'True', Initialized: 'True', Re
 
 /** Asserts what a Ready workspace of `nodes` nodes with `gpus` GPUs per pod has on the cluster. */
 async function expectPlacedOnItsNodes(name: string, nodes: number, gpus: string, tuning: boolean): Promise<void> {
-  const claims = await nodeClaimsOf(namespace, name);
+  // Karpenter marks a claim Initialized once its node is Ready and registered, which may trail the workspace.
+  const claims = await admin.waitFor(async () => {
+    const found = await nodeClaimsOf(namespace, name);
+    return found.every((c) => c.conditions.Ready === 'True') && found;
+  }, 30_000);
   expect(claims).toHaveLength(nodes);
   for (const c of claims) {
     expect([c.nodeClassRef, c.expireAfter]).toEqual([KWOK_CLASS, 'Never']);

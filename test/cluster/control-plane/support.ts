@@ -88,6 +88,7 @@ export async function nodesOf(namespace: string, name: string): Promise<NodeView
 
 export interface PodView {
   readonly name: string;
+  readonly uid: string;
   readonly nodeName?: string;
   readonly phase?: string;
   /** `nvidia.com/gpu` limits of each container (init containers first), by container name. */
@@ -97,7 +98,7 @@ export interface PodView {
 /** The pods of a workspace (label kaito.sh/workspace). */
 export async function podsOf(namespace: string, name: string): Promise<PodView[]> {
   const list = await admin.list<{
-    metadata?: { name?: string };
+    metadata?: { name?: string; uid?: string };
     spec: {
       nodeName?: string;
       containers: Array<{ name: string; resources?: { limits?: Record<string, string> } }>;
@@ -108,6 +109,7 @@ export async function podsOf(namespace: string, name: string): Promise<PodView[]
   return list.body.items
     .map((p) => ({
       name: p.metadata?.name ?? '',
+      uid: p.metadata?.uid ?? '',
       ...(p.spec.nodeName !== undefined ? { nodeName: p.spec.nodeName } : {}),
       ...(p.status?.phase !== undefined ? { phase: p.status.phase } : {}),
       gpus: Object.fromEntries(

@@ -13,12 +13,12 @@ describe('GpuNodePool', () => {
     const c = chart('infra');
     const pool = new GpuNodePool(c, 'gpunc24', {
       provider: 'aso',
-      cluster: 'prod-aks',
+      clusterName: 'prod-aks',
       vmSize: 'standard_nc24ads_a100_v4',
       count: 2,
-      labels: { team: 'ml' },
-      taints: [{ key: 'dedicated', value: 'ml', effect: 'NoExecute' }],
-      osSku: 'AzureLinux',
+      nodeLabels: { team: 'ml' },
+      nodeTaints: ['dedicated=ml:NoExecute'],
+      osSKU: 'AzureLinux',
       gpuDriver: 'None',
     });
     expect(synth(c)).toEqual([
@@ -39,17 +39,18 @@ describe('GpuNodePool', () => {
         },
       },
     ]);
-    expect(pool.labelSelector).toEqual({ matchLabels: { team: 'ml', 'kubernetes.azure.com/agentpool': 'gpunc24' } });
+    expect(pool.matchLabels).toEqual({ team: 'ml', 'kubernetes.azure.com/agentpool': 'gpunc24' });
     expect([pool.sku.gpuModel, pool.maxNodes]).toEqual(['NVIDIA A100', 2]);
   });
 
-  test('ASO: { min, max } autoscales', () => {
+  test('ASO: minCount and maxCount autoscale', () => {
     const c = chart();
     new GpuNodePool(c, 'gpu', {
       provider: 'aso',
-      cluster: 'aks',
+      clusterName: 'aks',
       vmSize: 'Standard_NC6s_v3',
-      count: { min: 0, max: 3 },
+      minCount: 0,
+      maxCount: 3,
     });
     expect(synth(c)[0].spec).toEqual({
       owner: { name: 'aks' },
@@ -69,9 +70,10 @@ describe('GpuNodePool', () => {
     const pool = new GpuNodePool(c, 'a100', {
       provider: 'karpenter',
       vmSize: 'Standard_NC48ads_A100_v4',
-      count: { min: 0, max: 3 },
-      labels: { team: 'ml' },
-      taints: [{ key: 'sku', value: 'gpu', effect: 'NoSchedule' }],
+      minCount: 0,
+      maxCount: 3,
+      nodeLabels: { team: 'ml' },
+      nodeTaints: ['sku=gpu:NoSchedule'],
     });
     expect(synth(c)).toEqual([
       {
@@ -95,26 +97,28 @@ describe('GpuNodePool', () => {
         },
       },
     ]);
-    expect(pool.labelSelector).toEqual({ matchLabels: { team: 'ml', 'karpenter.sh/nodepool': 'a100' } });
+    expect(pool.matchLabels).toEqual({ team: 'ml', 'karpenter.sh/nodepool': 'a100' });
   });
 
   test('emitted pools have only the fields, types and values their CRDs define', () => {
     const c = chart();
-    new GpuNodePool(c, 'gpu1', { provider: 'aso', cluster: 'aks', vmSize: 'Standard_NC6s_v3', count: 1 });
+    new GpuNodePool(c, 'gpu1', { provider: 'aso', clusterName: 'aks', vmSize: 'Standard_NC6s_v3', count: 1 });
     new GpuNodePool(c, 'gpu2', {
       provider: 'aso',
-      cluster: 'aks',
+      clusterName: 'aks',
       vmSize: 'Standard_NC6s_v3',
-      count: { min: 1, max: 2 },
-      labels: { a: 'b' },
-      osSku: 'Ubuntu2204',
+      minCount: 1,
+      maxCount: 2,
+      nodeLabels: { a: 'b' },
+      osSKU: 'Ubuntu2204',
       gpuDriver: 'Install',
     });
-    new GpuNodePool(c, 'kp1', { provider: 'karpenter', vmSize: 'Standard_NC6s_v3', count: 2, labels: { a: 'b' } });
+    new GpuNodePool(c, 'kp1', { provider: 'karpenter', vmSize: 'Standard_NC6s_v3', count: 2, nodeLabels: { a: 'b' } });
     new GpuNodePool(c, 'kp2', {
       provider: 'karpenter',
       vmSize: 'Standard_NV36ads_A10_v5',
-      count: { min: 0, max: 1 },
+      minCount: 0,
+      maxCount: 1,
       nodeClass: { group: 'karpenter.azure.com', kind: 'AKSNodeClass', name: 'gpu' },
     });
     const manifests = synth(c);
@@ -140,7 +144,12 @@ describe('GpuNodePool', () => {
       expect(
         problems(
           () =>
-            new GpuNodePool(chart(), 'gpu', { provider: 'aso', cluster: 'aks', vmSize: 'Standard_D4s_v3', count: 1 }),
+            new GpuNodePool(chart(), 'gpu', {
+              provider: 'aso',
+              clusterName: 'aks',
+              vmSize: 'Standard_D4s_v3',
+              count: 1,
+            }),
         ),
       ).toEqual([
         [
@@ -150,7 +159,8 @@ describe('GpuNodePool', () => {
       ]);
       expect(
         problems(
-          () => new GpuNodePool(chart(), 'gpu', { provider: 'aso', cluster: 'aks', vmSize: 'p4d.24xlarge', count: 1 }),
+          () =>
+            new GpuNodePool(chart(), 'gpu', { provider: 'aso', clusterName: 'aks', vmSize: 'p4d.24xlarge', count: 1 }),
         )[0][1],
       ).toMatch(/^"p4d\.24xlarge" is an instance type of cloud aws \(NVIDIA A100\), not an Azure NVIDIA GPU VM size\./);
     });
@@ -161,7 +171,7 @@ describe('GpuNodePool', () => {
           () =>
             new GpuNodePool(chart(), 'gpu-pool-one', {
               provider: 'aso',
-              cluster: 'aks',
+              clusterName: 'aks',
               vmSize: 'Standard_NC6s_v3',
               count: 1,
             }),
@@ -171,26 +181,71 @@ describe('GpuNodePool', () => {
       ]);
       expect(
         problems(() => new GpuNodePool(chart(), 'gpu', { provider: 'aso', vmSize: 'Standard_NC6s_v3', count: 1 })),
-      ).toEqual([['cluster', 'required for provider "aso": the name of the ManagedCluster that owns the pool']]);
+      ).toEqual([['clusterName', 'required: the name of the AKS cluster (ManagedCluster) that owns the pool']]);
     });
 
     test('counts, and ASO-only props on Karpenter', () => {
       const karpenter = { provider: 'karpenter', vmSize: 'Standard_NC6s_v3' } as const;
       expect(problems(() => new GpuNodePool(chart(), 'g', { ...karpenter, count: 0 }))).toEqual([
-        ['count', '0 is not a whole number between 1 and 1000'],
-      ]);
-      expect(problems(() => new GpuNodePool(chart(), 'g', { ...karpenter, count: { min: 3, max: 2 } }))).toEqual([
-        ['count', 'min (3) is greater than max (2)'],
-      ]);
-      expect(problems(() => new GpuNodePool(chart(), 'g', { ...karpenter, count: { min: 1, max: 2 } }))).toEqual([
         [
           'count',
-          'Karpenter launches nodes for pending pods only: use { min: 0, max: 2 } or a fixed count, or provider "aso" for nodes that are always there',
+          '0 is not a whole number between 1 and 1000 (for a pool that scales to zero, set minCount 0 and maxCount)',
+        ],
+      ]);
+      expect(problems(() => new GpuNodePool(chart(), 'g', { ...karpenter, minCount: 3, maxCount: 2 }))).toEqual([
+        ['minCount', '3 is greater than maxCount 2'],
+        [
+          'minCount',
+          'Karpenter launches nodes for pending pods only: use minCount 0 (or a fixed count), or an AKS agent pool for nodes that are always there',
+        ],
+      ]);
+      expect(problems(() => new GpuNodePool(chart(), 'g', { ...karpenter, minCount: 1, maxCount: 2 }))).toEqual([
+        [
+          'minCount',
+          'Karpenter launches nodes for pending pods only: use minCount 0 (or a fixed count), or an AKS agent pool for nodes that are always there',
         ],
       ]);
       expect(problems(() => new GpuNodePool(chart(), 'g', { ...karpenter, count: 1, gpuDriver: 'None' }))).toEqual([
-        ['gpuDriver', 'applies to provider "aso" only; for Karpenter set it on the node class'],
+        ['gpuDriver', 'applies to AKS agent pools only; for Karpenter set it on the node class'],
       ]);
+    });
+
+    test('node labels and taints: Kubernetes rules and the keys Kaito and the cluster reserve', () => {
+      const aso = { provider: 'aso', clusterName: 'aks', vmSize: 'Standard_NC6s_v3' } as const;
+      expect(
+        problems(
+          () =>
+            new GpuNodePool(chart(), 'g', {
+              ...aso,
+              nodeLabels: { 'kubernetes.azure.com/mode': 'user', 'bad key': 'x', ok: 'not ok!' },
+              nodeTaints: ['dedicated=ml'],
+            }),
+        ),
+      ).toEqual([
+        [
+          'nodeLabels[kubernetes.azure.com/mode]',
+          'label key "kubernetes.azure.com/mode" uses a prefix the cluster reserves (kubernetes.io, k8s.io, kubernetes.azure.com)',
+        ],
+        [
+          'nodeLabels[bad key]',
+          "label key \"bad key\": the name must be 1-63 letters, digits, '-', '_' or '.', starting and ending with a letter or digit",
+        ],
+        [
+          'nodeLabels[ok]',
+          "label value \"not ok!\" must be at most 63 letters, digits, '-', '_' or '.', starting and ending with a letter or digit",
+        ],
+        [
+          'nodeTaints[0]',
+          '"dedicated=ml" is not a taint key=value:Effect (Effect: NoSchedule, PreferNoSchedule or NoExecute)',
+        ],
+      ]);
+    });
+
+    test('a pool that fails validation leaves nothing in the tree', () => {
+      const c = chart();
+      expect(() => new GpuNodePool(c, 'gpu', { provider: 'aso', vmSize: 'Standard_NC6s_v3' })).toThrow(ValidationError);
+      expect(c.node.children).toEqual([]);
+      expect(synth(c)).toEqual([]);
     });
   });
 });

@@ -3,8 +3,13 @@ import { GpuNodePool, InferenceService, KaitoOperator } from '../../../src/cdk8s
 import { FitError, ValidationError, parseWorkspace, planWorkspace, type Problem } from '../../../src';
 import { renderWorkspace } from '../../../src/render';
 import { chart, ids, plain, synth, thrown } from './helpers';
+import { Names } from 'cdk8s';
 
-const phi = { preset: 'phi-3-mini-4k-instruct', instanceType: 'Standard_NC6s_v3' } as const;
+const phi = {
+  preset: 'phi-3-mini-4k-instruct',
+  instanceType: 'Standard_NC6s_v3',
+  metadata: { name: 'phi' },
+} as const;
 
 /** What `kaito render` prints for a v1beta1 workspace in direct mode (bring-your-own nodes). */
 function rendered(workspace: Record<string, unknown>) {
@@ -35,14 +40,30 @@ describe('InferenceService', () => {
       'default',
     ]);
     expect(svc.kaitoWorkspace?.name).toBe('phi');
+    expect([svc.name, svc.mode]).toEqual(['phi', 'operator']);
+  });
+
+  test('without metadata.name, the name is the generated name of the construct (as cdk8s-plus names)', () => {
+    const c = chart();
+    const svc = new InferenceService(c, 'phi', { preset: phi.preset, instanceType: phi.instanceType });
+    expect(svc.name).toBe(Names.toDnsLabel(svc));
+    expect(svc.name).toMatch(/^test-phi-c8[0-9a-f]{6}$/);
+    expect(synth(c)[0].metadata).toEqual({ name: svc.name, namespace: 'default' });
+  });
+
+  test('a service that fails validation leaves nothing in the tree', () => {
+    const c = chart();
+    expect(() => new InferenceService(c, 'phi', { ...phi, preset: 'no-such-model' })).toThrow(ValidationError);
+    expect(c.node.children).toEqual([]);
+    expect(synth(c)).toEqual([]);
   });
 
   test('direct mode emits exactly what the renderer renders for bring-your-own nodes (no NodeClaims)', () => {
     const c = chart();
     const svc = new InferenceService(c, 'phi', {
       ...phi,
-      name: 'workspace-phi-3-mini',
-      nodeLabels: { apps: 'phi-3' },
+      metadata: { name: 'workspace-phi-3-mini' },
+      labelSelector: { matchLabels: { apps: 'phi-3' } },
       mode: 'direct',
     });
     const expected = rendered({
@@ -65,17 +86,22 @@ describe('InferenceService', () => {
     const c = chart('ml');
     const pool = new GpuNodePool(c, 'gpu', {
       provider: 'aso',
-      cluster: 'aks',
+      clusterName: 'aks',
       vmSize: 'Standard_NC24ads_A100_v4',
       count: 2,
-      labels: { team: 'ml' },
+      nodeLabels: { team: 'ml' },
     });
     const direct = new InferenceService(c, 'direct', {
+      metadata: { name: 'direct' },
       preset: 'phi-3-mini-4k-instruct',
       nodePool: pool,
       mode: 'direct',
     });
-    const operator = new InferenceService(c, 'op', { preset: 'phi-3-mini-4k-instruct', nodePool: pool });
+    const operator = new InferenceService(c, 'op', {
+      metadata: { name: 'op' },
+      preset: 'phi-3-mini-4k-instruct',
+      nodePool: pool,
+    });
     const selector = { matchLabels: { team: 'ml', 'kubernetes.azure.com/agentpool': 'gpu' } };
     expect(direct.workspace.resource).toEqual({ labelSelector: selector });
     expect([direct.plan.gpuModel, direct.plan.gpusPerNode, direct.plan.fitChecked]).toEqual(['NVIDIA A100', 1, true]);
@@ -103,19 +129,21 @@ describe('InferenceService', () => {
     expect(operator.plan.gpuModel).toBe('NVIDIA A100');
   });
 
-  test('secrets, config maps and adapter pull secrets may be cdk8s-plus handles or names', () => {
+  test('secrets and config maps may be cdk8s-plus handles or names; adapters are written as in a Workspace', () => {
     const c = chart();
     const hf = kplus.Secret.fromSecretName(c, 'hf', 'hf-token');
     const config = kplus.ConfigMap.fromConfigMapName(c, 'cfg', 'vllm-config');
-    const pull = kplus.Secret.fromSecretName(c, 'pull', 'acr-pull');
     const svc = new InferenceService(c, 'llama', {
       preset: 'llama-3.1-8b-instruct',
       instanceType: 'Standard_NC24ads_A100_v4',
       modelAccessSecret: hf,
       config,
       adapters: [
-        { name: 'sql', image: 'myacr.azurecr.io/sql:1', imagePullSecrets: [pull, 'other'] },
-        { name: 'chat', volume: { persistentVolumeClaim: { claimName: 'adapters' } }, strength: 1 },
+        { source: { name: 'sql', image: 'myacr.azurecr.io/sql:1', imagePullSecrets: ['acr-pull', 'other'] } },
+        {
+          source: { name: 'chat', volumeSource: { persistentVolumeClaim: { claimName: 'adapters' } } },
+          strength: '1.0',
+        },
       ],
     });
     expect(svc.workspace.inference).toEqual({
@@ -162,7 +190,7 @@ describe('InferenceService', () => {
               ...phi,
               mode,
               count: 100000,
-              ...(mode === 'direct' ? { nodeLabels: { apps: 'gpu' } } : {}),
+              ...(mode === 'direct' ? { labelSelector: { matchLabels: { apps: 'gpu' } } } : {}),
             }),
         );
         expect(e).toBeInstanceOf(ValidationError);
@@ -186,7 +214,10 @@ describe('InferenceService', () => {
     test('adapters on the wrong runtime', () => {
       const strength = thrown(
         () =>
-          new InferenceService(chart(), 'phi', { ...phi, adapters: [{ name: 'a', image: 'r.io/a:1', strength: 0.5 }] }),
+          new InferenceService(chart(), 'phi', {
+            ...phi,
+            adapters: [{ source: { name: 'a', image: 'r.io/a:1' }, strength: '0.5' }],
+          }),
       );
       expect(problemsOf(strength)).toEqual([
         [
@@ -199,21 +230,23 @@ describe('InferenceService', () => {
           new InferenceService(chart(), 'falcon', {
             preset: 'falcon-7b-instruct',
             instanceType: 'Standard_NC24ads_A100_v4',
-            adapters: [{ name: 'a', image: 'r.io/a:1' }],
+            adapters: [{ source: { name: 'a', image: 'r.io/a:1' } }],
           }),
       );
       expect(problemsOf(lora)).toEqual([
         ['adapters', 'vLLM cannot load LoRA adapters for model "falcon-7b-instruct"; use the transformers runtime'],
       ]);
-      const source = thrown(() => new InferenceService(chart(), 'phi', { ...phi, adapters: [{ name: 'a' }] }));
-      expect(problemsOf(source).map(([path]) => path)).toEqual(['adapters[0]']);
+      const source = thrown(
+        () => new InferenceService(chart(), 'phi', { ...phi, adapters: [{ source: { name: 'a' } }] }),
+      );
+      expect(problemsOf(source).map(([path]) => path)).toEqual(['adapters[0].source']);
       // On transformers a strength is fine.
       expect(
         () =>
           new InferenceService(chart(), 'phi', {
             ...phi,
             runtime: 'transformers',
-            adapters: [{ name: 'a', image: 'r.io/a:1', strength: 0.5 }],
+            adapters: [{ source: { name: 'a', image: 'r.io/a:1' }, strength: '0.5' }],
           }),
       ).not.toThrow();
     });
@@ -221,14 +254,14 @@ describe('InferenceService', () => {
     test('direct mode without nodes, and conflicting placements', () => {
       expect(problemsOf(thrown(() => new InferenceService(chart(), 'phi', { ...phi, mode: 'direct' })))).toEqual([
         [
-          'nodeLabels',
-          'direct mode needs GPU nodes that exist: pass nodePool (a GpuNodePool), or nodeLabels of your GPU nodes (for instance { "node.kubernetes.io/instance-type": "<instance type>" })',
+          'labelSelector',
+          'direct mode provisions no nodes: give nodePool, or labelSelector of your GPU nodes (for instance { matchLabels: { "node.kubernetes.io/instance-type": "Standard_NC6s_v3" } })',
         ],
       ]);
       expect(problemsOf(thrown(() => new InferenceService(chart(), 'phi', { preset: phi.preset })))).toEqual([
         [
           'instanceType',
-          'pass instanceType (nodes provisioned by the operator), nodePool (a GpuNodePool) or nodeLabels (your own GPU nodes)',
+          'say where to run: instanceType (nodes the operator provisions), nodePool (a GpuNodePool) or labelSelector (your own GPU nodes)',
         ],
       ]);
       const c = chart();
@@ -239,10 +272,32 @@ describe('InferenceService', () => {
       expect(
         problemsOf(thrown(() => new InferenceService(c, 'b', { preset: phi.preset, nodePool: pool, count: 3 }))),
       ).toEqual([['count', '3 nodes, but node pool "gpu" has at most 2']]);
-      expect(problemsOf(thrown(() => new InferenceService(c, 'Phi', { ...phi })))).toEqual([
+      expect(problemsOf(thrown(() => new InferenceService(c, 'c', { ...phi, metadata: { name: 'Phi' } })))).toEqual([
         [
-          'name',
+          'metadata.name',
           '"Phi" must be a DNS-1123 label: at most 63 lower-case letters, digits and "-", starting and ending with a letter or digit',
+        ],
+      ]);
+    });
+
+    test('a model that needs more nodes than the pool holds names the pool', () => {
+      const c = chart();
+      const pool = new GpuNodePool(c, 'gpu', { provider: 'karpenter', vmSize: 'Standard_NC24ads_A100_v4', count: 1 });
+      expect(
+        problemsOf(
+          thrown(
+            () =>
+              new InferenceService(c, 'big', {
+                preset: 'llama-3.3-70b-instruct',
+                modelAccessSecret: 'hf',
+                nodePool: pool,
+              }),
+          ),
+        ),
+      ).toEqual([
+        [
+          'nodePool',
+          'llama-3.3-70b-instruct needs 3 nodes of Standard_NC24ads_A100_v4 (176.52 GiB of GPU memory); node pool "gpu" has at most 1',
         ],
       ]);
     });

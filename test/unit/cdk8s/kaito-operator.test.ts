@@ -49,7 +49,7 @@ describe('KaitoOperator', () => {
     const operator = new KaitoOperator(c, 'kaito');
     expect(operator.leaderElectionRole).toBeInstanceOf(kplus.Role);
     expect(ApiObject.of(operator.leaderElectionRole).name).toBe('kaito-reconciler-leader-election');
-    expect(operator.crd.name).toBe('workspaces.kaito.sh');
+    expect(operator.crds.map((c) => c.name)).toEqual(['workspaces.kaito.sh']);
     expect(operator.apiObjects).toHaveLength(9);
     expect(operator.serviceAccount.toSubjectConfiguration()).toEqual({
       apiGroup: '',
@@ -67,7 +67,7 @@ describe('KaitoOperator', () => {
 
   test("invalid options fail with the renderer's message", () => {
     expect(() => new KaitoOperator(chart(), 'kaito', { namespace: 'Kaito' })).toThrow(
-      'operator.namespace: "Kaito" is not a DNS-1123 label',
+      'KaitoOperator "kaito" is invalid:\n  namespace: "Kaito" must be a DNS-1123 label: at most 63 lower-case letters, digits and "-", starting and ending with a letter or digit',
     );
   });
 });

@@ -1,5 +1,5 @@
 import { readdirSync, readFileSync } from 'node:fs';
-import { Chart, Testing } from 'cdk8s';
+import { Chart, Names, Testing } from 'cdk8s';
 import { Construct } from 'constructs';
 import { KaitoOperator, KaitoWorkspace } from '../../../src/cdk8s';
 import { FitError, ValidationError } from '../../../src';
@@ -26,7 +26,7 @@ describe('KaitoWorkspace', () => {
         inference: { preset: { name: 'phi-3-mini-4k-instruct' } },
       },
     ]);
-    expect([ws.name, ws.namespace, ws.serviceName, ws.serviceUrl]).toEqual([
+    expect([ws.name, ws.namespace, ws.serviceName, ws.url]).toEqual([
       'phi',
       'default',
       'phi',
@@ -46,7 +46,7 @@ describe('KaitoWorkspace', () => {
         output: { volumeSource: { emptyDir: {} } },
       },
     });
-    expect([ws.namespace, ws.serviceName, ws.serviceUrl, ws.plan.kind]).toEqual(['ml', undefined, undefined, 'tuning']);
+    expect([ws.namespace, ws.serviceName, ws.url, ws.plan.kind]).toEqual(['ml', undefined, undefined, 'tuning']);
   });
 
   test("a workspace without a namespace goes to the chart's; one with a namespace keeps it", () => {
@@ -62,10 +62,7 @@ describe('KaitoWorkspace', () => {
       inference: { preset: { name: 'phi-3-mini-4k-instruct' } },
     });
     expect(ids(synth(c))).toEqual(['Workspace/ml/a', 'Workspace/other/b']);
-    expect([a.serviceUrl, b.serviceUrl]).toEqual([
-      'http://a.ml.svc.cluster.local:80',
-      'http://b.other.svc.cluster.local:80',
-    ]);
+    expect([a.url, b.url]).toEqual(['http://a.ml.svc.cluster.local:80', 'http://b.other.svc.cluster.local:80']);
   });
 
   test('fromYaml adopts a v1alpha1 seed file as `kaito render` prints it (normalized to v1beta1, with a namespace)', () => {
@@ -141,6 +138,49 @@ describe('KaitoWorkspace', () => {
     expect(fit.message).toMatch(
       /^Workspace "w": resource\.count: phi-3-medium-128k-instruct needs 41\.83 GiB of GPU memory/,
     );
+  });
+
+  test('fromYaml drops what the API server wrote into an exported manifest', () => {
+    const exported = {
+      apiVersion: 'kaito.sh/v1beta1',
+      kind: 'Workspace',
+      metadata: {
+        name: 'w',
+        namespace: 'ml',
+        uid: '0b6c3f8e-4c1e-4c2f-9a55-0d3e1d1f2a3b',
+        resourceVersion: '4711',
+        generation: 2,
+        creationTimestamp: '2026-01-01T00:00:00Z',
+        managedFields: [{ manager: 'kubectl', operation: 'Apply' }],
+        finalizers: ['workspace.finalizer.kaito.sh'],
+        labels: { team: 'ml' },
+        annotations: { 'kubectl.kubernetes.io/last-applied-configuration': '{}', note: 'kept' },
+      },
+      resource,
+      inference: { preset: { name: 'phi-3-mini-4k-instruct' } },
+      status: { conditions: [] },
+    };
+    const c = chart();
+    KaitoWorkspace.fromYaml(c, 'w', JSON.stringify(exported, null, 2));
+    expect(synth(c)).toEqual([
+      {
+        apiVersion: 'kaito.sh/v1beta1',
+        kind: 'Workspace',
+        metadata: { name: 'w', namespace: 'ml', labels: { team: 'ml' }, annotations: { note: 'kept' } },
+        resource,
+        inference: { preset: { name: 'phi-3-mini-4k-instruct' } },
+      },
+    ]);
+  });
+
+  test('without metadata, the name is the generated name of the construct; a failing one leaves nothing', () => {
+    const c = chart();
+    const ws = new KaitoWorkspace(c, 'phi', { resource, inference: { preset: { name: 'phi-3-mini-4k-instruct' } } });
+    expect(ws.name).toBe(Names.toDnsLabel(ws));
+    expect(() => new KaitoWorkspace(c, 'bad', { resource, inference: { preset: { name: 'nope' } } })).toThrow(
+      ValidationError,
+    );
+    expect(c.node.children.map((child) => child.node.id)).toEqual(['phi']);
   });
 
   test('fromYaml reports the file and every problem of an invalid manifest', () => {

@@ -9,7 +9,8 @@ const base = {
   method: 'qlora',
   instanceType: 'Standard_NC6s_v3',
   input: { urls: ['https://example.com/data/train.parquet'] },
-  output: { image: 'myacr.azurecr.io/adapters/phi-3:1', pushSecret: 'acr-push' },
+  output: { image: 'myacr.azurecr.io/adapters/phi-3:1', imagePushSecret: 'acr-push' },
+  metadata: { name: 'tune' },
 } as const;
 
 const tuningSpec = {
@@ -32,6 +33,7 @@ describe('TuningJob', () => {
         tuning: tuningSpec,
       },
     ]);
+    expect([job.jobName, job.mode]).toEqual(['tune', 'operator']);
     expect([job.name, job.namespace, job.plan.kind, job.plan.tuningMethod, job.plan.nodeCount]).toEqual([
       'tune',
       'default',
@@ -43,7 +45,7 @@ describe('TuningJob', () => {
 
   test('direct mode emits exactly the rendered training ConfigMap and Job', () => {
     const c = chart('ml');
-    new TuningJob(c, 'tune', { ...base, nodeLabels: { app: 'tuning' }, mode: 'direct' });
+    new TuningJob(c, 'tune', { ...base, labelSelector: { matchLabels: { app: 'tuning' } }, mode: 'direct' });
     const ws = parseWorkspace({
       apiVersion: 'kaito.sh/v1beta1',
       kind: 'Workspace',
@@ -61,19 +63,16 @@ describe('TuningJob', () => {
     ]);
   });
 
-  test('inputs and outputs as volumes and images, secrets and config maps as handles', () => {
+  test('inputs and outputs as volumes and images, as in a Workspace; config maps as handles', () => {
     const c = chart();
     const pool = new GpuNodePool(c, 'gpu', { provider: 'karpenter', vmSize: 'Standard_NC24ads_A100_v4', count: 1 });
     const job = new TuningJob(c, 'tune', {
       preset: 'phi-3-mini-128k-instruct',
       method: 'lora',
+      metadata: { name: 'tune' },
       nodePool: pool,
-      input: {
-        name: 'dolly',
-        image: 'myacr.azurecr.io/data:1',
-        imagePullSecrets: [kplus.Secret.fromSecretName(c, 'p', 'pull')],
-      },
-      output: { volume: { persistentVolumeClaim: { claimName: 'results' } } },
+      input: { name: 'dolly', image: 'myacr.azurecr.io/data:1', imagePullSecrets: ['pull'] },
+      output: { volumeSource: { persistentVolumeClaim: { claimName: 'results' } } },
       config: kplus.ConfigMap.fromConfigMapName(c, 'cfg', 'my-training-config'),
       mode: 'direct',
     });
@@ -102,13 +101,13 @@ describe('TuningJob', () => {
     expect((e as ValidationError).problems.map((p) => p.path)).toEqual([
       'preset',
       'input.urls[0]',
-      'output.pushSecret',
+      'output.imagePushSecret',
     ]);
     const both = thrown(
       () =>
         new TuningJob(chart(), 'tune', {
           ...base,
-          output: { image: 'myacr.azurecr.io/out:1', pushSecret: 'p', volume: { emptyDir: {} } },
+          output: { image: 'myacr.azurecr.io/out:1', imagePushSecret: 'p', volumeSource: { emptyDir: {} } },
         }),
     );
     expect((both as ValidationError).problems.map((p) => [p.path, p.message])).toEqual([

@@ -31,7 +31,7 @@ function kaitoRender(args: readonly string[]): Array<Record<string, unknown>> {
 /** The intent-level component a user would write for a seed manifest, in direct mode. */
 function componentFor(ws: Workspace): { resources: pulumi.CustomResource[] } {
   const placement: PlacementArgs = {
-    workspaceName: ws.metadata.name,
+    metadata: { name: ws.metadata.name },
     instanceType: ws.resource.instanceType,
     labelSelector: ws.resource.labelSelector,
     mode: 'direct',

@@ -28,13 +28,13 @@ describe('GpuNodePool', () => {
     });
     expect(graph.parentOf(agentPool)?.type).toBe('kaito-constructs:index:GpuNodePool');
     expect(agentPool.ignoreChanges).toEqual([]);
-    expect(await valueOf(pool!.agentPoolName)).toBe('gpu');
+    expect(await valueOf(pool!.name)).toBe('gpu');
     expect(await valueOf(pool!.labelSelector)).toEqual({ matchLabels: { 'kubernetes.azure.com/agentpool': 'gpu' } });
     expect(pool!.matchLabels).toEqual({ 'kubernetes.azure.com/agentpool': 'gpu' });
     expect(pool!.maxNodes).toBe(1);
     expect([pool!.sku.gpuCount, pool!.sku.gpuMemoryPerGpuGiB, pool!.sku.gpuModel]).toEqual([1, 16, 'NVIDIA V100']);
     expect(graph.outputs.get(graph.get('gpu', 'kaito-constructs:index:GpuNodePool').urn)).toEqual({
-      agentPoolName: 'gpu',
+      name: 'gpu',
       labelSelector: { matchLabels: { 'kubernetes.azure.com/agentpool': 'gpu' } },
     });
   });
@@ -62,7 +62,7 @@ describe('GpuNodePool', () => {
         new GpuNodePool('mig', {
           ...base,
           vmSize: 'Standard_NC24ads_A100_v4',
-          agentPoolName: 'mig1',
+          name: 'mig1',
           count: 2,
           minCount: 1,
           maxCount: 4,
@@ -139,11 +139,16 @@ describe('GpuNodePool', () => {
     ],
     [
       'a pool name AKS refuses',
-      { agentPoolName: 'gpu-pool' },
-      'agentPoolName',
+      { name: 'gpu-pool' },
+      'name',
       '"gpu-pool" must be 1-12 lower-case letters and digits, starting with a letter, as AKS requires',
     ],
-    ['a pool name too long', { agentPoolName: 'gpupoolnumber1' }, 'agentPoolName', 'must be 1-12'],
+    [
+      'a pool name too long',
+      { name: 'gpupoolnumber1' },
+      'name',
+      '"gpupoolnumber1" must be 1-12 lower-case letters and digits, starting with a letter, as AKS requires',
+    ],
     ['minCount without maxCount', { minCount: 1 }, 'maxCount', 'set minCount and maxCount together'],
     ['minCount above maxCount', { minCount: 3, maxCount: 2 }, 'minCount', '3 is greater than maxCount 2'],
     [
@@ -152,28 +157,55 @@ describe('GpuNodePool', () => {
       'count',
       '5 is outside minCount..maxCount (1..3)',
     ],
-    ['a fractional count', { count: 1.5 }, 'count', '1.5 is not in 0..1000'],
-    ['a maxCount of zero', { minCount: 0, maxCount: 0 }, 'maxCount', '0 is not in 1..1000'],
+    [
+      'a fractional count',
+      { count: 1.5 },
+      'count',
+      '1.5 is not a whole number between 1 and 1000 (for a pool that scales to zero, set minCount 0 and maxCount)',
+    ],
+    [
+      'a fixed count of zero',
+      { count: 0 },
+      'count',
+      '0 is not a whole number between 1 and 1000 (for a pool that scales to zero, set minCount 0 and maxCount)',
+    ],
+    ['a maxCount of zero', { minCount: 0, maxCount: 0 }, 'maxCount', '0 is not a whole number between 1 and 1000'],
     [
       'a label Kaito reserves',
       { nodeLabels: { 'kaito.sh/workspace': 'x' } },
       'nodeLabels[kaito.sh/workspace]',
-      'reserved by Kaito',
+      'label key "kaito.sh/workspace" is reserved by Kaito',
     ],
     [
       'a label prefix AKS reserves',
       { nodeLabels: { 'kubernetes.azure.com/agentpool': 'x' } },
       'nodeLabels[kubernetes.azure.com/agentpool]',
-      'uses a prefix AKS reserves',
+      'label key "kubernetes.azure.com/agentpool" uses a prefix the cluster reserves (kubernetes.io, k8s.io, kubernetes.azure.com)',
     ],
     [
       'a bad label value',
       { nodeLabels: { apps: 'phi 3' } },
       'nodeLabels[apps]',
-      'label value "phi 3" is not a valid label value',
+      "label value \"phi 3\" must be at most 63 letters, digits, '-', '_' or '.', starting and ending with a letter or digit",
     ],
-    ['a malformed taint', { nodeTaints: ['gpu'] }, 'nodeTaints[0]', '"gpu" is not key=value:Effect'],
-    ['a Windows image', { osSKU: 'Windows2022' as never }, 'osSKU', '"Windows2022" is not one of'],
+    [
+      'a malformed taint',
+      { nodeTaints: ['gpu'] },
+      'nodeTaints[0]',
+      '"gpu" is not a taint key=value:Effect (Effect: NoSchedule, PreferNoSchedule or NoExecute)',
+    ],
+    [
+      'an empty cluster name',
+      { clusterName: '' },
+      'clusterName',
+      'required: the name of the AKS cluster (ManagedCluster) that owns the pool',
+    ],
+    [
+      'a Windows image',
+      { osSKU: 'Windows2022' as never },
+      'osSKU',
+      '"Windows2022" is not one of Ubuntu, Ubuntu2204, AzureLinux, AzureLinux3, CBLMariner',
+    ],
     ['a driver mode AKS lacks', { gpuDriver: 'Skip' as never }, 'gpuDriver', '"Skip" is not one of Install, None'],
     [
       'MIG on a GPU without it',
@@ -195,7 +227,7 @@ describe('GpuNodePool', () => {
 
   test('the default pool name comes from the component name, and says so when AKS would refuse it', () => {
     expect(() => new GpuNodePool('gpu-pool', base)).toThrow(
-      'agentPoolName: "gpu-pool" (the component name; set agentPoolName) must be 1-12 lower-case letters and digits',
+      'name: "gpu-pool" (the component name; set name) must be 1-12 lower-case letters and digits',
     );
   });
 });

@@ -1,3 +1,4 @@
+import { SkuCatalog, defaultSkus } from '../../../src/catalog';
 import * as pulumi from '@pulumi/pulumi';
 import { renderWorkspace } from '../../../src/render';
 import { GpuNodePool, InferenceService, KaitoOperator, type InferenceServiceArgs } from '../../../src/pulumi';
@@ -38,8 +39,9 @@ describe('InferenceService in operator mode', () => {
     expect(graph.dependencyNames(cr)).toEqual([POOL, CRD]);
     expect(graph.dependencyNames(workspace)).toEqual([POOL, CRD]);
     // Planned on the pool's V100s: no bfloat16.
-    expect([svc!.plan.instanceType, svc!.plan.dtype, svc!.plan.fitChecked]).toEqual([
-      'Standard_NC6s_v3',
+    expect([svc!.plan.instanceType, svc!.plan.gpuModel, svc!.plan.dtype, svc!.plan.fitChecked]).toEqual([
+      undefined,
+      'NVIDIA V100',
       'float16',
       true,
     ]);
@@ -62,11 +64,9 @@ describe('InferenceService in operator mode', () => {
         new InferenceService('phi', {
           preset: 'phi-3-mini-4k-instruct',
           instanceType: 'Standard_NC24ads_A100_v4',
-          workspaceName: 'workspace-phi-3-mini',
-          namespace: 'llm',
+          metadata: { name: 'workspace-phi-3-mini', namespace: 'llm', labels: { team: 'ml' } },
           runtime: 'transformers',
           loadBalancer: true,
-          labels: { team: 'ml' },
           waitForReady: true,
         }),
     );
@@ -133,6 +133,7 @@ describe('InferenceService in direct mode', () => {
       svc = new InferenceService('phi', {
         preset: 'phi-3-mini-4k-instruct',
         instanceType: 'Standard_NC6s_v3',
+        labelSelector: { matchLabels: { apps: 'phi' } },
         mode: 'direct',
         waitForReady: false,
       });
@@ -160,7 +161,7 @@ describe('InferenceService args', () => {
     [
       'a model that needs more nodes than the pool has',
       onPool({ preset: 'phi-4' }),
-      [['nodePool', 'phi-4 needs 3 nodes of Standard_NC6s_v3 (43.5 GiB of GPU memory); the pool has at most 1']],
+      [['nodePool', 'phi-4 needs 3 nodes of Standard_NC6s_v3 (43.5 GiB of GPU memory); node pool "gpu" has at most 1']],
     ],
     [
       'a count too small for the model',
@@ -172,15 +173,52 @@ describe('InferenceService args', () => {
       onPool({ adapters: [{ source: { name: 'a', image: 'example.azurecr.io/a:1' }, strength: '0.5' }] }),
       [['adapters[0].strength', 'vLLM']],
     ],
-    ['a workspace name that is no DNS label', onPool({ workspaceName: 'Phi_3' }), [['workspaceName', '"Phi_3"']]],
+    [
+      'a workspace name that is no DNS label',
+      onPool({ metadata: { name: 'Phi_3' } }),
+      [
+        [
+          'metadata.name',
+          '"Phi_3" must be a DNS-1123 label: at most 63 lower-case letters, digits and "-", starting and ending with a letter or digit',
+        ],
+      ],
+    ],
     ['an unknown runtime', onPool({ runtime: 'tgi' as never }), [['runtime', 'unsupported value "tgi"']]],
     [
       'nowhere to run',
       () => new InferenceService('phi', { preset: 'phi-3-mini-4k-instruct' }),
-      [['nodePool', 'say where to run']],
+      [
+        [
+          'instanceType',
+          'say where to run: instanceType (nodes the operator provisions), nodePool (a GpuNodePool) or labelSelector (your own GPU nodes)',
+        ],
+      ],
     ],
-    ['a pool and an instance type', onPool({ instanceType: 'Standard_NC6s_v3' }), [['instanceType', 'not both']]],
-    ['a pool and a selector', onPool({ labelSelector: { matchLabels: { a: 'b' } } }), [['labelSelector', 'not both']]],
+    [
+      'a pool and an instance type',
+      onPool({ instanceType: 'Standard_NC6s_v3' }),
+      [['instanceType', 'set either instanceType or nodePool, not both']],
+    ],
+    [
+      'a pool and a selector',
+      onPool({ labelSelector: { matchLabels: { a: 'b' } } }),
+      [['labelSelector', "the node pool's labels select its nodes: set either labelSelector or nodePool"]],
+    ],
+    [
+      'direct mode on an instance type alone (nothing provisions its nodes)',
+      () =>
+        new InferenceService('phi', {
+          preset: 'phi-3-mini-4k-instruct',
+          instanceType: 'Standard_NC6s_v3',
+          mode: 'direct',
+        }),
+      [
+        [
+          'labelSelector',
+          'direct mode provisions no nodes: give nodePool, or labelSelector of your GPU nodes (for instance { matchLabels: { "node.kubernetes.io/instance-type": "Standard_NC6s_v3" } })',
+        ],
+      ],
+    ],
     ['an unknown mode', onPool({ mode: 'sideways' as never }), [['mode', '"sideways" is not one of operator, direct']]],
     [
       'an output where a plain value is needed',
@@ -201,13 +239,13 @@ describe('InferenceService args', () => {
     ],
     [
       'an annotation that is not a string (enablelb: True unquoted), in direct mode',
-      onPool({ mode: 'direct', annotations: { 'kaito.sh/enablelb': true as never } }),
-      [['annotations[kaito.sh/enablelb]', 'must be of type string, got boolean true']],
+      onPool({ mode: 'direct', metadata: { annotations: { 'kaito.sh/enablelb': true as never } } }),
+      [['metadata.annotations[kaito.sh/enablelb]', 'must be of type string, got boolean true']],
     ],
     [
       'a label that is not a string',
-      onPool({ labels: { team: 1 as never } }),
-      [['labels.team', 'must be of type string, got integer 1']],
+      onPool({ metadata: { labels: { team: 1 as never } } }),
+      [['metadata.labels.team', 'must be of type string, got integer 1']],
     ],
     [
       'an unknown instance type',
@@ -242,5 +280,32 @@ describe('InferenceService args', () => {
       expect.stringContaining('labelSelector.matchLabels[kaito.sh/workspace]: reserved by Kaito; it is ignored'),
     ]);
     warn.mockRestore();
+  });
+
+  test('catalogs: a SKU of its own catalog plans the pool and the service, as in cdk8s', async () => {
+    const skus = new SkuCatalog([{ ...defaultSkus.find('Standard_NC6s_v3')!, name: 'Standard_NC6s_v9' }]);
+    let svc: InferenceService | undefined;
+    let direct: InferenceService | undefined;
+    const { error } = await runProgram(() => {
+      direct = new InferenceService('own-type', {
+        preset: 'phi-3-mini-4k-instruct',
+        instanceType: 'Standard_NC6s_v9',
+        skus,
+      });
+      const gpus = new GpuNodePool('own', {
+        resourceGroupName: 'rg',
+        clusterName: 'aks',
+        vmSize: 'Standard_NC6s_v9',
+        skus,
+      });
+      svc = new InferenceService('phi', { preset: 'phi-3-mini-4k-instruct', nodePool: gpus, skus });
+    });
+    expect(error).toBeUndefined();
+    expect([svc!.plan.gpuModel, svc!.plan.fitChecked]).toEqual(['NVIDIA V100', true]);
+    expect([direct!.plan.instanceType, direct!.plan.fitChecked]).toEqual(['Standard_NC6s_v9', true]);
+    const unknown = await runProgram(
+      () => new InferenceService('phi', { preset: 'phi-3-mini-4k-instruct', instanceType: 'Standard_NC6s_v9' }),
+    );
+    expect((unknown.error as pulumi.InputPropertiesError).errors.map((e) => e.propertyPath)).toEqual(['instanceType']);
   });
 });

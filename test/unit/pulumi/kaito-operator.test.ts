@@ -87,20 +87,28 @@ describe('KaitoOperator', () => {
   });
 
   test.each([
-    [{ replicas: -1 }, 'replicas', '-1 is not a whole number of at least 0'],
-    [{ namespace: 'Kaito_System' }, 'namespace', '"Kaito_System" is not a DNS-1123 label'],
+    [{ replicas: -1 }, 'replicas', '-1 is not a whole number between 0 and 10'],
+    [
+      { namespace: 'Kaito_System' },
+      'namespace',
+      '"Kaito_System" must be a DNS-1123 label: at most 63 lower-case letters, digits and "-", starting and ending with a letter or digit',
+    ],
     [
       { nodeProvisioner: 'nap' as never },
       'nodeProvisioner',
       '"nap" is not one of gpu-provisioner, karpenter, machine, byo',
     ],
-    [{ replicas: pulumi.output(2) as never }, 'replicas', 'must be a plain value'],
+    [
+      { replicas: pulumi.output(2) as never },
+      'replicas',
+      'must be a plain value, not an Output or a promise: it is validated when the component is constructed',
+    ],
   ])('rejects %j before registering anything', async (args, path, reason) => {
     const { graph, error } = await runProgram(() => new KaitoOperator('kaito', args));
     expect(graph.registrations).toEqual([]);
     expect(pulumi.InputPropertiesError.isInstance(error)).toBe(true);
     const e = error as pulumi.InputPropertiesError;
     expect(e.errors.map((x) => x.propertyPath)).toEqual([path]);
-    expect(e.errors[0].reason).toContain(reason);
+    expect(e.errors[0].reason).toBe(reason);
   });
 });

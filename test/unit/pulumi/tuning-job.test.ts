@@ -47,7 +47,7 @@ describe('TuningJob', () => {
   test('direct mode: the training ConfigMap and egress policy, then the Job, awaited for six hours by default', async () => {
     let job: TuningJob | undefined;
     const { graph } = await runProgram(() => {
-      job = new TuningJob('tune', { ...args, nodePool: pool(), mode: 'direct', workspaceName: 'tuning-phi-3' });
+      job = new TuningJob('tune', { ...args, nodePool: pool(), mode: 'direct', metadata: { name: 'tuning-phi-3' } });
     });
     const urns = await Promise.all(job!.resources.map((r) => valueOf(r.urn)));
     const regs = urns.map((urn) => graph.registrations.find((r) => r.urn === urn)!);

@@ -78,6 +78,22 @@ const conditionsOf = (status: WorkspaceStatus | undefined) =>
   Object.fromEntries((status?.conditions ?? []).map((c) => [c.type, [c.status, c.reason]]));
 
 describe('decide: inference on provisioned nodes', () => {
+  test.each([
+    [{ provisioner: 'gpu-provisioner' as const }, { group: 'kaito.sh', kind: 'KaitoNodeClass', name: 'default' }],
+    [{ provisioner: 'karpenter' as const }, { group: 'karpenter.azure.com', kind: 'AKSNodeClass', name: 'default' }],
+    [
+      {
+        provisioner: 'karpenter' as const,
+        nodeClass: { group: 'karpenter.kwok.sh', kind: 'KWOKNodeClass', name: 'default' },
+      },
+      { group: 'karpenter.kwok.sh', kind: 'KWOKNodeClass', name: 'default' },
+    ],
+  ])('%j: the NodeClaim names node class %j and never expires', (options, nodeClass) => {
+    const d = decide(observe(stored(INFERENCE, { finalizer: false })), { ...options, now: NOW });
+    const spec = d.create[0]?.spec as { nodeClassRef: unknown; expireAfter: string };
+    expect([spec.nodeClassRef, spec.expireAfter]).toEqual([nodeClass, 'Never']);
+  });
+
   test('a new workspace gets the finalizer and exactly its NodeClaims; nothing is applied before nodes exist', () => {
     const d = decide(observe(stored(INFERENCE, { finalizer: false })), { provisioner: 'gpu-provisioner', now: NOW });
     expect(d.finalizer).toBe('add');

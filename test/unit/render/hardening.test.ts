@@ -68,7 +68,7 @@ describe('namespaces reach names, DNS and scripts: every way in is checked', () 
             preset: 'phi-3-mini-4k-instruct',
             instanceType: 'Standard_NC6s_v3',
             mode: 'direct',
-            nodeLabels: { apps: 'gpu' },
+            labelSelector: { matchLabels: { apps: 'gpu' } },
           }),
       ),
     ).toEqual(expected);

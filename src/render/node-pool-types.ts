@@ -1,5 +1,5 @@
 /*
- * The parts of the node-pool custom resources GpuNodePool emits, as typed data.
+ * The parts of the node-pool custom resources GpuNodePool and `kaito render` emit, as typed data.
  *
  * - Karpenter `NodePool` (karpenter.sh/v1, cluster-scoped): field names and types of the CRD that
  *   sigs.k8s.io/karpenter ships (`pkg/apis/crds/karpenter.sh_nodepools.yaml`); imports/ holds the
@@ -9,6 +9,8 @@
  *   stable version of the new naming scheme with `gpuProfile.driver`. No package carries ASO's CRDs, so the
  *   fields are typed here from ASO's generated API (`v2/api/containerservice/v20250801`).
  */
+
+import type { GpuDriver, GpuInstanceProfile, OsSku } from '../plan/node-pool';
 
 /** A Kubernetes taint. */
 export interface NodeTaint {
@@ -57,12 +59,6 @@ export interface KarpenterNodePool {
   };
 }
 
-/** Operating system SKUs of a Linux AKS agent pool. */
-export type AgentPoolOsSku = 'Ubuntu' | 'Ubuntu2204' | 'AzureLinux' | 'AzureLinux3' | 'CBLMariner';
-
-/** Whether AKS installs the NVIDIA GPU driver on the pool's nodes (`gpuProfile.driver`). */
-export type AgentPoolGpuDriver = 'Install' | 'None';
-
 /** API version of the ASO `ManagedClustersAgentPool` GpuNodePool emits. */
 export const ASO_AGENT_POOL_API_VERSION = 'containerservice.azure.com/v20250801';
 
@@ -88,10 +84,12 @@ export interface AsoManagedClustersAgentPool {
     readonly maxCount?: number;
     readonly mode: 'System' | 'User' | 'Gateway';
     readonly osType: 'Linux' | 'Windows';
-    readonly osSKU?: AgentPoolOsSku;
+    readonly osSKU?: OsSku;
     readonly nodeLabels?: Readonly<Record<string, string>>;
     /** Taints as `key=value:Effect`. */
     readonly nodeTaints?: readonly string[];
-    readonly gpuProfile?: { readonly driver?: AgentPoolGpuDriver };
+    readonly gpuProfile?: { readonly driver?: GpuDriver };
+    /** Multi-Instance GPU profile. */
+    readonly gpuInstanceProfile?: GpuInstanceProfile;
   };
 }
