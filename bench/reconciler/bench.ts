@@ -28,7 +28,7 @@ const CREATE_CONCURRENCY = 16;
 const CONVERGED_WINDOW_MS = Number(process.env.BENCH_CONVERGED_MS ?? 60_000);
 const WRITES = ['POST', 'PUT', 'PATCH', 'DELETE'];
 /**
- * The reconciler's environment: as the image (Dockerfile) sets it, unless BENCH_NODE_OPTIONS or
+ * The reconciler's environment: as the image (scripts/image/build.ts) sets it, unless BENCH_NODE_OPTIONS or
  * BENCH_MALLOC_ARENA_MAX say otherwise (an empty value leaves the variable out).
  */
 const IMAGE_ENV = { NODE_OPTIONS: '--max-semi-space-size=2 --max-old-space-size=80', MALLOC_ARENA_MAX: '2' };

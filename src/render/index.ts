@@ -90,8 +90,11 @@ export {
   RECONCILER_NAME,
   LEADER_ELECTION_ROLE_NAME,
   METRICS_SERVICE_NAME,
+  DEFAULT_RECONCILER_RESOURCES,
   type OperatorOptions,
   type OperatorNodeProvisioner,
+  type OperatorResources,
+  type OperatorResourceQuantities,
 } from './operator';
 export { inClusterUrl, workspaceObject, renderForMode } from './intent';
 export {

@@ -94,7 +94,36 @@ export interface OperatorOptions {
    * @default NVIDIA_DEVICE_PLUGIN_IMAGE
    */
   readonly devicePluginImage?: string;
+  /**
+   * CPU and memory requests and limits of the reconciler container. A field left out keeps its default.
+   * @default DEFAULT_RECONCILER_RESOURCES (requests 10m CPU, 64Mi; limits 500m CPU, 128Mi)
+   */
+  readonly resources?: OperatorResources;
+  /**
+   * Elect a leader on a Lease (`--leader-elect`), so that of several replicas one reconciles at a time.
+   * Without it, run one replica only.
+   * @default true
+   */
+  readonly leaderElection?: boolean;
 }
+
+/** CPU and memory of one side (requests or limits), as Kubernetes quantities (`10m`, `64Mi`). */
+export interface OperatorResourceQuantities {
+  readonly cpu?: string;
+  readonly memory?: string;
+}
+
+/** The reconciler container's requests and limits. */
+export interface OperatorResources {
+  readonly requests?: OperatorResourceQuantities;
+  readonly limits?: OperatorResourceQuantities;
+}
+
+/** The reconciler's requests and limits: its 128 MiB limit is measured in bench/reconciler. */
+export const DEFAULT_RECONCILER_RESOURCES = {
+  requests: { cpu: '10m', memory: '64Mi' },
+  limits: { cpu: '500m', memory: '128Mi' },
+} as const;
 
 /** Version of this package; the default reconciler image carries it as its tag (a test keeps it equal to package.json). */
 export const PACKAGE_VERSION = '0.1.0';
@@ -116,7 +145,15 @@ export const METRICS_PORT = 8080;
 export const HEALTH_PORT = 8081;
 
 /** Namespaces the bundle never declares (and never relabels). */
-const SYSTEM_NAMESPACES = new Set(['default', 'kube-system', 'kube-public', 'kube-node-lease']);
+export const SYSTEM_NAMESPACES: ReadonlySet<string> = new Set([
+  'default',
+  'kube-system',
+  'kube-public',
+  'kube-node-lease',
+]);
+
+/** A Kubernetes quantity as resources take it: a decimal number and an optional suffix. */
+const QUANTITY = /^[0-9]{1,15}(\.[0-9]{1,9})?(m|k|M|G|T|Ki|Mi|Gi|Ti)?$/;
 
 // Functions, not constants: every rendered object gets its own copy, so a caller may edit one safely.
 const partOf = () => ({ 'app.kubernetes.io/part-of': 'kaito-constructs' });
@@ -211,6 +248,25 @@ interface ResolvedOptions {
   readonly devicePluginImage: string;
   readonly watchNamespace?: string;
   readonly allowPrivilegedTemplates: boolean;
+  readonly resources: {
+    readonly requests: Required<OperatorResourceQuantities>;
+    readonly limits: Required<OperatorResourceQuantities>;
+  };
+  readonly leaderElection: boolean;
+}
+
+function resolveResources(resources: OperatorResources = {}): ResolvedOptions['resources'] {
+  // Checked by checkOperatorOptions: a field given replaces its default.
+  return {
+    requests: {
+      cpu: resources.requests?.cpu ?? DEFAULT_RECONCILER_RESOURCES.requests.cpu,
+      memory: resources.requests?.memory ?? DEFAULT_RECONCILER_RESOURCES.requests.memory,
+    },
+    limits: {
+      cpu: resources.limits?.cpu ?? DEFAULT_RECONCILER_RESOURCES.limits.cpu,
+      memory: resources.limits?.memory ?? DEFAULT_RECONCILER_RESOURCES.limits.memory,
+    },
+  };
 }
 
 /**
@@ -252,7 +308,24 @@ export function checkOperatorOptions(options: OperatorOptions): Problem[] {
       problems.push(error(key, `${quote(value)} is not an image reference: give a non-empty string`));
     }
   }
-  for (const key of ['devicePlugin', 'allowPrivilegedTemplates'] as const) {
+  const resources: unknown = options.resources;
+  for (const side of ['requests', 'limits'] as const) {
+    const given: unknown =
+      typeof resources === 'object' && resources !== null ? (resources as Record<string, unknown>)[side] : undefined;
+    for (const key of ['cpu', 'memory'] as const) {
+      const value: unknown =
+        typeof given === 'object' && given !== null ? (given as Record<string, unknown>)[key] : undefined;
+      if (value !== undefined && (typeof value !== 'string' || !QUANTITY.test(value))) {
+        problems.push(
+          error(
+            `resources.${side}.${key}`,
+            `${quote(value)} is not a Kubernetes quantity (e.g. ${DEFAULT_RECONCILER_RESOURCES[side][key]})`,
+          ),
+        );
+      }
+    }
+  }
+  for (const key of ['devicePlugin', 'allowPrivilegedTemplates', 'leaderElection'] as const) {
     const value: unknown = options[key];
     if (value !== undefined && typeof value !== 'boolean') {
       problems.push(error(key, `${quote(value)} is not true or false`));
@@ -275,6 +348,8 @@ function resolve(options: OperatorOptions): ResolvedOptions {
     devicePlugin: options.devicePlugin ?? false,
     devicePluginImage: options.devicePluginImage ?? NVIDIA_DEVICE_PLUGIN_IMAGE,
     allowPrivilegedTemplates: options.allowPrivilegedTemplates ?? false,
+    resources: resolveResources(options.resources),
+    leaderElection: options.leaderElection ?? true,
     ...(options.nodeClass !== undefined
       ? { nodeClass: { group: options.nodeClass.group, kind: options.nodeClass.kind, name: options.nodeClass.name } }
       : {}),
@@ -375,7 +450,7 @@ function reconcilerDeployment(o: ResolvedOptions): KubeObject {
               image: o.image,
               imagePullPolicy: 'IfNotPresent',
               args: [
-                '--leader-elect',
+                ...(o.leaderElection ? ['--leader-elect'] : []),
                 // The metrics Service reaches the pod's address (the reconciler's default is loopback only).
                 `--metrics-bind-address=:${METRICS_PORT}`,
                 `--health-probe-bind-address=:${HEALTH_PORT}`,
@@ -399,10 +474,7 @@ function reconcilerDeployment(o: ResolvedOptions): KubeObject {
                 initialDelaySeconds: 5,
                 periodSeconds: 10,
               },
-              resources: {
-                requests: { cpu: '10m', memory: '64Mi' },
-                limits: { cpu: '500m', memory: '128Mi' },
-              },
+              resources: { requests: { ...o.resources.requests }, limits: { ...o.resources.limits } },
               securityContext: {
                 ...RECONCILER_SECURITY_CONTEXT,
                 capabilities: { drop: [...RECONCILER_SECURITY_CONTEXT.capabilities.drop] },

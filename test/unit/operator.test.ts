@@ -523,3 +523,34 @@ describe('the Kubernetes OpenAPI schema (kubernetes-models)', () => {
     expect(() => new Model(broken).validate()).toThrow();
   });
 });
+
+describe('renderOperator: resources and leader election', () => {
+  const container = (o: Parameters<typeof renderOperator>[0]) =>
+    (renderOperator(o).find((x) => x.kind === 'Deployment') as unknown as Deployment).spec!.template.spec!
+      .containers[0]!;
+
+  test('resources: a field given replaces its default, the others stay', () => {
+    expect(container({ resources: { limits: { memory: '256Mi' } } }).resources).toEqual({
+      requests: { cpu: '10m', memory: '64Mi' },
+      limits: { cpu: '500m', memory: '256Mi' },
+    });
+  });
+
+  test('resources: a value that is not a quantity is refused with its path', () => {
+    expect(() => renderOperator({ resources: { requests: { cpu: 'half' } } })).toThrow(
+      'KaitoOperator is invalid:\n  resources.requests.cpu: "half" is not a Kubernetes quantity (e.g. 10m)',
+    );
+    expect(() => renderOperator({ resources: { limits: { memory: 128 as unknown as string } } })).toThrow(
+      'KaitoOperator is invalid:\n  resources.limits.memory: 128 is not a Kubernetes quantity (e.g. 128Mi)',
+    );
+  });
+
+  test('leaderElection false leaves out --leader-elect', () => {
+    expect(container({}).args![0]).toBe('--leader-elect');
+    expect(container({ leaderElection: false }).args).toEqual([
+      '--metrics-bind-address=:8080',
+      '--health-probe-bind-address=:8081',
+      '--node-provisioner=gpu-provisioner',
+    ]);
+  });
+});
