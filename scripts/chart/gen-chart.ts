@@ -39,6 +39,8 @@ export interface ChartValues {
   readonly watchNamespace: string;
   readonly leaderElection: boolean;
   readonly allowPrivilegedTemplates: boolean;
+  /** The ValidatingAdmissionPolicy, its binding and the KaitoCatalog it reads. */
+  readonly admissionPolicy: boolean;
   readonly resources: {
     readonly requests: { readonly cpu: string; readonly memory: string };
     readonly limits: { readonly cpu: string; readonly memory: string };
@@ -56,6 +58,7 @@ export const DEFAULT_VALUES: ChartValues = {
   watchNamespace: '',
   leaderElection: true,
   allowPrivilegedTemplates: false,
+  admissionPolicy: true,
   resources: DEFAULT_RECONCILER_RESOURCES,
   devicePlugin: { enabled: false, image: NVIDIA_DEVICE_PLUGIN_IMAGE },
 };
@@ -71,6 +74,7 @@ export function optionsOfValues(values: ChartValues): OperatorOptions {
     ...(values.watchNamespace !== '' ? { watchNamespace: values.watchNamespace } : {}),
     leaderElection: values.leaderElection,
     allowPrivilegedTemplates: values.allowPrivilegedTemplates,
+    admissionPolicy: values.admissionPolicy,
     resources: values.resources,
     devicePlugin: values.devicePlugin.enabled,
     devicePluginImage: values.devicePlugin.image,
@@ -84,6 +88,7 @@ const CHOICES: readonly Choice[] = [
   { values: [false, true], expr: '.Values.allowPrivilegedTemplates' },
   { values: [true, false], expr: '.Values.leaderElection' },
   { values: [false, true], expr: '.Values.nodeClass' },
+  { values: [true, false], expr: '.Values.admissionPolicy' },
 ];
 
 const SENTINELS = {
@@ -103,7 +108,8 @@ const SENTINELS = {
 type Json = Record<string, unknown>;
 
 function render(combination: ReadonlyArray<string | boolean>): Json[] {
-  const [nodeProvisioner, watch, devicePlugin, allowPrivilegedTemplates, leaderElection, nodeClass] = combination;
+  const [nodeProvisioner, watch, devicePlugin, allowPrivilegedTemplates, leaderElection, nodeClass, admissionPolicy] =
+    combination;
   const s = SENTINELS;
   const objects = renderOperator({
     namespace: s.namespace.sentinel,
@@ -115,6 +121,7 @@ function render(combination: ReadonlyArray<string | boolean>): Json[] {
     devicePlugin: devicePlugin as boolean,
     devicePluginImage: s.devicePluginImage.sentinel,
     allowPrivilegedTemplates: allowPrivilegedTemplates as boolean,
+    admissionPolicy: admissionPolicy as boolean,
     leaderElection: leaderElection as boolean,
     resources: {
       requests: { cpu: s.requestsCpu.sentinel, memory: s.requestsMemory.sentinel },
@@ -231,6 +238,10 @@ function valuesSchema(): Record<string, unknown> {
       allowPrivilegedTemplates: {
         type: 'boolean',
         description: 'Let workspaces hand their pods what Pod Security "baseline" refuses.',
+      },
+      admissionPolicy: {
+        type: 'boolean',
+        description: 'Check Workspaces at apply time: the ValidatingAdmissionPolicy, its binding and the KaitoCatalog.',
       },
       resources: {
         type: 'object',

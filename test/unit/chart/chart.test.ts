@@ -81,6 +81,7 @@ test('helm template with the default values gives the objects of `kaito operator
   expect(fromCli.map((o) => o.kind)).toEqual([
     'Namespace',
     'CustomResourceDefinition',
+    'CustomResourceDefinition',
     'ServiceAccount',
     'ClusterRole',
     'ClusterRoleBinding',
@@ -88,10 +89,16 @@ test('helm template with the default values gives the objects of `kaito operator
     'RoleBinding',
     'Deployment',
     'Service',
+    'KaitoCatalog',
+    'ValidatingAdmissionPolicy',
+    'ValidatingAdmissionPolicyBinding',
   ]);
 });
 
-/** Every combination of the chart's choices, with every free-form value set away from its default. */
+/**
+ * Every combination of the chart's choices, with every free-form value set away from its default; the
+ * admission policy is on in every other one (each value meets every other choice without doubling the runs).
+ */
 const combinations = OPERATOR_NODE_PROVISIONERS.flatMap((nodeProvisioner) =>
   [false, true].flatMap((watch) =>
     [false, true].flatMap((devicePlugin) =>
@@ -109,7 +116,7 @@ const combinations = OPERATOR_NODE_PROVISIONERS.flatMap((nodeProvisioner) =>
       ),
     ),
   ),
-);
+).map((c, i) => ({ ...c, admissionPolicy: i % 3 !== 0 }));
 
 test.each(combinations)('helm template equals renderOperator for %j', (c) => {
   const values = {
@@ -122,6 +129,7 @@ test.each(combinations)('helm template equals renderOperator for %j', (c) => {
     watchNamespace: c.watch ? 'team-a' : '',
     leaderElection: c.leaderElection,
     allowPrivilegedTemplates: c.allowPrivilegedTemplates,
+    admissionPolicy: c.admissionPolicy,
     resources: { requests: { cpu: '50m', memory: '96Mi' }, limits: { cpu: '1', memory: '256Mi' } },
     devicePlugin: { enabled: c.devicePlugin, image: 'registry.example.com/nvidia/k8s-device-plugin:v1' },
   };
@@ -134,6 +142,7 @@ test.each(combinations)('helm template equals renderOperator for %j', (c) => {
     `watchNamespace=${values.watchNamespace}`,
     `leaderElection=${values.leaderElection}`,
     `allowPrivilegedTemplates=${values.allowPrivilegedTemplates}`,
+    `admissionPolicy=${values.admissionPolicy}`,
     `devicePlugin.enabled=${values.devicePlugin.enabled}`,
     `devicePlugin.image=${values.devicePlugin.image}`,
   ];
