@@ -299,7 +299,16 @@ export function decide(observed: Observation, options: DecideOptions): Decision 
 
   const decided: ConditionInput[] = [];
   const claimNodeNames = new Set(claims.flatMap((c) => (c.nodeName ? [c.nodeName] : [])));
-  const usable = usableNodes(ws, provisioner, claimNodeNames, nodes, plan.gpusPerNode);
+  // A node whose claim is not Ready yet is not usable even when the node says Ready: Karpenter still holds it
+  // under its unregistered taint, so pods put there now are unschedulable for a while.
+  const launching = new Set(claims.flatMap((c) => (c.nodeName && !c.ready ? [c.nodeName] : [])));
+  const usable = usableNodes(
+    ws,
+    provisioner,
+    claimNodeNames,
+    nodes.filter((n) => !launching.has(n.name)),
+    plan.gpusPerNode,
+  );
   const failure = claims.find((c) => c.failure !== undefined)?.failure;
   if (provisioner !== 'byo') {
     const ready = claims.filter((c) => c.ready).length;

@@ -1,5 +1,7 @@
 import type { RunningReconciler } from '../../../src/reconciler/manager';
 import { apiPath, type KubeObject } from '../support';
+import { nodeClaimName } from '../../../src/render';
+import type { Workspace } from '../../../src/api';
 import {
   SEEDS,
   createNamespace,
@@ -7,6 +9,7 @@ import {
   seed,
   tableRow,
   waitForCondition,
+  waitForEvent,
 } from '../reconciler/support/cluster';
 import {
   admin,
@@ -85,10 +88,37 @@ describe('seed examples on a real control plane (Karpenter, scheduler, controlle
       'True',
     ]);
     await expectPlacedOnItsNodes(name, 1, '1', tuning);
+    const ws = await admin.get<{ metadata: { finalizers?: string[] }; status: { state: string } }>(
+      workspacePath(namespace, name),
+    );
+    expect([ws.body.metadata.finalizers, ws.body.status.state]).toEqual([
+      ['workspace.finalizer.kaito.sh'],
+      tuning ? 'Succeeded' : 'Ready',
+    ]);
+    const claim = nodeClaimName({ metadata: { name, namespace } } as Workspace, 0);
+    await waitForEvent(namespace, name, {
+      type: 'Normal',
+      reason: 'NodeClaimCreated',
+      message: `created NodeClaim ${claim}`,
+    });
+    await waitForEvent(namespace, name, { reason: tuning ? 'workspaceSucceeded' : 'WorkspaceReady' });
     if (tuning) {
       const job = await admin.get<{ status: { succeeded?: number } }>(apiPath('batch/v1', 'jobs', { namespace, name }));
       expect(job.body.status.succeeded).toBe(1);
     }
+  });
+
+  test('once converged, events that change nothing make no writes', async () => {
+    const writes = await reconciler.metrics.writes();
+    const reconciles = await reconciler.metrics.reconcileCount();
+    // An annotation on each workspace: watched, reconciled, nothing to do.
+    for (const file of SEEDS) {
+      await admin.mergePatch(workspacePath(namespace, file.replace(/\.yaml$/, '')), {
+        metadata: { annotations: { 'example.com/touched': 'yes' } },
+      });
+    }
+    await admin.waitFor(async () => (await reconciler.metrics.reconcileCount()) >= reconciles + SEEDS.length, 10_000);
+    expect(await reconciler.metrics.writes()).toBe(writes);
   });
 
   test('a two-node workspace (qwen2.5-coder-7b-instruct on Standard_NC6s_v3): one pod on each of its nodes', async () => {

@@ -78,6 +78,23 @@ const conditionsOf = (status: WorkspaceStatus | undefined) =>
   Object.fromEntries((status?.conditions ?? []).map((c) => [c.type, [c.status, c.reason]]));
 
 describe('decide: inference on provisioned nodes', () => {
+  test('a Ready node whose claim is not Ready yet (Karpenter has not registered it) is not used', () => {
+    const launching = claim(CLAIM, [{ type: 'Launched', status: 'True' }], 'aks-ws-0');
+    const early = decide(observe(stored(INFERENCE), { nodeClaims: [launching], nodes: [gpuNode] }), {
+      provisioner: 'karpenter',
+      now: NOW,
+    });
+    expect(early.apply).toEqual([]);
+    expect(conditionsOf(early.status).ResourceReady).toEqual(['False', 'workspaceResourceStatusNotReady']);
+    const registered = claim(CLAIM, [{ type: 'Ready', status: 'True' }], 'aks-ws-0');
+    const later = decide(observe(stored(INFERENCE), { nodeClaims: [registered], nodes: [gpuNode] }), {
+      provisioner: 'karpenter',
+      now: NOW,
+    });
+    expect(later.apply.map((o) => o.kind)).toContain('StatefulSet');
+    expect(conditionsOf(later.status).ResourceReady).toEqual(['True', 'workspaceResourceStatusSuccess']);
+  });
+
   test.each([
     [{ provisioner: 'gpu-provisioner' as const }, { group: 'kaito.sh', kind: 'KaitoNodeClass', name: 'default' }],
     [{ provisioner: 'karpenter' as const }, { group: 'karpenter.azure.com', kind: 'AKSNodeClass', name: 'default' }],
