@@ -596,8 +596,8 @@ restart_apiserver() {
   local data_dir owner etcd_client api_port pid
   data_dir="$(read_state data-dir)"
   owner="$(read_state owner.pid)"
-  etcd_client="$(sed -n 's/^etcd_client=//p' "$STATE_DIR/ports")"
-  api_port="$(sed -n 's/^api_port=//p' "$STATE_DIR/ports")"
+  etcd_client="$(port_of etcd_client)"
+  api_port="$(port_of api_port)"
   build >/dev/null 2>&1
   pid="$(read_state apiserver.pid)"
   local t0=$SECONDS

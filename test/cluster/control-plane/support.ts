@@ -1,8 +1,8 @@
 import { renderWorkspaceCrd } from '../../../src/render';
 import { KWOK_NODE_CLASS } from '../../../src/render/node-class';
 import type { ReconcilerOptions, RunningReconciler } from '../../../src/reconciler/manager';
-import { KubeApiError, apiPath, type KubeObject } from '../support';
-import { admin, startInProcess, workspacePath } from '../reconciler/support/cluster';
+import { apiPath, type KubeObject } from '../support';
+import { admin, applyCrd, gone, startInProcess, workspacePath } from '../reconciler/support/cluster';
 
 /*
  * The setting of the suites that run on the whole control plane of the test cluster (kube-apiserver,
@@ -11,16 +11,11 @@ import { admin, startInProcess, workspacePath } from '../reconciler/support/clus
  * Karpenter's kwok provider launches.
  */
 
-export { admin };
+export { admin, gone };
 
 /** Installs the Workspace CRD (Karpenter's own CRDs come with the cluster). */
-export async function installWorkspaceCrd(): Promise<void> {
-  const path = apiPath('apiextensions.k8s.io/v1', 'customresourcedefinitions', { name: 'workspaces.kaito.sh' });
-  await admin.apply(path, renderWorkspaceCrd(), { fieldManager: 'kaito-reconciler-tests', force: true });
-  await admin.waitFor(async () => {
-    const got = await admin.get<{ status?: { conditions?: Array<{ type: string; status: string }> } }>(path);
-    return got.body.status?.conditions?.some((c) => c.type === 'Established' && c.status === 'True');
-  }, 30_000);
+export function installWorkspaceCrd(): Promise<void> {
+  return applyCrd(renderWorkspaceCrd(), 'workspaces.kaito.sh');
 }
 
 /** Starts the reconciler for `namespace`: NodeClaims for Karpenter, of the kwok node class. */
@@ -119,14 +114,6 @@ export async function podsOf(namespace: string, name: string): Promise<PodView[]
       ),
     }))
     .sort((a, b) => a.name.localeCompare(b.name));
-}
-
-/** Whether an object is gone (404). */
-export function gone(path: string): Promise<boolean> {
-  return admin.get(path).then(
-    () => false,
-    (e: unknown) => e instanceof KubeApiError && e.status === 404,
-  );
 }
 
 /** Paths of the children a workspace's workload leaves in its namespace (all owned by the Workspace). */

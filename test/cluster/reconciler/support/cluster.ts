@@ -45,7 +45,8 @@ const MACHINE_CRD = {
   },
 };
 
-async function applyCrd(crd: object | string, name: string): Promise<void> {
+/** Applies a CRD (server-side) and waits until it is Established. */
+export async function applyCrd(crd: object | string, name: string): Promise<void> {
   const path = apiPath('apiextensions.k8s.io/v1', 'customresourcedefinitions', { name });
   await admin.apply(path, crd, { fieldManager: 'kaito-reconciler-tests', force: true });
   await admin.waitFor(async () => {
@@ -129,13 +130,14 @@ export function waitForCondition(
 export async function deleteWorkspaceAndWait(namespace: string, name: string): Promise<void> {
   await admin.delete(workspacePath(namespace, name));
   await admin.waitFor(async () => (await nodeClaimNames(namespace, name)).length === 0, 30_000);
-  await admin.waitFor(
-    () =>
-      admin.get(workspacePath(namespace, name)).then(
-        () => false,
-        (e: unknown) => e instanceof KubeApiError && e.status === 404,
-      ),
-    30_000,
+  await admin.waitFor(() => gone(workspacePath(namespace, name)), 30_000);
+}
+
+/** Whether the object at `path` is gone (404). */
+export function gone(path: string): Promise<boolean> {
+  return admin.get(path).then(
+    () => false,
+    (e: unknown) => e instanceof KubeApiError && e.status === 404,
   );
 }
 
