@@ -149,6 +149,18 @@ async function enforced(ns: string): Promise<void> {
 beforeAll(async () => {
   await installCrd(admin, renderWorkspaceCrd() as KubeObject);
   await installCrd(admin, renderKaitoCatalogCrd() as KubeObject);
+  // The policy is type-checked once, against the schemas the API server publishes then: wait until the
+  // Workspace schema of both versions is in its OpenAPI document (published a moment after Established).
+  for (const version of ['v1alpha1', 'v1beta1']) {
+    await admin.waitFor(
+      () =>
+        admin.get<{ components?: { schemas?: Record<string, unknown> } }>(`/openapi/v3/apis/kaito.sh/${version}`).then(
+          (r) => Object.keys(r.body.components?.schemas ?? {}).some((k) => k === `sh.kaito.${version}.Workspace`),
+          () => false,
+        ),
+      30_000,
+    );
+  }
   await applyObject(admin, renderKaitoCatalog() as KubeObject);
   await applyObject(admin, renderAdmissionPolicy() as KubeObject);
   await applyObject(admin, scopedBinding(binding, suffix));
