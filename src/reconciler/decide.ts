@@ -302,11 +302,14 @@ export function decide(observed: Observation, options: DecideOptions): Decision 
   // A node whose claim is not Ready yet is not usable even when the node says Ready: Karpenter still holds it
   // under its unregistered taint, so pods put there now are unschedulable for a while.
   const launching = new Set(claims.flatMap((c) => (c.nodeName && !c.ready ? [c.nodeName] : [])));
+  // Karpenter creates the node (with the claim's labels) before it records it in the claim's status: while a
+  // claim has no node yet, a node known only by this workspace's labels may be that claim's, still launching.
+  const claimWithoutNode = claims.some((c) => !c.ready && !c.deleting && !c.nodeName);
   const usable = usableNodes(
     ws,
     provisioner,
     claimNodeNames,
-    nodes.filter((n) => !launching.has(n.name)),
+    nodes.filter((n) => !launching.has(n.name) && (!claimWithoutNode || claimNodeNames.has(n.name))),
     plan.gpusPerNode,
   );
   const failure = claims.find((c) => c.failure !== undefined)?.failure;

@@ -72,6 +72,15 @@ async function expectPlacedOnItsNodes(name: string, nodes: number, gpus: string,
   // Each pod on its own node of this workspace, with the GPUs it asked for.
   expect(pods.map((p) => p.nodeName).sort()).toEqual(launched.map((n) => n.name));
   for (const p of pods) expect(Object.values(p.gpus)).toEqual([gpus]);
+  // The workload is applied only once its nodes are initialized, so no pod was ever unschedulable.
+  const warnings = await admin.list<{ involvedObject: { name: string }; reason: string; message: string }>(
+    apiPath('v1', 'events', { namespace }),
+    { fieldSelector: 'involvedObject.kind=Pod,type=Warning' },
+  );
+  const podNames = new Set(pods.map((p) => p.name));
+  expect(
+    warnings.body.items.filter((e) => podNames.has(e.involvedObject.name)).map((e) => `${e.reason}: ${e.message}`),
+  ).toEqual([]);
 }
 
 describe('seed examples on a real control plane (Karpenter, scheduler, controller-manager, KWOK)', () => {

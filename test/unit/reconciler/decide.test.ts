@@ -95,6 +95,23 @@ describe('decide: inference on provisioned nodes', () => {
     expect(conditionsOf(later.status).ResourceReady).toEqual(['True', 'workspaceResourceStatusSuccess']);
   });
 
+  test("a Ready node with the workspace labels is not used while a claim has no node yet (it may be that claim's)", () => {
+    const unrecorded = claim(CLAIM, [{ type: 'Launched', status: 'True' }]);
+    const early = decide(observe(stored(INFERENCE), { nodeClaims: [unrecorded], nodes: [gpuNode] }), {
+      provisioner: 'karpenter',
+      now: NOW,
+    });
+    expect(early.apply).toEqual([]);
+    expect(conditionsOf(early.status).ResourceReady).toEqual(['False', 'workspaceResourceStatusNotReady']);
+    const ready = claim(CLAIM, [{ type: 'Ready', status: 'True' }]);
+    const later = decide(observe(stored(INFERENCE), { nodeClaims: [ready], nodes: [gpuNode] }), {
+      provisioner: 'karpenter',
+      now: NOW,
+    });
+    expect(later.apply.map((o) => o.kind)).toContain('StatefulSet');
+    expect(conditionsOf(later.status).ResourceReady).toEqual(['True', 'workspaceResourceStatusSuccess']);
+  });
+
   test.each([
     [{ provisioner: 'gpu-provisioner' as const }, { group: 'kaito.sh', kind: 'KaitoNodeClass', name: 'default' }],
     [{ provisioner: 'karpenter' as const }, { group: 'karpenter.azure.com', kind: 'AKSNodeClass', name: 'default' }],
