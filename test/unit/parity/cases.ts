@@ -486,7 +486,7 @@ export const CASES: readonly ParityCase[] = [
   {
     name: 'an unknown node provisioner',
     intent: operator({ nodeProvisioner: 'nap' }),
-    errors: [['nodeProvisioner', '"nap" is not one of gpu-provisioner, karpenter, machine, byo']],
+    errors: [['nodeProvisioner', '"nap" is not one of gpu-provisioner, karpenter, machine, karpenter-nodepool, byo']],
   },
   {
     name: 'a node class that is no reference',
