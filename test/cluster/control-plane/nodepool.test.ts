@@ -1,6 +1,6 @@
 import type { RunningReconciler } from '../../../src/reconciler/manager';
 import { nodePoolName } from '../../../src/render';
-import { apiPath } from '../support';
+import { apiPath, type KubeObject } from '../support';
 import { createNamespace, createWorkspace, seed, waitForCondition, waitForEvent } from '../reconciler/support/cluster';
 import { admin, childrenOf, gone, installWorkspaceCrd, podsOf, startReconciler, workspacePath } from './support';
 
@@ -78,14 +78,29 @@ describe('karpenter-nodepool on a real control plane (Karpenter with StaticCapac
     });
   });
 
-  test('a larger count: the pool grows to 2 and Karpenter launches the second node', async () => {
-    await admin.mergePatch(workspacePath(namespace, name), { resource: { count: 2 } });
-    await admin.waitFor(async () => {
-      const np = await admin.get<Pool>(apiPath('karpenter.sh/v1', 'nodepools', { name: pool() }));
-      return np.body.spec.replicas === 2;
-    }, 30_000);
-    await admin.waitFor(async () => (await nodesOfPool(pool())).length === 2, 60_000);
-    expect(await nodesOfPool(pool())).toHaveLength(2);
+  test('two planned nodes (resource.count is immutable, so no resize): replicas 2, one pod on each node', async () => {
+    const two = 'two-nodes';
+    await createWorkspace(namespace, {
+      apiVersion: 'kaito.sh/v1beta1',
+      kind: 'Workspace',
+      metadata: { name: two },
+      resource: { instanceType: 'Standard_NC6s_v3', labelSelector: { matchLabels: { apps: 'qwen' } } },
+      inference: { preset: { name: 'qwen2.5-coder-7b-instruct' } },
+    } as KubeObject);
+    await waitForCondition(namespace, two, 'WorkspaceReady', 'True', undefined, 120_000);
+    const twoPool = nodePoolName(namespace, two);
+    const np = await admin.get<Pool>(apiPath('karpenter.sh/v1', 'nodepools', { name: twoPool }));
+    expect(np.body.spec.replicas).toBe(2);
+    const nodes = (await nodesOfPool(twoPool)).map((n) => n.metadata.name).sort();
+    expect(nodes).toHaveLength(2);
+    expect((await podsOf(namespace, two)).map((p) => p.nodeName).sort()).toEqual(nodes);
+    await admin.delete(workspacePath(namespace, two));
+    await admin.waitFor(() => gone(workspacePath(namespace, two)), 90_000);
+    await admin.waitFor(async () => (await nodesOfPool(twoPool)).length === 0, 60_000);
+    expect([await gone(apiPath('karpenter.sh/v1', 'nodepools', { name: twoPool })), await claimsOf(twoPool)]).toEqual([
+      true,
+      [],
+    ]);
   });
 
   test('deleting the workspace removes its NodePool, its NodeClaims, nodes and children: no orphan', async () => {
