@@ -78,33 +78,19 @@ const conditionsOf = (status: WorkspaceStatus | undefined) =>
   Object.fromEntries((status?.conditions ?? []).map((c) => [c.type, [c.status, c.reason]]));
 
 describe('decide: inference on provisioned nodes', () => {
-  test('a Ready node whose claim is not Ready yet (Karpenter has not registered it) is not used', () => {
-    const launching = claim(CLAIM, [{ type: 'Launched', status: 'True' }], 'aks-ws-0');
+  test.each([
+    ['whose claim is not Ready yet (Karpenter has not registered it)', 'aks-ws-0'],
+    ["with the workspace labels while a claim has no node yet (it may be that claim's)", undefined],
+  ])('a Ready node %s is not used until the claim is Ready', (_case, nodeName) => {
+    const launching = claim(CLAIM, [{ type: 'Launched', status: 'True' }], nodeName);
     const early = decide(observe(stored(INFERENCE), { nodeClaims: [launching], nodes: [gpuNode] }), {
       provisioner: 'karpenter',
       now: NOW,
     });
     expect(early.apply).toEqual([]);
     expect(conditionsOf(early.status).ResourceReady).toEqual(['False', 'workspaceResourceStatusNotReady']);
-    const registered = claim(CLAIM, [{ type: 'Ready', status: 'True' }], 'aks-ws-0');
+    const registered = claim(CLAIM, [{ type: 'Ready', status: 'True' }], nodeName);
     const later = decide(observe(stored(INFERENCE), { nodeClaims: [registered], nodes: [gpuNode] }), {
-      provisioner: 'karpenter',
-      now: NOW,
-    });
-    expect(later.apply.map((o) => o.kind)).toContain('StatefulSet');
-    expect(conditionsOf(later.status).ResourceReady).toEqual(['True', 'workspaceResourceStatusSuccess']);
-  });
-
-  test("a Ready node with the workspace labels is not used while a claim has no node yet (it may be that claim's)", () => {
-    const unrecorded = claim(CLAIM, [{ type: 'Launched', status: 'True' }]);
-    const early = decide(observe(stored(INFERENCE), { nodeClaims: [unrecorded], nodes: [gpuNode] }), {
-      provisioner: 'karpenter',
-      now: NOW,
-    });
-    expect(early.apply).toEqual([]);
-    expect(conditionsOf(early.status).ResourceReady).toEqual(['False', 'workspaceResourceStatusNotReady']);
-    const ready = claim(CLAIM, [{ type: 'Ready', status: 'True' }]);
-    const later = decide(observe(stored(INFERENCE), { nodeClaims: [ready], nodes: [gpuNode] }), {
       provisioner: 'karpenter',
       now: NOW,
     });
