@@ -94,10 +94,6 @@ const median = (xs: readonly number[]): number => {
 
 const fmt = (x: number, digits = 1): string => x.toFixed(digits);
 
-/**
- * Child process: one cell once (`plain` reads its objects from a JSON file), then its peak RSS in MiB on
- * stdout; with N = 0 it only loads the modules.
- */
 /** What one separate process measured for one cell. */
 interface ColdRun {
   readonly rssMiB: number;
@@ -107,6 +103,10 @@ interface ColdRun {
   readonly fullGcs: number;
 }
 
+/**
+ * Child process: one cell once (`plain` reads its objects from a JSON file), then what it measured as a
+ * {@link ColdRun} in JSON on stdout; with N = 0 it only loads the modules.
+ */
 function child(mode: Mode, variant: string, n: number, objectsFile?: string): void {
   let ms = 0;
   let start = Infinity;
