@@ -9,7 +9,8 @@ import { ownershipOf } from './scope';
 import type { Sources } from './sources';
 
 /*
- * Carries out a Decision: the finalizer, NodeClaims to create and delete, objects to server-side apply,
+ * Carries out a Decision: the finalizer, NodeClaims to create and delete, the NodePool and the objects to
+ * server-side apply,
  * the status, and events on the Workspace. Writes that would change nothing are not sent: an object is
  * applied again only when what is desired differs from what this process last applied, or the live object
  * is gone or was changed by someone else (its generation moved), so a converged system makes no writes.
@@ -101,7 +102,18 @@ export class Actor {
           events.push({ type: 'Normal', reason: `${ref.kind}Deleted`, message: `deleted ${ref.kind} ${ref.name}` });
         }),
       ),
-      ...decision.apply.map((o) => attempt(() => this.apply(key, o))),
+      ...(decision.provision ?? []).map((o) =>
+        attempt(async () => {
+          if (await this.apply(key, o)) {
+            events.push({
+              type: 'Normal',
+              reason: `${o.kind}Created`,
+              message: `created ${o.kind} ${o.metadata.name}`,
+            });
+          }
+        }),
+      ),
+      ...decision.apply.map((o) => attempt(async () => void (await this.apply(key, o)))),
       status &&
         api
           .request<RawObject>('PATCH', `${path}/status`, {
@@ -182,8 +194,11 @@ export class Actor {
     }
   }
 
-  /** Server-side applies `object`, unless this process applied the same and it still exists unchanged. */
-  private async apply(key: string, object: KubeObject): Promise<void> {
+  /**
+   * Server-side applies `object`, unless this process applied the same and it still exists unchanged; true
+   * when the object was not in the cache before (the apply created it).
+   */
+  private async apply(key: string, object: KubeObject): Promise<boolean> {
     const { namespace, name } = object.metadata;
     const id = `${object.apiVersion}/${object.kind}/${namespace ?? ''}/${name}`;
     const hash = createHash('sha256').update(JSON.stringify(object)).digest('base64');
@@ -198,7 +213,7 @@ export class Actor {
       (cache === undefined ||
         (live !== undefined && (last.generation === undefined || live.metadata?.generation === last.generation)))
     ) {
-      return;
+      return false;
     }
     // Force only over an object of the workspace's (in the cache, checked by `conflicts`). A new one is
     // applied without force: should someone create it in between, fields they set conflict instead of moving.
@@ -214,5 +229,6 @@ export class Actor {
     cache?.upsert(applied);
     const generation = applied.metadata?.generation;
     records.set(id, { hash, ...(generation !== undefined ? { generation } : {}) });
+    return cache !== undefined && live === undefined;
   }
 }

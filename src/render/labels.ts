@@ -11,6 +11,8 @@ import type { ObjectMeta } from 'kubernetes-types/meta/v1';
 import { resolvePreset } from '../api/rules';
 import {
   KAITO_GROUP,
+  LABEL_NODEPOOL_WORKSPACE,
+  LABEL_NODEPOOL_WORKSPACE_NAMESPACE,
   LABEL_WORKSPACE,
   LABEL_WORKSPACE_NAMESPACE,
   RESERVED_SELECTOR_KEYS,
@@ -185,7 +187,11 @@ export function nodeRequirements(ctx: RenderContext): NodeSelectorRequirement[] 
     if (RESERVED_SELECTOR_KEYS.includes(e.key)) continue;
     out.push({ key: e.key, operator: e.operator, ...(e.values === undefined ? {} : { values: [...e.values] }) });
   }
-  if (ctx.provisioner !== 'byo') {
+  if (ctx.provisioner === 'karpenter-nodepool') {
+    // Karpenter labels a NodePool's nodes with its template labels: Kaito's own keys for these nodes.
+    out.push({ key: LABEL_NODEPOOL_WORKSPACE, operator: 'In', values: [ctx.name] });
+    out.push({ key: LABEL_NODEPOOL_WORKSPACE_NAMESPACE, operator: 'In', values: [ctx.namespace] });
+  } else if (ctx.provisioner !== 'byo') {
     out.push({ key: LABEL_WORKSPACE, operator: 'In', values: [ctx.name] });
     out.push({ key: LABEL_WORKSPACE_NAMESPACE, operator: 'In', values: [ctx.namespace] });
   }
