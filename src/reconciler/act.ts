@@ -93,13 +93,13 @@ export class Actor {
     let statusFailure: unknown;
     const status = decision.status;
     await Promise.all([
-      ...decision.create.map((o) => attempt(() => this.create(o, events))),
+      ...decision.create.map((o) => attempt(() => this.create(workspace, o, events))),
       ...decision.delete.map((ref) =>
         attempt(async () => {
           await api.request('DELETE', objectPath(ref.apiVersion, ref.kind, undefined, ref.name)).catch((e) => {
             if (!isStatus(e, 404)) throw e;
           });
-          events.push({ type: 'Normal', reason: `${ref.kind}Deleted`, message: `deleted ${ref.kind} ${ref.name}` });
+          this.options.events.note(workspace, `deleted ${ref.kind} ${ref.name}`, { reason: `${ref.kind}Deleted` });
         }),
       ),
       ...(decision.provision ?? []).map((o) =>
@@ -176,15 +176,14 @@ export class Actor {
   }
 
   /** Creates a NodeClaim or Machine; one that exists already is fine (names are deterministic). */
-  private async create(object: KubeObject, events: WorkspaceEvent[]): Promise<void> {
+  private async create(workspace: RawObject, object: KubeObject, events: WorkspaceEvent[]): Promise<void> {
     const path = objectPath(object.apiVersion, object.kind, object.metadata.namespace);
     try {
       const created = await this.options.api.request<RawObject>('POST', path, { body: object });
       this.options.sources.cacheFor(object.kind)?.upsert(created);
-      events.push({
-        type: 'Normal',
+      // Logged, not an event: nobody acts on it, and a workspace of many nodes would make one per node.
+      this.options.events.note(workspace, `created ${object.kind} ${object.metadata.name}`, {
         reason: `${object.kind}Created`,
-        message: `created ${object.kind} ${object.metadata.name}`,
       });
     } catch (e) {
       if (isStatus(e, 409)) return;

@@ -199,7 +199,7 @@ function namespacedRules(): PolicyRule[] {
     rule('', ['pods'], ['list', 'watch']),
     rule('', ['pods/log'], ['get']),
     rule('networking.k8s.io', ['networkpolicies'], ['get', 'create', 'patch']),
-    rule('', ['events'], ['create']),
+    rule('', ['events'], ['create', 'patch']),
   ];
 }
 
@@ -223,7 +223,7 @@ function namespacedRules(): PolicyRule[] {
  *   pods/log: get (the benchmark result the startup probe prints, read once from the leader pod).
  * - networking.k8s.io networkpolicies: get (whether the name is free), create patch (server-side apply of a
  *   tuning pod's egress policy; an apply that creates the object is authorized as both).
- * - core events: create (events on the workspace).
+ * - core events: create, patch (events on the workspace; a repeat raises its count).
  *
  * Not granted, on purpose: Secrets (the HF token and push secrets are read by the kubelet for the workload's
  * pods, never by the reconciler), update and delete of what it creates (children go with their owner, by

@@ -153,7 +153,7 @@ describe('renderOperator: least-privilege RBAC', () => {
     { apiGroups: [''], resources: ['pods'], verbs: ['list', 'watch'] },
     { apiGroups: [''], resources: ['pods/log'], verbs: ['get'] },
     { apiGroups: ['networking.k8s.io'], resources: ['networkpolicies'], verbs: ['get', 'create', 'patch'] },
-    { apiGroups: [''], resources: ['events'], verbs: ['create'] },
+    { apiGroups: [''], resources: ['events'], verbs: ['create', 'patch'] },
   ];
   const WORKSPACES = [
     { apiGroups: ['kaito.sh'], resources: ['workspaces'], verbs: ['list', 'watch', 'patch'] },
