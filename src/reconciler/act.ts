@@ -104,13 +104,8 @@ export class Actor {
       ),
       ...(decision.provision ?? []).map((o) =>
         attempt(async () => {
-          if (await this.apply(key, o)) {
-            events.push({
-              type: 'Normal',
-              reason: `${o.kind}Created`,
-              message: `created ${o.kind} ${o.metadata.name}`,
-            });
-          }
+          if (await this.apply(key, o))
+            this.options.events.note(workspace, `applied ${o.kind} ${o.metadata.name}`, { reason: `${o.kind}Applied` });
         }),
       ),
       ...decision.apply.map((o) => attempt(async () => void (await this.apply(key, o)))),
