@@ -1,7 +1,16 @@
 import type { RunningReconciler } from '../../../src/reconciler/manager';
-import { nodePoolName } from '../../../src/render';
+import { parseWorkspace } from '../../../src/api';
+import { planWorkspace } from '../../../src/plan';
+import { nodePoolName, renderWorkspace } from '../../../src/render';
 import { apiPath, type KubeObject } from '../support';
-import { createNamespace, createWorkspace, seed, waitForCondition, waitForEvent } from '../reconciler/support/cluster';
+import {
+  CapturedLog,
+  createNamespace,
+  createWorkspace,
+  seed,
+  waitForCondition,
+  waitForEvent,
+} from '../reconciler/support/cluster';
 import { admin, childrenOf, gone, installWorkspaceCrd, podsOf, startReconciler, workspacePath } from './support';
 
 /*
@@ -12,14 +21,17 @@ import { admin, childrenOf, gone, installWorkspaceCrd, podsOf, startReconciler, 
 
 let namespace: string;
 let reconciler: RunningReconciler;
+const log = new CapturedLog();
 
 beforeAll(async () => {
   await installWorkspaceCrd();
   namespace = await createNamespace('cp-nodepool');
-  reconciler = await startReconciler(namespace, { provisioner: 'karpenter-nodepool' });
+  reconciler = await startReconciler(namespace, { provisioner: 'karpenter-nodepool', log: log.logger });
 });
 
 afterAll(async () => {
+  // The waiting bring-your-own workload would take any free GPU node a later suite makes.
+  await admin.delete(apiPath('apps/v1', 'statefulsets', { namespace, name: 'byo-waiting' })).catch(() => undefined);
   await reconciler?.stop();
 });
 
@@ -51,8 +63,34 @@ describe('karpenter-nodepool on a real control plane (Karpenter with StaticCapac
   const pool = () => nodePoolName(namespace, name);
 
   test('a seed workspace becomes Ready, its pod on a node Karpenter launched for its NodePool', async () => {
+    // A bring-your-own workload with the same selector (apps: phi-3), rendered by `kaito render`, is already
+    // waiting for a node: the pool's node is not for it (it carries only Kaito's NodePool labels).
+    const byoWs = {
+      ...parseWorkspace(seed(`${name}.yaml`, 'byo-waiting')),
+      resource: { labelSelector: { matchLabels: { apps: 'phi-3' } } },
+    };
+    const byo = renderWorkspace({ ...byoWs, metadata: { ...byoWs.metadata, namespace } }, planWorkspace(byoWs), {
+      nodeProvisioner: 'byo',
+    }).find((o) => o.kind === 'StatefulSet')!;
+    await admin.create(apiPath('apps/v1', 'statefulsets', { namespace }), byo);
+    await admin.waitFor(async () => (await podsOf(namespace, 'byo-waiting')).length === 1, 60_000);
     await createWorkspace(namespace, seed(`${name}.yaml`, name));
-    await waitForCondition(namespace, name, 'WorkspaceReady', 'True', undefined, 120_000);
+    await waitForCondition(namespace, name, 'WorkspaceReady', 'True', undefined, 100_000).catch(async (e: unknown) => {
+      const ws = await admin.get<{ status?: unknown }>(workspacePath(namespace, name));
+      console.error(
+        JSON.stringify(
+          {
+            status: ws.body.status,
+            claims: await claimsOf(pool()),
+            nodes: await nodesOfPool(pool()),
+            log: log.lines.slice(-80),
+          },
+          null,
+          1,
+        ),
+      );
+      throw e;
+    });
     const np = await admin.get<Pool>(apiPath('karpenter.sh/v1', 'nodepools', { name: pool() }));
     expect([np.body.spec.replicas, np.body.spec.template.spec.nodeClassRef, np.body.metadata.labels]).toEqual([
       1,
@@ -71,6 +109,7 @@ describe('karpenter-nodepool on a real control plane (Karpenter with StaticCapac
     expect(nodes[0]!.metadata.labels['node.kubernetes.io/instance-type']).toBe('Standard_NC6s_v3');
     const pods = await podsOf(namespace, name);
     expect(pods.map((p) => p.nodeName)).toEqual([nodes[0]!.metadata.name]);
+    expect((await podsOf(namespace, 'byo-waiting')).map((p) => p.nodeName)).toEqual([undefined]);
     // Applying the pool is logged; the one event is the workspace's readiness.
     const events = await waitForEvent(namespace, name, { reason: 'WorkspaceReady' });
     expect(events.map((e) => [e.type, e.reason])).toEqual([['Normal', 'WorkspaceReady']]);
