@@ -86,17 +86,7 @@ export function planWrites(workspace: RawObject): FloorPlan {
     claims: created.create,
     apply: nodeReady.apply,
     phases: {
-      created: {
-        ...phase(created),
-        events: [
-          ...created.create.map((o) => ({
-            type: 'Normal' as const,
-            reason: 'NodeClaimCreated',
-            message: o.metadata.name,
-          })),
-          ...created.events,
-        ],
-      },
+      created: phase(created),
       nodeReady: phase(nodeReady),
       claimReady: phase(claimReady),
       done: phase(done),

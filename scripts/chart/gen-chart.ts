@@ -227,7 +227,7 @@ function valuesSchema(): Record<string, unknown> {
         type: 'string',
         maxLength: 571,
         pattern: `^$|^${DNS_SUBDOMAIN}/[A-Z][A-Za-z0-9]{0,62}/${DNS_SUBDOMAIN}$`,
-        description: "Node class of the reconciler's NodeClaims, GROUP/KIND/NAME (empty: the provisioner's default).",
+        description: "Node class of the reconciler's NodeClaims or NodePools, GROUP/KIND/NAME (empty: the provisioner's default).",
       },
       watchNamespace: {
         type: 'string',

@@ -197,6 +197,12 @@ export const PERFORMANCE_MODES = ['balanced', 'interactivity', 'throughput'] as 
 export const ANNOTATION_DISABLE_BENCHMARK = 'kaito.sh/disable-benchmark';
 export const LABEL_WORKSPACE = 'kaito.sh/workspace';
 export const LABEL_WORKSPACE_NAMESPACE = 'kaito.sh/workspacenamespace';
+/** The workspace a Karpenter NodePool, and the NodeClaims and nodes Karpenter makes from it, are for. */
+export const LABEL_NODEPOOL_WORKSPACE = 'karpenter.kaito.sh/workspace-name';
+/** The namespace of that workspace. */
+export const LABEL_NODEPOOL_WORKSPACE_NAMESPACE = 'karpenter.kaito.sh/workspace-namespace';
+/** Marks the NodePools Kaito manages (value `kaito`). */
+export const LABEL_NODEPOOL_MANAGED_BY = 'karpenter.kaito.sh/managed-by';
 
 /** Selector keys Kaito reserves for itself and strips from user selectors. */
 export const RESERVED_SELECTOR_KEYS: readonly string[] = [

@@ -18,8 +18,11 @@ export const OPERATOR_HELP = `Usage: kaito operator [--namespace N] [--watch-nam
 Prints the operator bundle, ready for kubectl apply -f -: the namespace (default kaito-system), the
 Workspace CRD, the reconciler's ServiceAccount and least-privilege RBAC, its Deployment and metrics
 Service, and with --device-plugin the NVIDIA device plugin DaemonSet (in kube-system). With
---node-class names the node class of the reconciler's NodeClaims (e.g. karpenter.azure.com/AKSNodeClass/default
-for Karpenter on AKS; default kaito.sh/KaitoNodeClass/default with gpu-provisioner). With
+--node-class names the node class of the reconciler's NodeClaims or NodePools (e.g.
+karpenter.azure.com/AKSNodeClass/default for Karpenter on AKS, the default with karpenter and
+karpenter-nodepool; default kaito.sh/KaitoNodeClass/default with gpu-provisioner). --node-provisioner
+karpenter-nodepool makes one Karpenter NodePool of static replicas per workspace (Karpenter >= 1.8 with
+its StaticCapacity feature gate on). With
 --watch-namespace the reconciler serves that namespace only, with a Role there instead of cluster-wide rights.
 --allow-privileged-templates lets workspaces' pod templates and volumes go beyond Pod Security "baseline"
 (only where Workspace authors may create such pods themselves).

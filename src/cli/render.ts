@@ -9,7 +9,7 @@ import { formatObjects, readInputs, type CliIo } from './io';
 import type { CompanionDocument } from '../api/parse';
 import { checkInputFiles, reportProblems, type CheckedDocument, type FileCompanion } from './validate';
 
-export const RENDER_HELP = `Usage: kaito render FILE... [--mode operator|direct] [--nodes karpenter|machine|byo]
+export const RENDER_HELP = `Usage: kaito render FILE... [--mode operator|direct] [--nodes karpenter|machine|karpenter-nodepool|byo]
                     [--node-class GROUP/KIND/NAME] [--registry R] [--namespace N] [-o yaml|json]
 
 Prints the exact Kubernetes objects for Workspace manifests (- reads stdin), and for construct
@@ -19,9 +19,10 @@ ManagedClustersAgentPool or Karpenter NodePool. --mode and --nodes apply to Work
   --mode operator  (default) the Workspace itself, normalized to kaito.sh/v1beta1, for a cluster that
                    runs the reconciler
   --mode direct    every object the reconciler would create: ConfigMaps, Services, the StatefulSet or
-                   tuning Job, and the GPU NodeClaims (--nodes machine: legacy Machines; --nodes byo: none)
-  --node-class G/K/N  the NodeClaims' nodeClassRef (default kaito.sh/KaitoNodeClass/default; e.g.
-                   karpenter.azure.com/AKSNodeClass/default for Karpenter on AKS)
+                   tuning Job, and the GPU NodeClaims (--nodes machine: legacy Machines; --nodes
+                   karpenter-nodepool: one Karpenter NodePool of static replicas; --nodes byo: none)
+  --node-class G/K/N  the NodeClaims' (or NodePool's) nodeClassRef (default kaito.sh/KaitoNodeClass/default,
+                   for a NodePool karpenter.azure.com/AKSNodeClass/default; e.g. the latter for Karpenter on AKS)
   --namespace N    namespace for workspaces that name none (default: default)
   --registry R     registry of Kaito's images (default: mcr.microsoft.com/aks/kaito)
 ConfigMaps, Secrets and PersistentVolumeClaims beside the Workspaces are printed as written, in their
@@ -34,7 +35,7 @@ Exit codes: 0 ok, 1 invalid input, 2 usage error.
 const OPTIONS = [
   { name: 'output', short: 'o', takesValue: true, choices: ['yaml', 'json'] },
   { name: 'mode', takesValue: true, choices: ['operator', 'direct'] },
-  { name: 'nodes', takesValue: true, choices: ['karpenter', 'machine', 'byo'] },
+  { name: 'nodes', takesValue: true, choices: ['karpenter', 'machine', 'karpenter-nodepool', 'byo'] },
   { name: 'namespace', short: 'n', takesValue: true },
   { name: 'registry', takesValue: true },
   { name: 'node-class', takesValue: true },

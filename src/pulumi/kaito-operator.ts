@@ -38,9 +38,9 @@ export interface KaitoOperatorArgs {
    */
   readonly nodeProvisioner?: OperatorNodeProvisioner;
   /**
-   * The node class the reconciler's NodeClaims point at (its `--node-class`), e.g. AKS_NODE_CLASS for
+   * The node class the reconciler's NodeClaims (or NodePools) point at (its `--node-class`), e.g. AKS_NODE_CLASS for
    * Karpenter on AKS or EC2_NODE_CLASS on EKS.
-   * @default KAITO_NODE_CLASS with gpu-provisioner, AKS_NODE_CLASS with karpenter
+   * @default KAITO_NODE_CLASS with gpu-provisioner, AKS_NODE_CLASS with karpenter and karpenter-nodepool
    */
   readonly nodeClass?: NodeClassRef;
   /**

@@ -9,7 +9,8 @@ import { ownershipOf } from './scope';
 import type { Sources } from './sources';
 
 /*
- * Carries out a Decision: the finalizer, NodeClaims to create and delete, objects to server-side apply,
+ * Carries out a Decision: the finalizer, NodeClaims to create and delete, the NodePool and the objects to
+ * server-side apply,
  * the status, and events on the Workspace. Writes that would change nothing are not sent: an object is
  * applied again only when what is desired differs from what this process last applied, or the live object
  * is gone or was changed by someone else (its generation moved), so a converged system makes no writes.
@@ -92,16 +93,22 @@ export class Actor {
     let statusFailure: unknown;
     const status = decision.status;
     await Promise.all([
-      ...decision.create.map((o) => attempt(() => this.create(o, events))),
+      ...decision.create.map((o) => attempt(() => this.create(workspace, o, events))),
       ...decision.delete.map((ref) =>
         attempt(async () => {
           await api.request('DELETE', objectPath(ref.apiVersion, ref.kind, undefined, ref.name)).catch((e) => {
             if (!isStatus(e, 404)) throw e;
           });
-          events.push({ type: 'Normal', reason: `${ref.kind}Deleted`, message: `deleted ${ref.kind} ${ref.name}` });
+          this.options.events.note(workspace, `deleted ${ref.kind} ${ref.name}`, { reason: `${ref.kind}Deleted` });
         }),
       ),
-      ...decision.apply.map((o) => attempt(() => this.apply(key, o))),
+      ...(decision.provision ?? []).map((o) =>
+        attempt(async () => {
+          if (await this.apply(key, o))
+            this.options.events.note(workspace, `applied ${o.kind} ${o.metadata.name}`, { reason: `${o.kind}Applied` });
+        }),
+      ),
+      ...decision.apply.map((o) => attempt(async () => void (await this.apply(key, o)))),
       status &&
         api
           .request<RawObject>('PATCH', `${path}/status`, {
@@ -164,15 +171,14 @@ export class Actor {
   }
 
   /** Creates a NodeClaim or Machine; one that exists already is fine (names are deterministic). */
-  private async create(object: KubeObject, events: WorkspaceEvent[]): Promise<void> {
+  private async create(workspace: RawObject, object: KubeObject, events: WorkspaceEvent[]): Promise<void> {
     const path = objectPath(object.apiVersion, object.kind, object.metadata.namespace);
     try {
       const created = await this.options.api.request<RawObject>('POST', path, { body: object });
       this.options.sources.cacheFor(object.kind)?.upsert(created);
-      events.push({
-        type: 'Normal',
+      // Logged, not an event: nobody acts on it, and a workspace of many nodes would make one per node.
+      this.options.events.note(workspace, `created ${object.kind} ${object.metadata.name}`, {
         reason: `${object.kind}Created`,
-        message: `created ${object.kind} ${object.metadata.name}`,
       });
     } catch (e) {
       if (isStatus(e, 409)) return;
@@ -182,8 +188,11 @@ export class Actor {
     }
   }
 
-  /** Server-side applies `object`, unless this process applied the same and it still exists unchanged. */
-  private async apply(key: string, object: KubeObject): Promise<void> {
+  /**
+   * Server-side applies `object`, unless this process applied the same and it still exists unchanged; true
+   * when the object was not in the cache before (the apply created it).
+   */
+  private async apply(key: string, object: KubeObject): Promise<boolean> {
     const { namespace, name } = object.metadata;
     const id = `${object.apiVersion}/${object.kind}/${namespace ?? ''}/${name}`;
     const hash = createHash('sha256').update(JSON.stringify(object)).digest('base64');
@@ -198,7 +207,7 @@ export class Actor {
       (cache === undefined ||
         (live !== undefined && (last.generation === undefined || live.metadata?.generation === last.generation)))
     ) {
-      return;
+      return false;
     }
     // Force only over an object of the workspace's (in the cache, checked by `conflicts`). A new one is
     // applied without force: should someone create it in between, fields they set conflict instead of moving.
@@ -214,5 +223,6 @@ export class Actor {
     cache?.upsert(applied);
     const generation = applied.metadata?.generation;
     records.set(id, { hash, ...(generation !== undefined ? { generation } : {}) });
+    return cache !== undefined && live === undefined;
   }
 }

@@ -43,10 +43,20 @@ const WAITING_REASONS = new Set([
 ]);
 
 /**
+ * The condition that sums a workspace up (a tuning workspace's carries its outcome): its changes to and from
+ * True are the Normal events. `WorkspaceSucceeded` says the same and would only repeat it.
+ */
+const SUMMARY_TYPE: string = CONDITION.workspaceReady;
+
+/**
  * Merges decided conditions into the previous ones: `lastTransitionTime` moves only when the status does;
- * every condition carries `observedGeneration`. Conditions of other types are kept. Returns an event per
- * transition (a new condition type counts as one). Reasons and messages are cut to the CRD's limits, and
- * those of the events to the event limits.
+ * every condition carries `observedGeneration`. Conditions of other types are kept. Reasons and messages are
+ * cut to the CRD's limits, and those of the events to the event limits.
+ *
+ * Returns the events a user acts on, not one per transition (each is an API write, and `kubectl describe`
+ * should read as a story): a Warning when a condition starts failing with a reason (once per reason, however
+ * many conditions share it), and a Normal event when the workspace as a whole becomes, or stops being, Ready.
+ * The other transitions are in the status.
  */
 export function mergeConditions(
   previous: readonly Condition[],
@@ -56,6 +66,7 @@ export function mergeConditions(
 ): { conditions: Condition[]; events: WorkspaceEvent[] } {
   const byType = new Map(previous.map((c) => [c.type, c]));
   const events: WorkspaceEvent[] = [];
+  const warned = new Set<string>();
   for (const input of decided) {
     const d = {
       ...input,
@@ -72,14 +83,16 @@ export function mergeConditions(
       observedGeneration: generation,
       lastTransitionTime: transitioned ? now : old.lastTransitionTime,
     });
-    if (transitioned || old.reason !== d.reason) {
-      const failing = d.status === 'False' && !WAITING_REASONS.has(d.reason);
-      events.push({
-        type: failing ? 'Warning' : 'Normal',
-        reason: truncateText(d.reason, EVENT_REASON_MAX_BYTES),
-        message: truncateText(`${d.type} is ${d.status}: ${d.message}`, EVENT_MESSAGE_MAX_BYTES),
-      });
-    }
+    if (!transitioned && old.reason === d.reason) continue;
+    const failing = d.status === 'False' && !WAITING_REASONS.has(d.reason);
+    const summary = d.type === SUMMARY_TYPE && (d.status === 'True' || old?.status === 'True');
+    if (failing ? warned.has(d.reason) : !summary) continue;
+    if (failing) warned.add(d.reason);
+    events.push({
+      type: failing ? 'Warning' : 'Normal',
+      reason: truncateText(d.reason, EVENT_REASON_MAX_BYTES),
+      message: truncateText(`${d.type} is ${d.status}: ${d.message}`, EVENT_MESSAGE_MAX_BYTES),
+    });
   }
   const order = [
     ...previous.map((c) => c.type),

@@ -198,10 +198,17 @@ export class WorkspaceController {
     };
     const observed = await this.withBenchmarkLog(workspace, this.sources.observe(workspace));
     let { decision, error } = decideOrFail(observed, options);
-    // Before the first NodeClaim and before any apply: nothing is provisioned for a workspace whose objects
-    // could not be created.
-    const claimed =
-      decision.apply.length > 0 ? decision.apply : decision.create.length > 0 ? (decision.objects ?? []) : [];
+    // Before the first NodeClaim (or NodePool) and before any apply: nothing is provisioned for a workspace
+    // whose objects could not be created. A NodePool is cluster-wide: its name may be another's.
+    const provision = decision.provision ?? [];
+    const claimed = [
+      ...provision,
+      ...(decision.apply.length > 0
+        ? decision.apply
+        : decision.create.length > 0 || provision.length > 0
+          ? (decision.objects ?? [])
+          : []),
+    ];
     const conflicts = claimed.length > 0 ? await this.actor.conflicts(workspace, claimed) : [];
     if (conflicts.length > 0) ({ decision, error } = decideOrFail({ ...observed, conflicts }, options));
     await this.actor.act(key, workspace, decision);

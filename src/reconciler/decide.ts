@@ -1,7 +1,12 @@
 import type { Condition, Workspace, WorkspaceStatus } from '../api/types';
 import { defaultPresets } from '../catalog';
 import { parseBenchmarkLog } from './benchmark';
-import { LABEL_WORKSPACE, LABEL_WORKSPACE_NAMESPACE } from '../api/types';
+import {
+  LABEL_NODEPOOL_WORKSPACE,
+  LABEL_NODEPOOL_WORKSPACE_NAMESPACE,
+  LABEL_WORKSPACE,
+  LABEL_WORKSPACE_NAMESPACE,
+} from '../api/types';
 import { checkWorkspaceObject } from '../plan/check';
 import type { WorkspacePlan } from '../plan/plan';
 import { sanitizedMatchLabels } from '../render/labels';
@@ -21,7 +26,7 @@ import { nodeClaimView, nodeView, podProblem, type NodeView, type RawObject } fr
 export const WORKSPACE_FINALIZER = 'workspace.finalizer.kaito.sh';
 
 /** How nodes come to exist (the reconciler's `--node-provisioner`). */
-export type ProvisionerName = 'gpu-provisioner' | 'karpenter' | 'machine' | 'byo';
+export type ProvisionerName = 'gpu-provisioner' | 'karpenter' | 'machine' | 'karpenter-nodepool' | 'byo';
 
 /** What a decision depends on besides the observation. */
 export interface DecideOptions {
@@ -53,6 +58,8 @@ export interface Observation {
   readonly pods: readonly RawObject[];
   /** Objects of the workspace's names that exist and belong to someone else: nothing is applied over them. */
   readonly conflicts?: readonly ObjectConflict[];
+  /** The workspace's Karpenter NodePool (`karpenter-nodepool`), when it exists and is labelled for it. */
+  readonly nodePool?: RawObject;
   /** The tail of the leader's server log once its benchmark probe passed (see ./benchmark), to fill `performance`. */
   readonly benchmarkLog?: string;
 }
@@ -78,6 +85,11 @@ export interface Decision {
   /** NodeClaims or Machines to create (names are deterministic: creating one twice conflicts). */
   readonly create: readonly KubeObject[];
   readonly delete: readonly ObjectRef[];
+  /**
+   * Cluster-scoped objects that bring the nodes, to server-side apply from the first pass on: the workspace's
+   * NodePool with the `karpenter-nodepool` provisioner (creating or resizing it).
+   */
+  readonly provision?: readonly KubeObject[];
   /** Namespaced objects to server-side apply (ConfigMaps, Services, the workload). */
   readonly apply: readonly KubeObject[];
   /**
@@ -92,7 +104,7 @@ export interface Decision {
   readonly plan?: WorkspacePlan;
 }
 
-const NODE_KINDS = new Set(['NodeClaim', 'Machine']);
+const NODE_KINDS = new Set(['NodeClaim', 'Machine', 'NodePool']);
 
 /**
  * NodeClaims (or Machines) of a workspace created in one reconcile, and in flight (created, not Ready yet), at
@@ -106,16 +118,36 @@ export const REASON_OBJECT_CONFLICT = 'ObjectConflict';
 /** Reason of `ResourceReady` when deciding for the workspace threw. */
 export const REASON_RECONCILE_ERROR = 'ReconcileError';
 
-/** True when a node carries the `kaito.sh/workspace` label of another workspace (it was provisioned for it). */
+/**
+ * True when a node carries the `kaito.sh/workspace` label (or a NodePool's `karpenter.kaito.sh/workspace-name`)
+ * of another workspace: it was provisioned for it.
+ */
 function nodeOfAnotherWorkspace(n: NodeView, name: string, namespace: string): boolean {
-  const owner = n.labels[LABEL_WORKSPACE];
+  const nodePool = n.labels[LABEL_WORKSPACE] === undefined;
+  const owner = nodePool ? n.labels[LABEL_NODEPOOL_WORKSPACE] : n.labels[LABEL_WORKSPACE];
   if (owner === undefined) return false;
-  const ownerNamespace = n.labels[LABEL_WORKSPACE_NAMESPACE];
+  const ownerNamespace = n.labels[nodePool ? LABEL_NODEPOOL_WORKSPACE_NAMESPACE : LABEL_WORKSPACE_NAMESPACE];
   return owner !== name || (ownerNamespace !== undefined && ownerNamespace !== namespace);
 }
 
 function renderProvisioner(name: ProvisionerName): NodeProvisioner {
-  return name === 'byo' ? 'byo' : name === 'machine' ? 'machine' : 'karpenter';
+  return name === 'gpu-provisioner' ? 'karpenter' : name;
+}
+
+/** `spec.replicas` of a NodePool, when it is a whole number. */
+function replicasOf(nodePool: RawObject | undefined): number {
+  const replicas = (nodePool?.spec as { replicas?: unknown } | undefined)?.replicas;
+  return typeof replicas === 'number' && Number.isInteger(replicas) ? replicas : 0;
+}
+
+/**
+ * The workspace's NodePool to apply: of the planned size, never smaller than it is. Kaito never shrinks it
+ * either: Karpenter would drain the node it finds cheapest to empty, which may be the leader's while the
+ * StatefulSet is still scaling down, so nodes given up by a smaller count go with the workspace.
+ */
+function sizedNodePool(rendered: KubeObject, live: RawObject | undefined): KubeObject {
+  const spec = rendered.spec as { replicas: number };
+  return { ...rendered, spec: { ...spec, replicas: Math.max(spec.replicas, replicasOf(live)) } };
 }
 
 /** JSON with object keys sorted: equal for equal values, whatever order their keys came in. */
@@ -197,19 +229,28 @@ export function decide(observed: Observation, options: DecideOptions): Decision 
 
   if (meta.deletionTimestamp !== undefined) {
     if (!hasFinalizer) return { finalizer: 'keep', create: [], delete: [], apply: [], events: [] };
-    const live = observed.nodeClaims.filter((c) => c.metadata?.deletionTimestamp === undefined);
-    const refs = live.map((c) => ({
-      apiVersion: c.apiVersion ?? 'karpenter.sh/v1',
-      kind: c.kind ?? 'NodeClaim',
-      name: c.metadata?.name ?? '',
-    }));
-    const gone = observed.nodeClaims.length === 0;
+    const pool = observed.nodePool;
+    // While the NodePool lives, Karpenter replaces a deleted claim: the pool goes first, its claims with it
+    // (garbage collector, Karpenter's termination); those left once it is going are deleted one by one.
+    const refs: ObjectRef[] =
+      pool !== undefined && pool.metadata?.deletionTimestamp === undefined
+        ? [{ apiVersion: 'karpenter.sh/v1', kind: 'NodePool', name: pool.metadata?.name ?? '' }]
+        : observed.nodeClaims
+            .filter((c) => c.metadata?.deletionTimestamp === undefined)
+            .map((c) => ({
+              apiVersion: c.apiVersion ?? 'karpenter.sh/v1',
+              kind: c.kind ?? 'NodeClaim',
+              name: c.metadata?.name ?? '',
+            }));
+    const gone = observed.nodeClaims.length === 0 && pool === undefined;
     const decided: ConditionInput[] = [
       {
         type: CONDITION.workspaceDeleting,
         status: 'True',
         reason: 'workspaceDeleted',
-        message: gone ? 'all nodes released' : `waiting for ${observed.nodeClaims.length} node claim(s) to go`,
+        message: gone
+          ? 'all nodes released'
+          : `waiting for ${pool === undefined ? '' : `NodePool ${pool.metadata?.name ?? ''} and `}${observed.nodeClaims.length} node claim(s) to go`,
       },
     ];
     const rest = { finalizer: gone ? ('remove' as const) : ('keep' as const), create: [], delete: refs, apply: [] };
@@ -259,7 +300,11 @@ export function decide(observed: Observation, options: DecideOptions): Decision 
   // `claims + cap` indexes hold every claim that exists plus at least `cap` missing ones. Until the window
   // covers the whole plan, the other objects rendered with it are not applied (their replica counts would
   // be the window's), and they are not applied before every node exists anyway.
-  const window = provisioner === 'byo' ? target : Math.min(target, claims.length + MAX_NODE_CREATES_PER_PASS);
+  // Karpenter makes a NodePool's claims and paces them itself: the whole plan is rendered.
+  const window =
+    provisioner === 'byo' || provisioner === 'karpenter-nodepool'
+      ? target
+      : Math.min(target, claims.length + MAX_NODE_CREATES_PER_PASS);
   const rendered = renderWorkspace(ws, window === target ? plan : { ...plan, nodeCount: window }, {
     nodeProvisioner: provisioner,
     ...(meta.uid ? { ownerUid: meta.uid } : {}),
@@ -289,7 +334,8 @@ export function decide(observed: Observation, options: DecideOptions): Decision 
       plan,
     });
   }
-  const desiredNodes = rendered.filter((o) => NODE_KINDS.has(o.kind));
+  const desiredNodes = rendered.filter((o) => NODE_KINDS.has(o.kind) && o.kind !== 'NodePool');
+  const provision = rendered.filter((o) => o.kind === 'NodePool').map((o) => sizedNodePool(o, observed.nodePool));
   const existing = new Set(claims.map((c) => c.name));
   // At most the cap of claims is in flight (created, not Ready yet): a huge count advances at the pace nodes
   // come up, not at the pace the API server accepts claims.
@@ -413,6 +459,7 @@ export function decide(observed: Observation, options: DecideOptions): Decision 
       finalizer,
       create,
       delete: [],
+      ...(provision.length > 0 ? { provision } : {}),
       apply,
       objects,
       plan,
@@ -485,6 +532,7 @@ export function decide(observed: Observation, options: DecideOptions): Decision 
     finalizer,
     create,
     delete: [],
+    ...(provision.length > 0 ? { provision } : {}),
     apply,
     objects,
     plan,

@@ -41,23 +41,33 @@ export interface ReconcilerFlags {
   readonly allowPrivilegedTemplates: boolean;
 }
 
-const PROVISIONERS: readonly ProvisionerName[] = ['gpu-provisioner', 'karpenter', 'machine', 'byo'];
+const PROVISIONERS: readonly ProvisionerName[] = [
+  'gpu-provisioner',
+  'karpenter',
+  'machine',
+  'karpenter-nodepool',
+  'byo',
+];
 const LOG_LEVELS = ['debug', 'info', 'error'] as const;
 
 /** The text of `--help`. */
 export const USAGE = `Usage: kaito-reconciler [flags]
 
-Reconciles kaito.sh Workspaces: provisions GPU nodes (Karpenter NodeClaims or Machines), creates the
+Reconciles kaito.sh Workspaces: provisions GPU nodes (Karpenter NodeClaims, Machines or one NodePool per
+workspace), creates the
 inference or tuning workload, and reports status on the Workspace.
 
 Flags:
   --kubeconfig PATH                  kubeconfig to use (default: in-cluster, else $KUBECONFIG or ~/.kube/config)
   --namespace NS                     reconcile only this namespace's workspaces (default: all namespaces)
-  --node-provisioner NAME            gpu-provisioner | karpenter | machine | byo (default: gpu-provisioner)
-  --node-class GROUP/KIND/NAME       node class of the NodeClaims: kaito.sh/KaitoNodeClass/default (gpu-provisioner),
+  --node-provisioner NAME            gpu-provisioner | karpenter | machine | karpenter-nodepool | byo
+                                     (default: gpu-provisioner; karpenter-nodepool: one static NodePool per
+                                     workspace, Karpenter's StaticCapacity feature)
+  --node-class GROUP/KIND/NAME       node class of the NodeClaims or NodePools: kaito.sh/KaitoNodeClass/default (gpu-provisioner),
                                      karpenter.azure.com/AKSNodeClass/default (Karpenter on AKS), karpenter.k8s.aws/
                                      EC2NodeClass/default (EKS), karpenter.kwok.sh/KWOKNodeClass/default (kwok)
-                                     (default: the first for gpu-provisioner, the second for karpenter)
+                                     (default: the first for gpu-provisioner, the second for karpenter and
+                                     karpenter-nodepool)
   --concurrency N                    workspaces reconciled at the same time (default: 10)
   --registry HOST[/PATH]             registry of Kaito's images (default: mcr.microsoft.com/aks/kaito)
   --leader-elect[=true|false]        elect a leader on a Lease before reconciling (default: false)

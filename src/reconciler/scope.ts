@@ -1,5 +1,10 @@
 import type { LabelSelector } from '../api/types';
-import { LABEL_WORKSPACE, LABEL_WORKSPACE_NAMESPACE } from '../api/types';
+import {
+  LABEL_NODEPOOL_WORKSPACE,
+  LABEL_NODEPOOL_WORKSPACE_NAMESPACE,
+  LABEL_WORKSPACE,
+  LABEL_WORKSPACE_NAMESPACE,
+} from '../api/types';
 import { sanitizedMatchLabels } from '../render/labels';
 import type { ProvisionerName } from './decide';
 import type { RawObject } from './observe';
@@ -32,11 +37,17 @@ export function ownerWorkspaceKey(object: RawObject): string | undefined {
   return ns && name ? workspaceKey(ns, name) : undefined;
 }
 
-/** The workspace a NodeClaim, Machine or provisioned Node is labelled with. */
+/**
+ * The workspace a NodeClaim, Machine or provisioned Node is labelled with; for a NodePool, and the claims and
+ * nodes Karpenter makes from it, the `karpenter.kaito.sh/workspace-*` labels.
+ */
 export function labelledWorkspaceKey(object: RawObject): string | undefined {
   const labels = object.metadata?.labels ?? {};
-  const name = labels[LABEL_WORKSPACE];
-  const ns = labels[LABEL_WORKSPACE_NAMESPACE];
+  const name = labels[LABEL_WORKSPACE] ?? labels[LABEL_NODEPOOL_WORKSPACE];
+  const ns =
+    labels[LABEL_WORKSPACE] !== undefined
+      ? labels[LABEL_WORKSPACE_NAMESPACE]
+      : labels[LABEL_NODEPOOL_WORKSPACE_NAMESPACE];
   return name && ns ? workspaceKey(ns, name) : undefined;
 }
 
@@ -93,6 +104,12 @@ export function ownershipOf(live: RawObject | undefined, workspace: RawObject): 
   const owners = (live.metadata?.ownerReferences ?? []) as ReadonlyArray<OwnerRef & { uid?: string }>;
   const workspaceOwners = owners.filter((r) => r.kind === 'Workspace' && r.apiVersion?.startsWith('kaito.sh/'));
   if (uid !== undefined && workspaceOwners.some((r) => r.uid === uid)) return { kind: 'owned' };
+  if (live.metadata?.labels?.[LABEL_NODEPOOL_WORKSPACE] !== undefined) {
+    // A NodePool is cluster-scoped: its labels name the workspace and its namespace.
+    const key = labelledWorkspaceKey(live);
+    const own = workspaceKey(workspace.metadata?.namespace ?? '', name ?? '');
+    return key === own ? { kind: 'owned' } : { kind: 'foreign', ...(key ? { owner: `workspace ${key}` } : {}) };
+  }
   const label = live.metadata?.labels?.[LABEL_WORKSPACE];
   if (label !== undefined && label === name) return { kind: 'owned' };
   const other = workspaceOwners[0]?.name ?? label;

@@ -1,4 +1,11 @@
-import { LABEL_WORKSPACE, LABEL_WORKSPACE_NAMESPACE } from '../api/types';
+import {
+  LABEL_NODEPOOL_MANAGED_BY,
+  LABEL_NODEPOOL_WORKSPACE,
+  LABEL_NODEPOOL_WORKSPACE_NAMESPACE,
+  LABEL_WORKSPACE,
+  LABEL_WORKSPACE_NAMESPACE,
+} from '../api/types';
+import { nodePoolName } from '../render/nodes';
 import type { Observation, ProvisionerName } from './decide';
 import type { KubeApi } from './http';
 import { Informer, objectKey, type ChangeHandler } from './informer';
@@ -16,7 +23,7 @@ import {
 } from './scope';
 
 /*
- * What the reconciler watches, cached: Workspaces, their NodeClaims (or Machines), Nodes, and the
+ * What the reconciler watches, cached: Workspaces, their NodeClaims (or Machines, or NodePools), Nodes, and the
  * StatefulSets, Jobs, Pods, Services and ConfigMaps labelled `kaito.sh/workspace`. Every change is
  * filed under the workspaces it concerns, which are queued: nothing is polled.
  */
@@ -87,6 +94,7 @@ const TRIM = {
     return slim(o, { spec: { containers }, status: o.status });
   },
   metadataOnly: (o: RawObject) => slim(o, {}),
+  nodePool: (o: RawObject) => slim(o, { spec: { replicas: (o.spec as { replicas?: number })?.replicas } }),
 };
 
 /** The reconciler's informers and the lookups decisions need. */
@@ -94,6 +102,8 @@ export class Sources {
   readonly workspaces: Informer;
   /** NodeClaims or Machines; none with the BYO provisioner. */
   readonly nodeClaims: Informer | undefined;
+  /** The workspaces' NodePools, with the `karpenter-nodepool` provisioner. */
+  readonly nodePools: Informer | undefined;
   readonly nodes: Informer;
   readonly statefulSets: Informer;
   readonly jobs: Informer;
@@ -125,13 +135,25 @@ export class Sources {
       });
     const owned = { labelSelector: LABEL_WORKSPACE };
     this.workspaces = make('workspaces', collection('kaito.sh/v1beta1', 'workspaces', ns), {});
-    const claimSelector = ns === undefined ? LABEL_WORKSPACE : `${LABEL_WORKSPACE},${LABEL_WORKSPACE_NAMESPACE}=${ns}`;
+    // Karpenter labels a NodePool's claims with its template labels: Kaito's NodePool keys, not its own.
+    const pooled = options.provisioner === 'karpenter-nodepool';
+    const [nameKey, namespaceKey] = pooled
+      ? [LABEL_NODEPOOL_WORKSPACE, LABEL_NODEPOOL_WORKSPACE_NAMESPACE]
+      : [LABEL_WORKSPACE, LABEL_WORKSPACE_NAMESPACE];
+    const inNamespace = ns === undefined ? '' : `,${namespaceKey}=${ns}`;
+    const claimSelector = `${nameKey}${inNamespace}`;
     this.nodeClaims =
       options.provisioner === 'byo'
         ? undefined
         : options.provisioner === 'machine'
           ? make('machines', collection('karpenter.sh/v1alpha5', 'machines'), { labelSelector: claimSelector })
           : make('nodeclaims', collection('karpenter.sh/v1', 'nodeclaims'), { labelSelector: claimSelector });
+    this.nodePools = pooled
+      ? make('nodepools', collection('karpenter.sh/v1', 'nodepools'), {
+          labelSelector: `${LABEL_NODEPOOL_MANAGED_BY}=kaito${inNamespace}`,
+          trim: TRIM.nodePool,
+        })
+      : undefined;
     this.nodes = make('nodes', collection('v1', 'nodes'), { trim: TRIM.node });
     this.statefulSets = make('statefulsets', collection('apps/v1', 'statefulsets', ns), {
       ...owned,
@@ -163,6 +185,7 @@ export class Sources {
       queue(key, 'normal');
     });
     this.nodeClaims?.onChange(both(labelledWorkspaceKey));
+    this.nodePools?.onChange(both(labelledWorkspaceKey));
     this.nodes.onChange((type, node, old) => {
       if (type === 'update' && nodeFingerprint(node) === nodeFingerprint(old)) return;
       for (const key of this.workspacesOfNode(node, old)) enqueue(key);
@@ -182,6 +205,7 @@ export class Sources {
     return [
       this.workspaces,
       ...(this.nodeClaims ? [this.nodeClaims] : []),
+      ...(this.nodePools ? [this.nodePools] : []),
       this.nodes,
       this.statefulSets,
       this.jobs,
@@ -217,6 +241,7 @@ export class Sources {
       Job: this.jobs,
       NodeClaim: this.nodeClaims,
       Machine: this.nodeClaims,
+      NodePool: this.nodePools,
       Workspace: this.workspaces,
     };
     return caches[kind];
@@ -255,9 +280,13 @@ export class Sources {
       nodes = [...byName.values()];
     }
     const workload = (workspace.tuning !== undefined ? this.jobs : this.statefulSets).get(key);
+    const pool = this.nodePools?.get(nodePoolName(workspace.metadata?.namespace ?? '', workspace.metadata?.name ?? ''));
+    // Only a pool labelled for this workspace is its own (another's may have the same name).
+    const nodePool = pool !== undefined && labelledWorkspaceKey(pool) === key ? pool : undefined;
     return {
       workspace,
       nodeClaims,
+      ...(nodePool ? { nodePool } : {}),
       nodes,
       pods: this.pods.byIndex('workspace', key),
       ...(workload ? { workload } : {}),

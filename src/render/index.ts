@@ -38,7 +38,15 @@ export {
 export { renderServices, loadBalancerEnabled } from './services';
 export { ADAPTERS_PATH, DEFAULT_ADAPTER_STRENGTH } from './adapters';
 export { renderTuningJob, PUSHER_CONTAINER, DATA_PATH, TUNING_WEIGHTS_PATH } from './tuning';
-export { renderNodeClaims, renderMachines, nodeClaimName, KAITO_NODEPOOL, DEFAULT_NODE_IMAGE_FAMILY } from './nodes';
+export {
+  renderNodeClaims,
+  renderMachines,
+  renderNodePool,
+  nodeClaimName,
+  nodePoolName,
+  KAITO_NODEPOOL,
+  DEFAULT_NODE_IMAGE_FAMILY,
+} from './nodes';
 export { renderWorkspace } from './workspace';
 export {
   type NodeClassRef,

@@ -11,6 +11,8 @@ import type { ObjectMeta } from 'kubernetes-types/meta/v1';
 import { resolvePreset } from '../api/rules';
 import {
   KAITO_GROUP,
+  LABEL_NODEPOOL_WORKSPACE,
+  LABEL_NODEPOOL_WORKSPACE_NAMESPACE,
   LABEL_WORKSPACE,
   LABEL_WORKSPACE_NAMESPACE,
   RESERVED_SELECTOR_KEYS,
@@ -185,7 +187,11 @@ export function nodeRequirements(ctx: RenderContext): NodeSelectorRequirement[] 
     if (RESERVED_SELECTOR_KEYS.includes(e.key)) continue;
     out.push({ key: e.key, operator: e.operator, ...(e.values === undefined ? {} : { values: [...e.values] }) });
   }
-  if (ctx.provisioner !== 'byo') {
+  if (ctx.provisioner === 'karpenter-nodepool') {
+    // Karpenter labels a NodePool's nodes with its template labels: Kaito's own keys for these nodes.
+    out.push({ key: LABEL_NODEPOOL_WORKSPACE, operator: 'In', values: [ctx.name] });
+    out.push({ key: LABEL_NODEPOOL_WORKSPACE_NAMESPACE, operator: 'In', values: [ctx.namespace] });
+  } else if (ctx.provisioner !== 'byo') {
     out.push({ key: LABEL_WORKSPACE, operator: 'In', values: [ctx.name] });
     out.push({ key: LABEL_WORKSPACE_NAMESPACE, operator: 'In', values: [ctx.namespace] });
   }
@@ -195,7 +201,8 @@ export function nodeRequirements(ctx: RenderContext): NodeSelectorRequirement[] 
 /**
  * Required node affinity from {@link nodeRequirements}; undefined when there is nothing to require. On
  * bring-your-own nodes the selector may also match GPU nodes provisioned for another workspace (they carry
- * its `kaito.sh/workspace` label): the pods take nodes without that label, or labelled for this workspace.
+ * its `kaito.sh/workspace` label, or a NodePool's `karpenter.kaito.sh/workspace-name`): the pods take nodes
+ * with neither label, or labelled for this workspace.
  */
 export function nodeAffinity(ctx: RenderContext): Affinity | undefined {
   const requirements = nodeRequirements(ctx);
@@ -203,14 +210,23 @@ export function nodeAffinity(ctx: RenderContext): Affinity | undefined {
   const terms =
     ctx.provisioner === 'byo'
       ? [
-          { matchExpressions: [...requirements, { key: LABEL_WORKSPACE, operator: 'DoesNotExist' }] },
           {
             matchExpressions: [
               ...requirements,
-              { key: LABEL_WORKSPACE, operator: 'In', values: [ctx.name] },
-              { key: LABEL_WORKSPACE_NAMESPACE, operator: 'In', values: [ctx.namespace] },
+              { key: LABEL_WORKSPACE, operator: 'DoesNotExist' },
+              { key: LABEL_NODEPOOL_WORKSPACE, operator: 'DoesNotExist' },
             ],
           },
+          ...[
+            [LABEL_WORKSPACE, LABEL_WORKSPACE_NAMESPACE],
+            [LABEL_NODEPOOL_WORKSPACE, LABEL_NODEPOOL_WORKSPACE_NAMESPACE],
+          ].map(([nameKey, namespaceKey]) => ({
+            matchExpressions: [
+              ...requirements,
+              { key: nameKey!, operator: 'In', values: [ctx.name] },
+              { key: namespaceKey!, operator: 'In', values: [ctx.namespace] },
+            ],
+          })),
         ]
       : [{ matchExpressions: requirements }];
   return { nodeAffinity: { requiredDuringSchedulingIgnoredDuringExecution: { nodeSelectorTerms: terms } } };

@@ -22,9 +22,12 @@ export const EC2_NODE_CLASS: NodeClassRef = { group: 'karpenter.k8s.aws', kind: 
 /** Karpenter's kwok provider (test clusters: nodes without machines). */
 export const KWOK_NODE_CLASS: NodeClassRef = { group: 'karpenter.kwok.sh', kind: 'KWOKNodeClass', name: 'default' };
 
-/** The class a provisioner's claims get when none is named: gpu-provisioner's own, or Karpenter on AKS. */
+/**
+ * The class a provisioner's claims get when none is named: gpu-provisioner's own, or Karpenter on AKS (for
+ * its NodeClaims and for a workspace's NodePool: AKS node auto-provisioning ships the `default` AKSNodeClass).
+ */
 export function defaultNodeClass(provisioner: string): NodeClassRef {
-  return provisioner === 'karpenter' ? AKS_NODE_CLASS : KAITO_NODE_CLASS;
+  return provisioner === 'karpenter' || provisioner === 'karpenter-nodepool' ? AKS_NODE_CLASS : KAITO_NODE_CLASS;
 }
 
 /** `GROUP/KIND/NAME`, the form flags take. */

@@ -22,6 +22,8 @@ export type OperatorNodeProvisioner =
   | 'karpenter'
   /** Legacy Karpenter-core `Machine`s (karpenter.sh/v1alpha5). */
   | 'machine'
+  /** One Karpenter `NodePool` per workspace with static replicas (Karpenter's StaticCapacity feature). */
+  | 'karpenter-nodepool'
   /** Bring your own nodes: nothing is provisioned. */
   | 'byo';
 
@@ -29,6 +31,7 @@ export const OPERATOR_NODE_PROVISIONERS: readonly OperatorNodeProvisioner[] = [
   'gpu-provisioner',
   'karpenter',
   'machine',
+  'karpenter-nodepool',
   'byo',
 ];
 
@@ -56,9 +59,9 @@ export interface OperatorOptions {
    */
   readonly nodeProvisioner?: OperatorNodeProvisioner;
   /**
-   * The node class the reconciler's NodeClaims point at (its `--node-class`): e.g. AKS_NODE_CLASS for
+   * The node class the reconciler's NodeClaims (or NodePools) point at (its `--node-class`): e.g. AKS_NODE_CLASS for
    * Karpenter on AKS, EC2_NODE_CLASS on EKS.
-   * @default KAITO_NODE_CLASS with gpu-provisioner, AKS_NODE_CLASS with karpenter
+   * @default KAITO_NODE_CLASS with gpu-provisioner, AKS_NODE_CLASS with karpenter and karpenter-nodepool
    */
   readonly nodeClass?: NodeClassRef;
   /**
@@ -169,6 +172,13 @@ const rule = (group: string, resources: string[], verbs: string[]): PolicyRule =
 
 /** The cluster-scoped resources the reconciler reads or writes: nodes, and the NodeClaims or Machines. */
 function clusterScopedRules(nodeProvisioner: OperatorNodeProvisioner): PolicyRule[] {
+  if (nodeProvisioner === 'karpenter-nodepool') {
+    return [
+      rule('karpenter.sh', ['nodepools'], ['get', 'list', 'watch', 'create', 'patch', 'delete']),
+      rule('karpenter.sh', ['nodeclaims'], ['list', 'watch', 'delete']),
+      rule('', ['nodes'], ['list', 'watch']),
+    ];
+  }
   const claims = nodeProvisioner === 'byo' ? [] : nodeProvisioner === 'machine' ? ['machines'] : ['nodeclaims'];
   return [
     ...(claims.length > 0 ? [rule('karpenter.sh', claims, ['list', 'watch', 'create', 'delete'])] : []),
@@ -189,7 +199,7 @@ function namespacedRules(): PolicyRule[] {
     rule('', ['pods'], ['list', 'watch']),
     rule('', ['pods/log'], ['get']),
     rule('networking.k8s.io', ['networkpolicies'], ['get', 'create', 'patch']),
-    rule('', ['events'], ['create']),
+    rule('', ['events'], ['create', 'patch']),
   ];
 }
 
@@ -201,7 +211,10 @@ function namespacedRules(): PolicyRule[] {
  *   OwnerReferencesPermissionEnforcement admission plugin asks for it when a child's owner reference sets
  *   blockOwnerDeletion).
  * - karpenter.sh nodeclaims (or machines with the `machine` provisioner; none with `byo`): list watch create
- *   delete (GPU nodes on demand, deleted by the finalizer: they are cluster-scoped and not owned).
+ *   delete (GPU nodes on demand, deleted by the finalizer: they are cluster-scoped and not owned). With
+ *   `karpenter-nodepool`: nodepools get (whether the name is another workspace's) list watch, patch create
+ *   (server-side apply), delete (by the finalizer); nodeclaims list watch (readiness of the nodes Karpenter
+ *   makes for the pool) and delete (those left once the pool is going).
  * - core nodes: list watch (readiness, GPU capacity, bring-your-own nodes).
  * - apps statefulsets, batch jobs, core services, configmaps: get (whether a name is taken by an object that
  *   is not the workspace's), list watch, patch (server-side apply), create (an apply that creates the object
@@ -210,7 +223,7 @@ function namespacedRules(): PolicyRule[] {
  *   pods/log: get (the benchmark result the startup probe prints, read once from the leader pod).
  * - networking.k8s.io networkpolicies: get (whether the name is free), create patch (server-side apply of a
  *   tuning pod's egress policy; an apply that creates the object is authorized as both).
- * - core events: create (events on the workspace).
+ * - core events: create, patch (events on the workspace; a repeat raises its count).
  *
  * Not granted, on purpose: Secrets (the HF token and push secrets are read by the kubelet for the workload's
  * pods, never by the reconciler), update and delete of what it creates (children go with their owner, by

@@ -31,6 +31,11 @@ export type NodeProvisioner =
   | 'karpenter'
   /** Legacy Karpenter-core `Machine`s (karpenter.sh/v1alpha5), Kaito v0.1-v0.2 era. */
   | 'machine'
+  /**
+   * One Karpenter `NodePool` (karpenter.sh/v1) per workspace with static capacity (`spec.replicas`, the
+   * StaticCapacity feature): Karpenter makes the NodeClaims, as Kaito does with its Karpenter provisioner.
+   */
+  | 'karpenter-nodepool'
   /** Bring your own nodes: nothing is provisioned. */
   | 'byo';
 
@@ -52,9 +57,10 @@ export interface RenderOptions {
    */
   readonly nodeProvisioner?: NodeProvisioner;
   /**
-   * The node class NodeClaims point at (`spec.nodeClassRef`): the provisioner that launches the nodes acts
-   * only on claims of its own class.
-   * @default KAITO_NODE_CLASS (kaito.sh/KaitoNodeClass/default, Azure gpu-provisioner)
+   * The node class NodeClaims (or the NodePool's template) point at (`nodeClassRef`): the provisioner that
+   * launches the nodes acts only on claims of its own class.
+   * @default KAITO_NODE_CLASS (kaito.sh/KaitoNodeClass/default, Azure gpu-provisioner); AKS_NODE_CLASS for a
+   * NodePool
    */
   readonly nodeClass?: NodeClassRef;
   /** UID of the Workspace object; when set, children carry an owner reference to it (the reconciler sets it). */

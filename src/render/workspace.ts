@@ -3,7 +3,7 @@ import type { WorkspacePlan } from '../plan';
 import { renderConfigMaps } from './configmaps';
 import { renderInference } from './inference';
 import { renderEgressPolicies } from './network';
-import { renderMachines, renderNodeClaims } from './nodes';
+import { renderMachines, renderNodeClaims, renderNodePool } from './nodes';
 import type { KubeObject, RenderOptions } from './options';
 import { renderServices } from './services';
 import { renderTuningJob } from './tuning';
@@ -11,7 +11,7 @@ import { renderTuningJob } from './tuning';
 /**
  * Every object the reconciler creates for a workspace, in a stable order: generated ConfigMaps, Services,
  * the egress NetworkPolicy of a tuning pod, the workload (inference StatefulSet or tuning Job), then the
- * NodeClaims (or legacy Machines) of its nodes.
+ * NodeClaims (or legacy Machines, or the NodePool) of its nodes.
  *
  * Pure and deterministic: the same workspace, plan and options give the same objects, byte for byte (no
  * timestamps, no randomness; node names derive from namespace, name and node index). Namespaced objects
@@ -28,5 +28,6 @@ export function renderWorkspace(ws: Workspace, plan: WorkspacePlan, options: Ren
     ...workload,
     ...renderNodeClaims(ws, plan, options),
     ...renderMachines(ws, plan, options),
+    ...renderNodePool(ws, plan, options),
   ];
 }

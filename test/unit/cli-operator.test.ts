@@ -145,7 +145,10 @@ describe('kaito operator', () => {
     ],
     [['--replicas', '11'], '--replicas: 11 is not a whole number between 0 and 10'],
     [['--image', ''], '--image: "" is not an image reference: give a non-empty string'],
-    [['--node-provisioner', 'nap'], '--node-provisioner: "nap" is not one of gpu-provisioner, karpenter, machine, byo'],
+    [
+      ['--node-provisioner', 'nap'],
+      '--node-provisioner: "nap" is not one of gpu-provisioner, karpenter, machine, karpenter-nodepool, byo',
+    ],
     [['--device-plugin-image', 'x'], '--device-plugin-image needs --device-plugin'],
     [
       ['--node-class', 'kaito.sh/KaitoNodeClass'],
@@ -166,7 +169,7 @@ describe('kaito operator', () => {
   it('has help', () => {
     const result = run(['operator', '--help']);
     expect(result.code).toBe(0);
-    expect(result.stdout).toContain('--node-provisioner gpu-provisioner|karpenter|machine|byo');
+    expect(result.stdout).toContain('--node-provisioner gpu-provisioner|karpenter|machine|karpenter-nodepool|byo');
   });
 });
 

@@ -264,6 +264,37 @@ describe('kaito render', () => {
     expect(kinds(['render', '--mode', 'direct', '--nodes', 'machine', file]).at(-1)).toBe('Machine');
   });
 
+  test('--nodes karpenter-nodepool gives one NodePool of the --node-class, replicas the planned nodes', () => {
+    const file = join(seedDir, 'phi-3-mini-inference.yaml');
+    const argv = ['render', '--mode', 'direct', '--nodes', 'karpenter-nodepool', file];
+    const pools = (extra: string[]) =>
+      parseAllDocuments(run([...argv, ...extra]).stdout)
+        .map((d) => d.toJS() as { kind: string; metadata: { name: string }; spec: Record<string, unknown> })
+        .filter((o) => o.kind === 'NodePool' || o.kind === 'NodeClaim')
+        .map((o) => [
+          o.kind,
+          o.metadata.name,
+          o.spec.replicas,
+          (o.spec.template as { spec: { nodeClassRef: unknown } }).spec.nodeClassRef,
+        ]);
+    expect(pools([])).toEqual([
+      [
+        'NodePool',
+        'default-workspace-phi-3-mini',
+        1,
+        { group: 'karpenter.azure.com', kind: 'AKSNodeClass', name: 'default' },
+      ],
+    ]);
+    expect(pools(['--node-class', 'karpenter.kwok.sh/KWOKNodeClass/default'])).toEqual([
+      [
+        'NodePool',
+        'default-workspace-phi-3-mini',
+        1,
+        { group: 'karpenter.kwok.sh', kind: 'KWOKNodeClass', name: 'default' },
+      ],
+    ]);
+  });
+
   test("--node-class names the NodeClaims' node class; a malformed one is a usage error", () => {
     const file = join(seedDir, 'phi-3-mini-inference.yaml');
     const claims = (argv: string[]) =>

@@ -153,7 +153,7 @@ describe('renderOperator: least-privilege RBAC', () => {
     { apiGroups: [''], resources: ['pods'], verbs: ['list', 'watch'] },
     { apiGroups: [''], resources: ['pods/log'], verbs: ['get'] },
     { apiGroups: ['networking.k8s.io'], resources: ['networkpolicies'], verbs: ['get', 'create', 'patch'] },
-    { apiGroups: [''], resources: ['events'], verbs: ['create'] },
+    { apiGroups: [''], resources: ['events'], verbs: ['create', 'patch'] },
   ];
   const WORKSPACES = [
     { apiGroups: ['kaito.sh'], resources: ['workspaces'], verbs: ['list', 'watch', 'patch'] },
@@ -174,6 +174,17 @@ describe('renderOperator: least-privilege RBAC', () => {
   it.each([
     ['karpenter', [CLAIMS('nodeclaims')]],
     ['machine', [CLAIMS('machines')]],
+    [
+      'karpenter-nodepool',
+      [
+        {
+          apiGroups: ['karpenter.sh'],
+          resources: ['nodepools'],
+          verbs: ['get', 'list', 'watch', 'create', 'patch', 'delete'],
+        },
+        { apiGroups: ['karpenter.sh'], resources: ['nodeclaims'], verbs: ['list', 'watch', 'delete'] },
+      ],
+    ],
     ['byo', []],
   ] as const)('node provisioner %s: only its own kind of claim', (nodeProvisioner, claims) => {
     const role = only<ClusterRole>(renderOperator({ nodeProvisioner }), 'ClusterRole');
@@ -282,13 +293,16 @@ describe('renderOperator: the reconciler Deployment', () => {
     expect(service.spec!.ports).toEqual([{ name: 'metrics', port: 8080, targetPort: 'metrics', protocol: 'TCP' }]);
   });
 
-  it.each<[OperatorNodeProvisioner]>([['gpu-provisioner'], ['karpenter'], ['machine'], ['byo']])(
-    'passes --node-provisioner=%s',
-    (nodeProvisioner) => {
-      const d = only<Deployment>(renderOperator({ nodeProvisioner }), 'Deployment');
-      expect(d.spec!.template.spec!.containers[0].args).toContain(`--node-provisioner=${nodeProvisioner}`);
-    },
-  );
+  it.each<[OperatorNodeProvisioner]>([
+    ['gpu-provisioner'],
+    ['karpenter'],
+    ['machine'],
+    ['karpenter-nodepool'],
+    ['byo'],
+  ])('passes --node-provisioner=%s', (nodeProvisioner) => {
+    const d = only<Deployment>(renderOperator({ nodeProvisioner }), 'Deployment');
+    expect(d.spec!.template.spec!.containers[0].args).toContain(`--node-provisioner=${nodeProvisioner}`);
+  });
 
   it('passes --allow-privileged-templates only when the installer opts in', () => {
     const argsOf = (options: Parameters<typeof renderOperator>[0]) =>
@@ -319,7 +333,7 @@ describe('renderOperator: the reconciler Deployment', () => {
     [
       { nodeProvisioner: 'nap' as OperatorNodeProvisioner },
       'nodeProvisioner',
-      '"nap" is not one of gpu-provisioner, karpenter, machine, byo',
+      '"nap" is not one of gpu-provisioner, karpenter, machine, karpenter-nodepool, byo',
     ],
     [{ image: ' ' }, 'image', '" " is not an image reference: give a non-empty string'],
     [{ devicePluginImage: '' }, 'devicePluginImage', '"" is not an image reference: give a non-empty string'],

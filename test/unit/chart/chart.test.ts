@@ -167,7 +167,7 @@ test.each([
   ['replicas=-1', "- at '/replicas': minimum: got -1, want 0"],
   [
     'nodeProvisioner=eks',
-    "- at '/nodeProvisioner': value must be one of 'gpu-provisioner', 'karpenter', 'machine', 'byo'",
+    "- at '/nodeProvisioner': value must be one of 'gpu-provisioner', 'karpenter', 'machine', 'karpenter-nodepool', 'byo'",
   ],
   ['namespace=Team_A', "- at '/namespace': 'Team_A' does not match pattern '^[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?$'"],
   ['resources.limits.memory=lots', "- at '/resources/limits/memory': 'lots' does not match pattern"],

@@ -459,6 +459,14 @@ export const CASES: readonly ParityCase[] = [
     ],
   },
   {
+    name: 'an operator of one NodePool per workspace, on the kwok node class',
+    intent: operator({
+      nodeProvisioner: 'karpenter-nodepool',
+      nodeClass: { group: 'karpenter.kwok.sh', kind: 'KWOKNodeClass', name: 'default' },
+    }),
+    valid: OPERATOR_OBJECTS,
+  },
+  {
     name: 'too many replicas',
     intent: operator({ replicas: 11 }),
     errors: [['replicas', '11 is not a whole number between 0 and 10']],
@@ -486,7 +494,7 @@ export const CASES: readonly ParityCase[] = [
   {
     name: 'an unknown node provisioner',
     intent: operator({ nodeProvisioner: 'nap' }),
-    errors: [['nodeProvisioner', '"nap" is not one of gpu-provisioner, karpenter, machine, byo']],
+    errors: [['nodeProvisioner', '"nap" is not one of gpu-provisioner, karpenter, machine, karpenter-nodepool, byo']],
   },
   {
     name: 'a node class that is no reference',

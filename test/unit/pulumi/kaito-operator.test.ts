@@ -101,7 +101,7 @@ describe('KaitoOperator', () => {
     [
       { nodeProvisioner: 'nap' as never },
       'nodeProvisioner',
-      '"nap" is not one of gpu-provisioner, karpenter, machine, byo',
+      '"nap" is not one of gpu-provisioner, karpenter, machine, karpenter-nodepool, byo',
     ],
     [
       { replicas: pulumi.output(2) as never },

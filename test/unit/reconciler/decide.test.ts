@@ -166,13 +166,8 @@ describe('decide: inference on provisioned nodes', () => {
         },
       ],
     });
-    expect(d.events.map((e) => [e.type, e.reason])).toEqual([
-      ['Normal', 'NodeClaimNotReady'],
-      ['Normal', 'workspaceResourceStatusNotReady'],
-      ['Normal', 'WorkspaceInferenceStatusPending'],
-      ['Normal', 'workspacePending'],
-      ['Normal', 'NodeClaimNotReady'],
-    ]);
+    // Waiting is in the status; no user acts on it, so it is no event.
+    expect(d.events).toEqual([]);
   });
 
   test('never more NodeClaims than planned, whatever their names', () => {
@@ -348,11 +343,13 @@ describe('decide: inference on provisioned nodes', () => {
     });
     expect(d.status?.conditions?.find((c) => c.type === 'ResourceReady')?.lastTransitionTime).toBe(NOW);
     expect(d.status?.state).toBe('NotReady');
-    expect(d.events).toContainEqual({
-      type: 'Warning',
-      reason: 'ContainerCrashLoopBackOff',
-      message: `InferenceReady is False: ${inference?.message}`,
-    });
+    expect(d.events).toEqual([
+      {
+        type: 'Warning',
+        reason: 'ContainerCrashLoopBackOff',
+        message: `InferenceReady is False: ${inference?.message}`,
+      },
+    ]);
   });
 
   test.each([
@@ -687,10 +684,8 @@ describe('decide: objects that are not the workspace’s', () => {
       },
     ]);
     expect(d.status?.state).toBe('Pending');
-    expect(d.events.map((e) => [e.type, e.reason])).toEqual([
-      ['Warning', 'ObjectConflict'],
-      ['Warning', 'ObjectConflict'],
-    ]);
+    // One Warning for the reason both conditions carry.
+    expect(d.events.map((e) => [e.type, e.reason])).toEqual([['Warning', 'ObjectConflict']]);
   });
 
   test('every decision names the namespaced objects the workspace will own, for the check', () => {
@@ -733,5 +728,90 @@ describe('decide: a workspace that makes deciding throw', () => {
     const message = decision.status?.conditions?.[0]?.message ?? '';
     expect(Buffer.byteLength(message)).toBe(32_768);
     expect(message.endsWith('… [truncated: 40043 bytes in all]')).toBe(true);
+  });
+});
+
+describe('decide: karpenter-nodepool provisioner', () => {
+  const OPTIONS = { provisioner: 'karpenter-nodepool', now: NOW } as const;
+  const POOL = 'default-workspace-phi-3-mini';
+  const poolLabels = {
+    'karpenter.kaito.sh/managed-by': 'kaito',
+    'karpenter.kaito.sh/workspace-name': 'workspace-phi-3-mini',
+    'karpenter.kaito.sh/workspace-namespace': 'default',
+  };
+  const livePool = (replicas: number, deleting = false): RawObject => ({
+    apiVersion: 'karpenter.sh/v1',
+    kind: 'NodePool',
+    metadata: { name: POOL, labels: poolLabels, ...(deleting ? { deletionTimestamp: NOW } : {}) },
+    spec: { replicas },
+  });
+  const poolNode = node('kwok-0', {
+    'node.kubernetes.io/instance-type': 'Standard_NC6s_v3',
+    'karpenter.kaito.sh/workspace-name': 'workspace-phi-3-mini',
+    'karpenter.kaito.sh/workspace-namespace': 'default',
+  });
+  const READY = [{ type: 'Ready', status: 'True' }];
+
+  test('first pass: the NodePool (of the default AKS node class) is applied, no NodeClaim is created', () => {
+    const d = decide(observe(stored(INFERENCE)), OPTIONS);
+    expect([d.create, d.apply, d.delete]).toEqual([[], [], []]);
+    expect(d.provision?.map((o) => [o.kind, o.metadata.name, (o.spec as { replicas: number }).replicas])).toEqual([
+      ['NodePool', POOL, 1],
+    ]);
+    const template = (d.provision![0]!.spec as { template: { spec: { nodeClassRef: unknown } } }).template;
+    expect(template.spec.nodeClassRef).toEqual({ group: 'karpenter.azure.com', kind: 'AKSNodeClass', name: 'default' });
+    expect(conditionsOf(d.status).NodeClaimReady).toEqual(['False', 'NodeClaimNotReady']);
+  });
+
+  test("Karpenter's claim Ready and its node up: the workload is applied, the pool stays as it is", () => {
+    const d = decide(
+      observe(stored(INFERENCE), {
+        nodePool: livePool(1),
+        nodeClaims: [claim('default-workspace-phi-3-mini-abcde', READY, 'kwok-0')],
+        nodes: [poolNode],
+      }),
+      OPTIONS,
+    );
+    expect(conditionsOf(d.status).ResourceReady).toEqual(['True', 'workspaceResourceStatusSuccess']);
+    expect(d.apply.map((o) => o.kind)).toEqual(['ConfigMap', 'Service', 'Service', 'StatefulSet']);
+    expect((d.provision![0]!.spec as { replicas: number }).replicas).toBe(1);
+    expect(d.status?.workerNodes).toEqual(['kwok-0']);
+  });
+
+  test('never shrinks a pool: replicas stay at the larger live count', () => {
+    const d = decide(observe(stored(INFERENCE), { nodePool: livePool(3) }), OPTIONS);
+    expect((d.provision![0]!.spec as { replicas: number }).replicas).toBe(3);
+  });
+
+  test('a NodePool name taken by another workspace: nothing is provisioned, ObjectConflict', () => {
+    const d = decide(
+      observe(stored(INFERENCE), {
+        conflicts: [{ kind: 'NodePool', name: POOL, owner: 'workspace default-workspace/phi-3-mini' }],
+      }),
+      OPTIONS,
+    );
+    expect([d.create, d.provision, d.apply]).toEqual([[], undefined, []]);
+    expect(conditionsOf(d.status).ResourceReady).toEqual(['False', 'ObjectConflict']);
+  });
+
+  test('deletion: the NodePool first (not its claims), then claims left once it goes, then the finalizer', () => {
+    const deleting = stored(INFERENCE, { deleting: true });
+    const claims = [claim('c-1', READY, 'kwok-0')];
+    const first = decide(observe(deleting, { nodePool: livePool(1), nodeClaims: claims }), OPTIONS);
+    expect([first.finalizer, first.delete]).toEqual([
+      'keep',
+      [{ apiVersion: 'karpenter.sh/v1', kind: 'NodePool', name: POOL }],
+    ]);
+    expect(first.status?.conditions?.find((c) => c.type === 'WorkspaceDeleting')?.message).toBe(
+      `waiting for NodePool ${POOL} and 1 node claim(s) to go`,
+    );
+    const going = decide(observe(deleting, { nodePool: livePool(1, true), nodeClaims: claims }), OPTIONS);
+    expect([going.finalizer, going.delete]).toEqual([
+      'keep',
+      [{ apiVersion: 'karpenter.sh/v1', kind: 'NodeClaim', name: 'c-1' }],
+    ]);
+    const poolOnly = decide(observe(deleting, { nodePool: livePool(1, true) }), OPTIONS);
+    expect([poolOnly.finalizer, poolOnly.delete]).toEqual(['keep', []]);
+    expect(decide(observe(deleting), OPTIONS).finalizer).toBe('remove');
   });
 });

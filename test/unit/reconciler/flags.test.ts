@@ -97,7 +97,7 @@ describe('kaito-reconciler flags', () => {
     [['--namespace'], '--namespace needs a value'],
     [
       ['--node-provisioner=azure'],
-      '--node-provisioner must be one of gpu-provisioner, karpenter, machine, byo, not "azure"',
+      '--node-provisioner must be one of gpu-provisioner, karpenter, machine, karpenter-nodepool, byo, not "azure"',
     ],
     [['--concurrency=0'], '--concurrency must be a whole number of at least 1, not "0"'],
     [['--concurrency=two'], '--concurrency must be a whole number of at least 1, not "two"'],

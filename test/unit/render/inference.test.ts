@@ -228,7 +228,7 @@ describe('renderInference: variations', () => {
     });
   });
 
-  test("reserved selector keys never reach the affinity; BYO pods avoid another workspace's nodes", () => {
+  test("reserved selector keys never reach the affinity; BYO pods avoid another workspace's nodes (claimed or pooled)", () => {
     const { ws, plan } = workspace({
       resource: { labelSelector: { matchLabels: { apps: 'llm', 'kaito.sh/workspace': 'other' } } },
       inference: { preset: { name: 'phi-3-mini-4k-instruct' } },
@@ -236,12 +236,30 @@ describe('renderInference: variations', () => {
     const affinity = podOf(renderInference(ws, plan)).affinity;
     const apps = { key: 'apps', operator: 'In', values: ['llm'] };
     expect(affinity?.nodeAffinity?.requiredDuringSchedulingIgnoredDuringExecution?.nodeSelectorTerms).toEqual([
-      { matchExpressions: [apps, { key: 'kaito.sh/workspace', operator: 'DoesNotExist' }] },
+      {
+        matchExpressions: [
+          apps,
+          { key: 'kaito.sh/workspace', operator: 'DoesNotExist' },
+          // A node of another workspace's Karpenter NodePool carries only Kaito's NodePool keys.
+          { key: 'karpenter.kaito.sh/workspace-name', operator: 'DoesNotExist' },
+        ],
+      },
       {
         matchExpressions: [
           apps,
           { key: 'kaito.sh/workspace', operator: 'In', values: [ws.metadata.name] },
           { key: 'kaito.sh/workspacenamespace', operator: 'In', values: [ws.metadata.namespace ?? 'default'] },
+        ],
+      },
+      {
+        matchExpressions: [
+          apps,
+          { key: 'karpenter.kaito.sh/workspace-name', operator: 'In', values: [ws.metadata.name] },
+          {
+            key: 'karpenter.kaito.sh/workspace-namespace',
+            operator: 'In',
+            values: [ws.metadata.namespace ?? 'default'],
+          },
         ],
       },
     ]);

@@ -5,9 +5,12 @@ import {
   KAITO_NODE_CLASS,
   KWOK_NODE_CLASS,
   nodeClaimName,
+  nodePoolName,
   renderMachines,
   renderNodeClaims,
+  renderNodePool,
   renderServices,
+  renderWorkspace,
 } from '../../../src/render';
 import { seed, workspace } from './helpers';
 
@@ -205,5 +208,137 @@ describe('renderMachines (nodeProvisioner: machine)', () => {
         },
       },
     ]);
+  });
+});
+
+describe('nodePoolName', () => {
+  test('<namespace>-<name>, as Kaito names the NodePool', () => {
+    expect(nodePoolName('default', 'workspace-phi-3-mini')).toBe('default-workspace-phi-3-mini');
+  });
+
+  test('over 63 characters (a label value): the first 53, "-" and 9 hex digits of sha256 over the whole', () => {
+    // sha256("ml-" + 61 × "a") begins da4ed276c (sha256sum).
+    const name = nodePoolName('ml', 'a'.repeat(61));
+    expect(name).toBe(`ml-${'a'.repeat(50)}-da4ed276c`);
+    expect(name).toHaveLength(63);
+    expect(nodePoolName('ml', 'a'.repeat(60))).toBe(`ml-${'a'.repeat(60)}`);
+  });
+
+  test('a cut that ends in "." loses it, so the name stays a DNS subdomain', () => {
+    // sha256("ml-" + 49 × "b" + ".cccccccccccc") begins 9b0569ae3.
+    expect(nodePoolName('ml', `${'b'.repeat(49)}.cccccccccccc`)).toBe(`ml-${'b'.repeat(49)}-9b0569ae3`);
+  });
+});
+
+describe('renderNodePool (nodeProvisioner: karpenter-nodepool)', () => {
+  const { ws, plan } = seed('phi-3-mini-inference.yaml');
+  const options = { nodeProvisioner: 'karpenter-nodepool' } as const;
+
+  test('seed phi-3-mini-inference.yaml: one static NodePool as Kaito writes it, never expiring its nodes', () => {
+    expect(renderNodePool(ws, plan, options)).toEqual([
+      {
+        apiVersion: 'karpenter.sh/v1',
+        kind: 'NodePool',
+        metadata: {
+          name: 'default-workspace-phi-3-mini',
+          labels: {
+            'karpenter.kaito.sh/managed-by': 'kaito',
+            'karpenter.kaito.sh/workspace-name': 'workspace-phi-3-mini',
+            'karpenter.kaito.sh/workspace-namespace': 'default',
+          },
+        },
+        spec: {
+          replicas: 1,
+          template: {
+            metadata: {
+              labels: {
+                'karpenter.kaito.sh/workspace-name': 'workspace-phi-3-mini',
+                'karpenter.kaito.sh/workspace-namespace': 'default',
+                apps: 'phi-3',
+              },
+            },
+            spec: {
+              nodeClassRef: { group: 'karpenter.azure.com', kind: 'AKSNodeClass', name: 'default' },
+              expireAfter: 'Never',
+              requirements: [
+                { key: 'node.kubernetes.io/instance-type', operator: 'In', values: ['Standard_NC6s_v3'] },
+                { key: 'karpenter.azure.com/placement-scope', operator: 'In', values: ['regional'] },
+              ],
+              taints: [{ key: 'sku', value: 'gpu', effect: 'NoSchedule' }],
+            },
+          },
+          disruption: { consolidateAfter: '0s', budgets: [{ nodes: '1', reasons: ['Drifted'] }] },
+        },
+      },
+    ]);
+    // The other kinds of node objects are not rendered beside it.
+    expect([renderNodeClaims(ws, plan, options), renderMachines(ws, plan, options)]).toEqual([[], []]);
+  });
+
+  test('the node class is the option; only Karpenter on Azure gets the regional placement requirement', () => {
+    const [pool] = renderNodePool(ws, plan, { ...options, nodeClass: KWOK_NODE_CLASS }) as unknown as Array<{
+      spec: { template: { spec: Record<string, unknown> } };
+    }>;
+    expect([pool!.spec.template.spec.nodeClassRef, pool!.spec.template.spec.requirements]).toEqual([
+      { group: 'karpenter.kwok.sh', kind: 'KWOKNodeClass', name: 'default' },
+      [{ key: 'node.kubernetes.io/instance-type', operator: 'In', values: ['Standard_NC6s_v3'] }],
+    ]);
+  });
+
+  test('replicas = planned nodes; reserved labels stripped; not namespaced, no owner', () => {
+    const big = workspace({
+      metadata: { name: 'big', namespace: 'ml' },
+      resource: {
+        instanceType: 'Standard_NC48ads_A100_v4',
+        labelSelector: { matchLabels: { apps: 'llm', 'karpenter.kaito.sh/workspace-name': 'evil' } },
+      },
+      inference: { preset: { name: 'llama-3.3-70b-instruct', presetOptions: { modelAccessSecret: 'hf' } } },
+    });
+    const [pool] = renderNodePool(big.ws, big.plan, { ...options, ownerUid: 'abc' });
+    const spec = pool!.spec as { replicas: number; template: { metadata: { labels: Record<string, string> } } };
+    expect([pool!.metadata.name, pool!.metadata.namespace, pool!.metadata.ownerReferences]).toEqual([
+      'ml-big',
+      undefined,
+      undefined,
+    ]);
+    expect([spec.replicas, spec.template.metadata.labels]).toEqual([
+      2,
+      {
+        'karpenter.kaito.sh/workspace-name': 'big',
+        'karpenter.kaito.sh/workspace-namespace': 'ml',
+        apps: 'llm',
+      },
+    ]);
+  });
+
+  test("the workload's pods require the NodePool's node labels, not kaito.sh/workspace", () => {
+    const sts = renderWorkspace(ws, plan, options).find((o) => o.kind === 'StatefulSet') as unknown as {
+      spec: { template: { spec: { affinity: unknown } } };
+    };
+    expect(sts.spec.template.spec.affinity).toEqual({
+      nodeAffinity: {
+        requiredDuringSchedulingIgnoredDuringExecution: {
+          nodeSelectorTerms: [
+            {
+              matchExpressions: [
+                { key: 'apps', operator: 'In', values: ['phi-3'] },
+                { key: 'karpenter.kaito.sh/workspace-name', operator: 'In', values: ['workspace-phi-3-mini'] },
+                { key: 'karpenter.kaito.sh/workspace-namespace', operator: 'In', values: ['default'] },
+              ],
+            },
+          ],
+        },
+      },
+    });
+  });
+
+  test('bring your own nodes: none', () => {
+    const byo = workspace({
+      resource: { labelSelector: { matchLabels: { apps: 'llm' } } },
+      inference: { preset: { name: 'phi-3-mini-4k-instruct' } },
+    });
+    expect(renderNodePool(byo.ws, byo.plan, options)).toEqual([]);
+    expect(renderNodePool(ws, plan, { nodeProvisioner: 'byo' })).toEqual([]);
+    expect(renderNodePool(ws, plan)).toEqual([]);
   });
 });
