@@ -21,6 +21,7 @@ import {
   leaderPodLogRead,
   namespaceOf,
   permissionsOfRules,
+  readyAgainRaisesEventCount,
   startWithToken,
   usedPermissions,
 } from './support/bundle-rbac';
@@ -76,6 +77,7 @@ test('inference and tuning workspaces in the watched namespace reach Ready; dele
   await createWorkspace(watched, seed('phi-3-mini-inference.yaml', 'ns-inference'));
   await createWorkspace(watched, seed('phi-3-mini-4k-qlora-tuning.yaml', 'ns-tuning'));
   await waitForCondition(watched, 'ns-inference', 'WorkspaceReady', 'True');
+  await readyAgainRaisesEventCount(watched, 'ns-inference', simulator);
   // The simulator completes the Job once it exists; WorkspaceSucceeded follows.
   await waitForCondition(watched, 'ns-tuning', 'WorkspaceSucceeded', 'True');
   await leaderPodLogRead(watched, 'ns-inference', requests);

@@ -1,7 +1,6 @@
 import { leaderElectionRules, reconcilerClusterRules } from '../../../src/render';
 import type { RequestRecord } from '../../../src/reconciler/http';
 import type { RunningReconciler } from '../../../src/reconciler/manager';
-import type { RawObject } from '../../../src/reconciler/observe';
 import { KubeApiError, apiPath } from '../support';
 import {
   CapturedLog,
@@ -20,6 +19,7 @@ import {
   installBundleRbac,
   leaderPodLogRead,
   permissionsOfRules,
+  readyAgainRaisesEventCount,
   startWithToken,
   usedPermissions,
 } from './support/bundle-rbac';
@@ -72,20 +72,7 @@ test('with the bundle RBAC a workspace reaches Ready, records events, and is del
   await createWorkspace(namespace, seed('phi-3-mini-inference.yaml', 'rbac'));
   await waitForCondition(namespace, 'rbac', 'WorkspaceReady', 'True');
   await waitForEvent(namespace, 'rbac', { type: 'Normal', reason: 'WorkspaceReady' });
-  // Ready, not Ready, Ready again: the second WorkspaceReady event is the first one's count raised (a PATCH).
-  const sts = apiPath('apps/v1', 'statefulsets', { namespace, name: 'rbac' });
-  await admin.mergePatch(`${sts}/status`, { status: { readyReplicas: 0, availableReplicas: 0 } });
-  await waitForCondition(namespace, 'rbac', 'WorkspaceReady', 'False');
-  await simulator.markReady((await admin.get<RawObject>(sts)).body);
-  await waitForCondition(namespace, 'rbac', 'WorkspaceReady', 'True');
-  const readyEvents = async () =>
-    (
-      await admin.list<{ reason: string; count: number }>(apiPath('v1', 'events', { namespace }), {
-        fieldSelector: 'involvedObject.kind=Workspace,involvedObject.name=rbac,reason=WorkspaceReady',
-      })
-    ).body.items.map((e) => e.count);
-  await admin.waitFor(async () => (await readyEvents()).includes(2), 30_000);
-  expect(await readyEvents()).toEqual([2]);
+  await readyAgainRaisesEventCount(namespace, 'rbac', simulator);
   const lease = await admin.get<{ spec: { holderIdentity: string } }>(
     `/apis/coordination.k8s.io/v1/namespaces/${namespace}/leases/kaito-reconciler`,
   );

@@ -2,8 +2,10 @@ import type { PolicyRule } from 'kubernetes-types/rbac/v1';
 import { renderOperator, type OperatorOptions } from '../../../../src/render';
 import type { RequestRecord } from '../../../../src/reconciler/http';
 import type { ReconcilerOptions, RunningReconciler } from '../../../../src/reconciler/manager';
+import type { RawObject } from '../../../../src/reconciler/observe';
 import { apiPath } from '../../support';
-import { admin, adminConnection, startInProcess } from './cluster';
+import { admin, adminConnection, startInProcess, waitForCondition, waitForEvent } from './cluster';
+import type { Simulator } from './simulator';
 
 /*
  * The reconciler as the operator bundle deploys it: the bundle's ServiceAccount and RBAC applied, the
@@ -132,4 +134,26 @@ export async function leaderPodLogRead(
   );
   if (logRead.status !== 204) throw new Error(`pods/log answered ${logRead.status}, expected 204`);
   await admin.delete(podPath);
+}
+
+/**
+ * Workspace `name` (Ready, its StatefulSet played by `simulator`) stops being Ready and becomes Ready again:
+ * the second `WorkspaceReady` event is the first one's count raised (events patch), not a second Event.
+ */
+export async function readyAgainRaisesEventCount(namespace: string, name: string, simulator: Simulator): Promise<void> {
+  await waitForEvent(namespace, name, { type: 'Normal', reason: 'WorkspaceReady' });
+  const sts = apiPath('apps/v1', 'statefulsets', { namespace, name });
+  await admin.mergePatch(`${sts}/status`, { status: { readyReplicas: 0, availableReplicas: 0 } });
+  await waitForCondition(namespace, name, 'WorkspaceReady', 'False');
+  await simulator.markReady((await admin.get<RawObject>(sts)).body);
+  await waitForCondition(namespace, name, 'WorkspaceReady', 'True');
+  const counts = async () =>
+    (
+      await admin.list<{ count: number }>(apiPath('v1', 'events', { namespace }), {
+        fieldSelector: `involvedObject.kind=Workspace,involvedObject.name=${name},reason=WorkspaceReady`,
+      })
+    ).body.items.map((e) => e.count);
+  await admin.waitFor(async () => (await counts()).includes(2), 30_000);
+  if (JSON.stringify(await counts()) !== '[2]')
+    throw new Error(`WorkspaceReady events: counts ${JSON.stringify(await counts())}, expected [2]`);
 }
