@@ -1,7 +1,7 @@
 import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { companionObject } from '../../src/cli/render';
-import { checkManifest } from '../../src/plan';
+import { checkManifest, type CheckOptions } from '../../src/plan';
 import { renderForMode, type KubeObject, type RenderOptions } from '../../src/render';
 
 /*
@@ -31,6 +31,7 @@ interface Header {
   readonly verdict: string;
   readonly verdictOurs?: string;
   readonly options: RenderOptions;
+  readonly check: CheckOptions;
   readonly assertions: readonly Assertion[];
   readonly unexplained: readonly number[];
 }
@@ -59,6 +60,7 @@ function header(text: string): Header {
     verdict: field('verdict') ?? '',
     ...(verdictOurs === undefined ? {} : { verdictOurs }),
     options: JSON.parse(field('options') ?? '{}') as RenderOptions,
+    check: JSON.parse(field('check') ?? '{}') as CheckOptions,
     assertions,
     unexplained,
   };
@@ -92,14 +94,14 @@ function target(objects: readonly KubeObject[], ref: string): unknown {
 }
 
 /** The verdict in the corpus's words: `valid`, or `invalid <path> :: <message>` of each error. */
-function verdictOf(text: string): string {
-  const errors = checkManifest(text).checks.flatMap((c) => c.problems.filter((p) => p.severity === 'error'));
+function verdictOf(text: string, options: CheckOptions): string {
+  const errors = checkManifest(text, options).checks.flatMap((c) => c.problems.filter((p) => p.severity === 'error'));
   return errors.length === 0 ? 'valid' : errors.map((e) => `invalid ${e.path} :: ${e.message}`).join(' | ');
 }
 
 /** What `kaito render --mode direct` prints for the file: its companions as written, the workspaces' objects. */
-function rendered(text: string, options: RenderOptions): KubeObject[] {
-  const { checks, companions } = checkManifest(text);
+function rendered(text: string, check: CheckOptions, options: RenderOptions): KubeObject[] {
+  const { checks, companions } = checkManifest(text, check);
   const documents = [
     ...companions.map((c) => ({ index: c.index, objects: [companionObject(c, 'default')] })),
     ...checks.map((c) => ({ index: c.index, objects: renderForMode(c.workspace!, c.plan!, 'direct', options) })),
@@ -126,7 +128,7 @@ describe('fidelity corpus', () => {
     });
 
     test(`verdict: ${h.verdictOurs ?? h.verdict}`, () => {
-      const verdict = verdictOf(text);
+      const verdict = verdictOf(text, h.check);
       if (h.verdictOurs === undefined) expect(verdict).toBe(h.verdict);
       else expect([verdict, h.verdict === h.verdictOurs]).toEqual([h.verdictOurs, false]);
     });
@@ -136,7 +138,7 @@ describe('fidelity corpus', () => {
       ? h.assertions.map((a) => [`${a.source} ${a.target} ${a.path} ${a.op} (line ${a.line})`, a] as const)
       : [];
     if (cases.length === 0) return;
-    const objects = rendered(text, h.options);
+    const objects = rendered(text, h.check, h.options);
     test.each(cases)('%s', (_name, a) => {
       const actual = at(target(objects, a.target), a.path);
       const where = `${file}:${a.line}`;
