@@ -6,10 +6,8 @@ import {
   AKS_AGENT_POOL_LABEL,
   KARPENTER_NODE_POOL_LABEL,
   checkGpuNodePool,
-  type GpuDriver,
-  type GpuInstanceProfile,
+  type GpuNodePoolSpec,
   type NodePoolPlacement,
-  type OsSku,
   type ResolvedGpuNodePool,
 } from '../plan/node-pool';
 import type { KubeObject } from '../render/options';
@@ -20,17 +18,16 @@ import {
   renderKarpenterNodePool,
   type NodeClassReference,
 } from '../render/node-pool';
-import type { InstanceType } from '../catalog/names';
 
 /** Props of {@link GpuNodePool}. */
 export interface GpuNodePoolProps {
   /**
    * What creates the nodes: an Azure Service Operator `ManagedClustersAgentPool` (an AKS node pool), or a
-   * Karpenter `NodePool` that launches nodes for pending pods.
+   * Karpenter `NodePool` that launches nodes for pending pods: `aso` or `karpenter`.
    */
-  readonly provider: 'aso' | 'karpenter';
+  readonly provider: string;
   /** GPU instance type of the nodes, from the SKU catalog (`Standard_NC24ads_A100_v4`). */
-  readonly vmSize: InstanceType;
+  readonly vmSize: string;
   /**
    * Fixed number of nodes, or the initial number when autoscaling. Karpenter launches nodes only for pending
    * pods: `count` (or `maxCount`) caps the pool through `limits` on the GPU resource.
@@ -67,37 +64,40 @@ export interface GpuNodePoolProps {
    * Labels of the nodes; workloads on the pool select them (see `matchLabels`).
    * @default - none
    */
-  readonly nodeLabels?: Readonly<Record<string, string>>;
+  readonly nodeLabels?: { [key: string]: string };
   /**
    * Taints in addition to `sku=gpu:NoSchedule` (which the pool always has and every Kaito workload
    * tolerates), as `key=value:Effect`.
    * @default - none
    */
-  readonly nodeTaints?: readonly string[];
+  readonly nodeTaints?: string[];
   /**
-   * ASO: operating system of the nodes. (Karpenter: set the image family on the node class.)
+   * ASO: operating system of the nodes: `Ubuntu`, `Ubuntu2204`, `AzureLinux`, `AzureLinux3` or `CBLMariner`.
+   * (Karpenter: set the image family on the node class.)
    * @default - AKS's default (Ubuntu)
    */
-  readonly osSKU?: OsSku;
+  readonly osSKU?: string;
   /**
-   * ASO: whether AKS installs the NVIDIA driver (`None` when the GPU Operator installs it). (Karpenter: set
+   * ASO: whether AKS installs the NVIDIA driver: `Install`, or `None` when the GPU Operator installs it. (Karpenter: set
    * the GPU mode on the node class.)
    * @default - AKS's default (Install)
    */
-  readonly gpuDriver?: GpuDriver;
+  readonly gpuDriver?: string;
   /**
-   * ASO: Multi-Instance GPU profile; A100, H100 and H200 sizes only.
+   * ASO: Multi-Instance GPU profile (`MIG1g`, `MIG2g`, `MIG3g`, `MIG4g` or `MIG7g`); A100, H100 and H200
+   * sizes only.
    * @default - no MIG
    */
-  readonly gpuInstanceProfile?: GpuInstanceProfile;
+  readonly gpuInstanceProfile?: string;
   /**
    * Karpenter: the node class nodes are launched with.
    * @default - { group: 'karpenter.azure.com', kind: 'AKSNodeClass', name: 'default' }
    */
   readonly nodeClass?: NodeClassReference;
   /**
-   * The instance types `vmSize` is looked up in.
+   * The instance types `vmSize` is looked up in (TypeScript only: a catalog is the core's class).
    * @default - the default SKU catalog
+   * @jsii ignore
    */
   readonly skus?: SkuCatalog;
 }
@@ -112,20 +112,27 @@ export { AKS_AGENT_POOL_LABEL, KARPENTER_NODE_POOL_LABEL };
  * in its most nodes. The checks are the core's (`checkGpuNodePool`), the same as the Pulumi component's.
  */
 export class GpuNodePool extends Construct {
-  readonly provider: 'aso' | 'karpenter';
+  /** `aso` or `karpenter`. */
+  readonly provider: string;
   /** Name of the pool. */
   readonly name: string;
-  /** The instance type, as the catalog knows it. */
+  /**
+   * The instance type, as the catalog knows it; TypeScript only.
+   * @jsii ignore
+   */
   readonly sku: GpuSku;
   /** The user's node labels. */
-  readonly nodeLabels: Readonly<Record<string, string>>;
+  readonly nodeLabels: { [key: string]: string };
   /** Selects the pool's nodes: its labels and the pool label AKS or Karpenter puts on them. */
-  readonly matchLabels: Readonly<Record<string, string>>;
+  readonly matchLabels: { [key: string]: string };
   /** Taints of the nodes, `sku=gpu:NoSchedule` first. */
-  readonly nodeTaints: readonly string[];
+  readonly nodeTaints: string[];
   /** Most nodes the pool holds. */
   readonly maxNodes: number;
-  /** What a workload on the pool is placed and planned with. */
+  /**
+   * What a workload on the pool is placed and planned with; TypeScript only.
+   * @jsii ignore
+   */
   readonly placement: NodePoolPlacement;
   /** The ManagedClustersAgentPool or NodePool object. */
   readonly apiObject: ApiObject;
@@ -136,9 +143,9 @@ export class GpuNodePool extends Construct {
     this.provider = props.provider;
     this.name = pool.name;
     this.sku = pool.sku;
-    this.nodeLabels = pool.nodeLabels;
-    this.matchLabels = pool.matchLabels;
-    this.nodeTaints = pool.nodeTaints;
+    this.nodeLabels = { ...pool.nodeLabels };
+    this.matchLabels = { ...pool.matchLabels };
+    this.nodeTaints = [...pool.nodeTaints];
     this.maxNodes = pool.maxNodes;
     this.placement = { name: pool.name, sku: pool.sku, matchLabels: pool.matchLabels, maxNodes: pool.maxNodes };
     const object =
@@ -176,7 +183,7 @@ function check(self: Construct, props: GpuNodePoolProps): ResolvedGpuNodePool {
       ...(props.clusterName === undefined ? {} : { clusterName: props.clusterName }),
       ...(props.namespace === undefined ? {} : { namespace: props.namespace }),
       hasNodeClass: props.nodeClass !== undefined,
-    },
+    } as GpuNodePoolSpec,
     props.skus ?? defaultSkus,
   );
   if (problems.length > 0 || pool === undefined) throw new ValidationError(problems, subject);

@@ -1,37 +1,35 @@
 import type { ApiObject } from 'cdk8s';
 import { Construct } from 'constructs';
-import type { Problem } from '../api/problems';
-import type { AdapterSpec, Workspace } from '../api/types';
-import type { RuntimeName } from '../catalog';
-import type { PresetName } from '../catalog/names';
+import type { Workspace } from '../api/types';
 import type { WorkspacePlan } from '../plan';
 import { SERVICE_PORT } from '../render/labels';
 import { inClusterUrl } from '../render/intent';
-import { declareWorkload, type WorkloadMode, type WorkloadProps } from './intent';
+import { declareWorkload, type WorkloadProps } from './intent';
 import { nameOf } from './internal';
 import type { KaitoWorkspace } from './kaito-workspace';
 import type { kplus } from './plus';
+import { plainAdapters, type ValidationProblem, type WorkspaceAdapter } from './workspace-spec';
 
 /** Props of {@link InferenceService}. */
 export interface InferenceServiceProps extends WorkloadProps {
   /** The model: a preset name (`phi-3-mini-4k-instruct`), a legacy alias or a Hugging Face ID (`org/model`). */
-  readonly preset: PresetName;
+  readonly preset: string;
   /**
    * Nodes the model is served from (each a whole node's GPUs).
    * @default - estimated from the model and the instance type
    */
   readonly count?: number;
   /**
-   * The inference runtime (annotation `kaito.sh/runtime`).
+   * The inference runtime (annotation `kaito.sh/runtime`): `vllm` or `transformers`.
    * @default - the preset's default runtime (vLLM for current presets)
    */
-  readonly runtime?: RuntimeName;
+  readonly runtime?: string;
   /**
    * LoRA adapters, as a Workspace's `inference.adapters` (at most 10, unique names; `strength` a decimal
    * string such as `"0.5"`).
    * @default - none
    */
-  readonly adapters?: readonly AdapterSpec[];
+  readonly adapters?: WorkspaceAdapter[];
   /**
    * Secret with key `HF_TOKEN`, needed by gated models: a name or a cdk8s-plus `ISecret`.
    * @default - none
@@ -66,18 +64,24 @@ export class InferenceService extends Construct {
   readonly port: number = SERVICE_PORT;
   /** In-cluster URL: `http://<name>.<namespace>.svc.cluster.local:80`. */
   readonly url: string;
-  /** Operator or direct mode. */
-  readonly mode: WorkloadMode;
-  /** The workspace this service stands for (internal model, v1beta1). */
+  /** `operator` or `direct` (a {@link WorkloadMode}). */
+  readonly mode: string;
+  /**
+   * The workspace this service stands for (internal model, v1beta1); TypeScript only.
+   * @jsii ignore
+   */
   readonly workspace: Workspace;
-  /** How the model lands on GPUs. */
+  /**
+   * How the model lands on GPUs; TypeScript only.
+   * @jsii ignore
+   */
   readonly plan: WorkspacePlan;
   /** Warnings of the validation. */
-  readonly warnings: readonly Problem[];
+  readonly warnings: ValidationProblem[];
   /** Operator mode: the Workspace construct. */
   readonly kaitoWorkspace?: KaitoWorkspace;
   /** The emitted objects. */
-  readonly apiObjects: readonly ApiObject[];
+  readonly apiObjects: ApiObject[];
 
   constructor(scope: Construct, id: string, props: InferenceServiceProps) {
     super(scope, id);
@@ -88,7 +92,7 @@ export class InferenceService extends Construct {
       ...(props.runtime === undefined ? {} : { runtime: props.runtime }),
       ...(props.modelAccessSecret === undefined ? {} : { modelAccessSecret: nameOf(props.modelAccessSecret) }),
       ...(props.config === undefined ? {} : { config: nameOf(props.config) }),
-      ...(props.adapters === undefined ? {} : { adapters: props.adapters }),
+      ...(props.adapters === undefined ? {} : { adapters: plainAdapters(props.adapters) }),
       ...(props.loadBalancer === undefined ? {} : { loadBalancer: props.loadBalancer }),
     });
     this.name = declared.name;
@@ -98,8 +102,8 @@ export class InferenceService extends Construct {
     this.mode = declared.mode;
     this.workspace = declared.workspace;
     this.plan = declared.plan;
-    this.warnings = declared.warnings;
-    this.apiObjects = declared.apiObjects;
+    this.warnings = [...declared.warnings];
+    this.apiObjects = [...declared.apiObjects];
     if (declared.kaitoWorkspace !== undefined) this.kaitoWorkspace = declared.kaitoWorkspace;
   }
 }

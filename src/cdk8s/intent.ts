@@ -1,15 +1,15 @@
 import { Names, type ApiObject } from 'cdk8s';
 import type { Construct } from 'constructs';
 import type { Problem } from '../api/problems';
-import type { LabelSelector, Workspace } from '../api/types';
+import type { Workspace } from '../api/types';
 import type { PresetCatalog, SkuCatalog } from '../catalog';
-import type { InstanceType } from '../catalog/names';
 import type { PlanOptions, WorkspacePlan } from '../plan';
-import { checkIntent, type Intent, type WorkloadMetadata, type WorkloadMode } from '../plan/intent';
+import { checkIntent, type Intent, type WorkloadMode } from '../plan/intent';
 import type { GpuNodePool } from './gpu-node-pool';
 import { defaultNamespaceOf, fromCheck, leaveNothingOnError } from './internal';
 import type { KaitoOperator } from './kaito-operator';
 import { KaitoWorkspace, checkedProps } from './kaito-workspace';
+import type { kplus } from './plus';
 import { WorkspaceObjects } from './workspace-objects';
 
 /*
@@ -17,7 +17,31 @@ import { WorkspaceObjects } from './workspace-objects';
  * what the core's checkIntent returns (a Workspace in operator mode, the rendered objects in direct mode).
  */
 
-export type { WorkloadMode, WorkloadMetadata };
+export type { WorkloadMode };
+
+/** Name, namespace, labels and annotations of the workspace an InferenceService or TuningJob declares. */
+export interface WorkloadMetadata {
+  /**
+   * Name of the workspace and of its objects (a DNS-1123 label).
+   * @default - the chart's generated name for the construct
+   */
+  readonly name?: string;
+  /**
+   * Namespace of the workspace and of its objects.
+   * @default - the chart's namespace, else `default`
+   */
+  readonly namespace?: string;
+  /**
+   * Labels of the workspace.
+   * @default - none
+   */
+  readonly labels?: { [key: string]: string };
+  /**
+   * Annotations of the workspace (`runtime` and `loadBalancer` set theirs).
+   * @default - none
+   */
+  readonly annotations?: { [key: string]: string };
+}
 
 /** Props InferenceService and TuningJob share. */
 export interface WorkloadProps {
@@ -31,7 +55,7 @@ export interface WorkloadProps {
    * already and `labelSelector` must select them.
    * @default - the node pool's instance type, or bring-your-own nodes (`labelSelector`)
    */
-  readonly instanceType?: InstanceType;
+  readonly instanceType?: string;
   /**
    * The GPU node pool to run on (its instance type plans the workload, its labels select the nodes, its
    * size caps the node count); exclusive with `instanceType` and `labelSelector`.
@@ -43,27 +67,29 @@ export interface WorkloadProps {
    * in direct mode without `nodePool`, and without `instanceType` (bring-your-own nodes).
    * @default - operator mode with `instanceType`: `{ matchLabels: { apps: <name> } }`
    */
-  readonly labelSelector?: LabelSelector;
+  readonly labelSelector?: kplus.k8s.LabelSelector;
   /**
    * `operator`: a Kaito Workspace object that the operator reconciles. `direct`: the objects the operator
    * would create (ConfigMaps, Services, the StatefulSet or Job), for clusters without an operator; GPU nodes
    * must exist (a `nodePool`, or a `labelSelector` of your nodes).
    * @default 'operator'
    */
-  readonly mode?: WorkloadMode;
+  readonly mode?: string;
   /**
    * Operator mode: the operator whose CRD must exist first (also across charts).
    * @default - no ordering
    */
   readonly operator?: KaitoOperator;
   /**
-   * Presets to resolve `preset` in.
+   * Presets to resolve `preset` in (TypeScript only: a catalog is the core's class).
    * @default - the default preset catalog
+   * @jsii ignore
    */
   readonly presets?: PresetCatalog;
   /**
-   * Instance types to resolve `instanceType` in.
+   * Instance types to resolve `instanceType` in (TypeScript only: a catalog is the core's class).
    * @default - the default SKU catalog
+   * @jsii ignore
    */
   readonly skus?: SkuCatalog;
 }
@@ -80,11 +106,15 @@ export interface DeclaredWorkload {
   readonly apiObjects: readonly ApiObject[];
 }
 
-/** What a construct puts into the core's intent besides the shared props. */
-export type IntentSpec =
-  | Omit<Extract<Intent, { kind: 'inference' }>, keyof WorkloadFields>
-  | Omit<Extract<Intent, { kind: 'tuning' }>, keyof WorkloadFields>;
-type WorkloadFields = Pick<Intent, 'metadata' | 'instanceType' | 'nodePool' | 'labelSelector' | 'mode'>;
+/**
+ * What a construct puts into the core's intent besides the shared props: its props as plain JSON (strings
+ * where the core has unions; the core checks them and names the prop).
+ */
+export interface IntentSpec {
+  readonly kind: Intent['kind'];
+  readonly preset: string;
+  readonly [prop: string]: unknown;
+}
 
 /**
  * Checks the intent a construct stands for in the core (errors name its props), then declares it: a

@@ -7,7 +7,7 @@ import {
   RECONCILER_NAME,
   checkOperatorOptions,
   renderOperator,
-  type OperatorNodeProvisioner,
+  type OperatorOptions,
 } from '../render/operator';
 import { ValidationError } from '../api/problems';
 import { WORKSPACE_CRD_NAME } from '../render/crd';
@@ -34,10 +34,13 @@ export interface KaitoOperatorProps {
    */
   readonly replicas?: number;
   /**
-   * How the reconciler provisions GPU nodes.
+   * How the reconciler provisions GPU nodes: `gpu-provisioner` (Karpenter NodeClaims fulfilled by Azure
+   * gpu-provisioner), `karpenter` (NodeClaims fulfilled by Karpenter), `karpenter-nodepool` (a Karpenter
+   * NodePool of static replicas per workspace), `machine` (legacy Karpenter-core Machines) or `byo` (bring your
+   * own nodes: nothing is provisioned).
    * @default 'gpu-provisioner'
    */
-  readonly nodeProvisioner?: OperatorNodeProvisioner;
+  readonly nodeProvisioner?: string;
   /**
    * The node class the reconciler's NodeClaims (or NodePools) point at (its `--node-class`), e.g. AKS_NODE_CLASS for
    * Karpenter on AKS or EC2_NODE_CLASS on EKS.
@@ -109,7 +112,7 @@ function plusExpressible(rules: readonly PolicyRule[]): boolean {
  */
 export class KaitoOperator extends Construct {
   /** The CustomResourceDefinitions (the Workspace CRD); workspaces depend on them. */
-  readonly crds: readonly ApiObject[];
+  readonly crds: ApiObject[];
   /** Namespace of the reconciler. */
   readonly namespace: string;
   /** The reconciler's ServiceAccount, as a cdk8s-plus subject. */
@@ -119,16 +122,18 @@ export class KaitoOperator extends Construct {
   /** The leader-election Role. */
   readonly leaderElectionRole: kplus.Role;
   /** Every object of the bundle, in order. */
-  readonly apiObjects: readonly ApiObject[];
+  readonly apiObjects: ApiObject[];
 
   constructor(scope: Construct, id: string, props: KaitoOperatorProps = {}) {
     super(scope, id);
     this.namespace = props.namespace ?? DEFAULT_OPERATOR_NAMESPACE;
+    // The core checks the strings (`nodeProvisioner` is one of its provisioners) before rendering.
+    const options = props as OperatorOptions;
     leaveNothingOnError(this, () => {
-      const problems = checkOperatorOptions(props);
+      const problems = checkOperatorOptions(options);
       if (problems.length > 0) throw new ValidationError(problems, `KaitoOperator ${JSON.stringify(id)}`);
     });
-    const objects = renderOperator(props);
+    const objects = renderOperator(options);
     const apiObjects: ApiObject[] = [];
     let crd: ApiObject | undefined;
     let leaderElectionRole: kplus.Role | undefined;

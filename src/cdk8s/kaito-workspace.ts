@@ -2,16 +2,8 @@ import { existsSync, readFileSync } from 'node:fs';
 import { Names, type ApiObject } from 'cdk8s';
 import { Construct } from 'constructs';
 import { adoptManifest } from '../api/adopt';
-import { ValidationError, type Problem } from '../api/problems';
-import {
-  KAITO_GROUP,
-  STORAGE_VERSION,
-  type InferenceSpec,
-  type ResourceSpec,
-  type TuningSpec,
-  type Workspace,
-  type WorkspaceMetadata,
-} from '../api/types';
+import { ValidationError } from '../api/problems';
+import { KAITO_GROUP, STORAGE_VERSION, type Workspace } from '../api/types';
 import { checkWorkspaceObject } from '../plan/check';
 import type { PlanOptions, WorkspacePlan } from '../plan';
 import { SERVICE_PORT } from '../render/labels';
@@ -27,6 +19,15 @@ import {
   type CheckedWorkspace,
 } from './internal';
 import type { KaitoOperator } from './kaito-operator';
+import { kplus } from './plus';
+import {
+  plainInference,
+  plainTuning,
+  type ValidationProblem,
+  type WorkspaceInference,
+  type WorkspaceResource,
+  type WorkspaceTuning,
+} from './workspace-spec';
 
 /** Options of a Workspace that are not fields of the Workspace itself. */
 export interface KaitoWorkspaceOptions {
@@ -37,8 +38,10 @@ export interface KaitoWorkspaceOptions {
    */
   readonly operator?: KaitoOperator;
   /**
-   * Catalogs to validate and plan with, and the GPUs of bring-your-own nodes.
+   * Catalogs to validate and plan with, and the GPUs of bring-your-own nodes (TypeScript only: the catalogs
+   * are the core's classes).
    * @default - the default preset and SKU catalogs
+   * @jsii ignore
    */
   readonly planOptions?: PlanOptions;
 }
@@ -52,19 +55,19 @@ export interface KaitoWorkspaceProps extends KaitoWorkspaceOptions {
    * Name (a DNS-1123 label), namespace, labels and annotations (`kaito.sh/runtime`, `kaito.sh/enablelb`, ...).
    * @default - the chart's generated name for the construct, the chart's namespace (else `default`)
    */
-  readonly metadata?: Omit<WorkspaceMetadata, 'name'> & { readonly name?: string };
+  readonly metadata?: kplus.k8s.ObjectMeta;
   /** The GPU nodes: `instanceType` to provision, or bring-your-own nodes picked by `labelSelector`. */
-  readonly resource: ResourceSpec;
+  readonly resource: WorkspaceResource;
   /**
    * Serve a model; exactly one of `inference` and `tuning`.
    * @default - none
    */
-  readonly inference?: InferenceSpec;
+  readonly inference?: WorkspaceInference;
   /**
    * Fine-tune a model; exactly one of `inference` and `tuning`.
    * @default - none
    */
-  readonly tuning?: TuningSpec;
+  readonly tuning?: WorkspaceTuning;
 }
 
 /** Props whose workspace was already checked: by {@link KaitoWorkspace.fromYaml} in the version it was written in, or by an intent-level construct with its own prop names. */
@@ -76,7 +79,7 @@ const adoptedCompanions = new WeakMap<object, readonly KubeObject[]>();
 /** Props for a workspace that was already validated and planned (for the constructs of this package). */
 export function checkedProps(checked: CheckedWorkspace, options: KaitoWorkspaceOptions = {}): KaitoWorkspaceProps {
   const { apiVersion: _v, kind: _k, status: _s, ...fields } = checked.workspace;
-  const props = { ...fields, ...options } as KaitoWorkspaceProps;
+  const props = { ...fields, ...options } as unknown as KaitoWorkspaceProps;
   adopted.set(props, checked);
   return props;
 }
@@ -115,28 +118,39 @@ export class KaitoWorkspace extends Construct {
     return new KaitoWorkspace(scope, id, props);
   }
 
-  /** The workspace as emitted: the internal (v1beta1) model, with its namespace. */
+  /**
+   * The workspace as emitted: the internal (v1beta1) model, with its namespace (TypeScript only; other
+   * languages read `apiObject`).
+   * @jsii ignore
+   */
   readonly workspace: Workspace;
-  /** How the workspace lands on GPUs (node count, parallelism, dtype, ...). */
+  /**
+   * How the workspace lands on GPUs (node count, parallelism, dtype, ...); TypeScript only.
+   * @jsii ignore
+   */
   readonly plan: WorkspacePlan;
   /** Warnings of the validation (deprecated fields, reserved selector keys, ...). */
-  readonly warnings: readonly Problem[];
+  readonly warnings: ValidationProblem[];
   /** The Workspace object. */
   readonly apiObject: ApiObject;
   /** The ConfigMaps, Secrets and PersistentVolumeClaims adopted with it by {@link fromYaml}, applied before it. */
-  readonly companions: readonly ApiObject[];
+  readonly companions: ApiObject[];
 
   constructor(scope: Construct, id: string, props: KaitoWorkspaceProps) {
     super(scope, id);
-    const { operator, planOptions, ...fields } = props;
+    // Fields other than the known ones go to the core as given, which reports them (`spec: unknown field`).
+    const { operator, planOptions, metadata: _metadata, inference, tuning, ...fields } = props;
     const { checked, namespace } = leaveNothingOnError(this, () => {
       const name = props.metadata?.name ?? Names.toDnsLabel(this);
+      const metadata = props.metadata === undefined ? {} : kplus.k8s.toJson_ObjectMeta(props.metadata);
       const result =
         adopted.get(props) ??
         checkOrThrow(
           {
             ...fields,
-            metadata: { ...(props.metadata ?? {}), name },
+            ...(inference === undefined ? {} : { inference: plainInference(inference) }),
+            ...(tuning === undefined ? {} : { tuning: plainTuning(tuning) }),
+            metadata: { ...metadata, name },
             apiVersion: `${KAITO_GROUP}/${STORAGE_VERSION}`,
             kind: 'Workspace',
           },
@@ -149,7 +163,7 @@ export class KaitoWorkspace extends Construct {
     const object = workspaceObject(checked.workspace, namespace);
     this.workspace = object as unknown as Workspace;
     this.plan = checked.plan;
-    this.warnings = checked.warnings;
+    this.warnings = [...checked.warnings];
     this.apiObject = emit(this, 'Resource', object);
     if (operator !== undefined) for (const crd of operator.crds) this.apiObject.addDependency(crd);
     // A companion that names no namespace goes where kubectl would put it: the chart's, else `default`, as

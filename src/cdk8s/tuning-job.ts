@@ -1,24 +1,28 @@
 import type { ApiObject } from 'cdk8s';
 import { Construct } from 'constructs';
-import type { Problem } from '../api/problems';
-import type { DataDestination, DataSource, TuningMethod, Workspace } from '../api/types';
-import type { PresetName } from '../catalog/names';
+import type { Workspace } from '../api/types';
 import type { WorkspacePlan } from '../plan';
-import { declareWorkload, type WorkloadMode, type WorkloadProps } from './intent';
+import { declareWorkload, type WorkloadProps } from './intent';
 import { nameOf } from './internal';
 import type { KaitoWorkspace } from './kaito-workspace';
 import type { kplus } from './plus';
+import {
+  plainData,
+  type ValidationProblem,
+  type WorkspaceDataDestination,
+  type WorkspaceDataSource,
+} from './workspace-spec';
 
 /** Props of {@link TuningJob}. */
 export interface TuningJobProps extends WorkloadProps {
   /** The model to fine-tune (a tunable preset such as `phi-3-mini-128k-instruct`). */
-  readonly preset: PresetName;
+  readonly preset: string;
   /** `lora`, or `qlora` (4-bit base weights: fits smaller GPUs). */
-  readonly method: TuningMethod;
+  readonly method: string;
   /** Training data, as a Workspace's `tuning.input`: exactly one of `urls` (http/https), `image` or `volumeSource`. */
-  readonly input: DataSource;
+  readonly input: WorkspaceDataSource;
   /** Where the adapter goes, as a Workspace's `tuning.output`: an `image` (with `imagePushSecret`) or a `volumeSource`. */
-  readonly output: DataDestination;
+  readonly output: WorkspaceDataDestination;
   /**
    * ConfigMap with key `training_config.yaml`: a name or a cdk8s-plus `IConfigMap`.
    * @default - a generated ConfigMap with Kaito's defaults for the method
@@ -44,18 +48,24 @@ export class TuningJob extends Construct {
   readonly namespace: string;
   /** Name of the Job that runs the tuning (created by the operator in operator mode). */
   readonly jobName: string;
-  /** Operator or direct mode. */
-  readonly mode: WorkloadMode;
-  /** The workspace this job stands for (internal model, v1beta1). */
+  /** `operator` or `direct` (a {@link WorkloadMode}). */
+  readonly mode: string;
+  /**
+   * The workspace this job stands for (internal model, v1beta1); TypeScript only.
+   * @jsii ignore
+   */
   readonly workspace: Workspace;
-  /** How the tuning lands on GPUs. */
+  /**
+   * How the tuning lands on GPUs; TypeScript only.
+   * @jsii ignore
+   */
   readonly plan: WorkspacePlan;
   /** Warnings of the validation. */
-  readonly warnings: readonly Problem[];
+  readonly warnings: ValidationProblem[];
   /** Operator mode: the Workspace construct. */
   readonly kaitoWorkspace?: KaitoWorkspace;
   /** The emitted objects. */
-  readonly apiObjects: readonly ApiObject[];
+  readonly apiObjects: ApiObject[];
 
   constructor(scope: Construct, id: string, props: TuningJobProps) {
     super(scope, id);
@@ -63,8 +73,8 @@ export class TuningJob extends Construct {
       kind: 'tuning',
       preset: props.preset,
       method: props.method,
-      input: props.input,
-      output: props.output,
+      input: plainData(props.input),
+      output: plainData(props.output),
       ...(props.modelAccessSecret === undefined ? {} : { modelAccessSecret: nameOf(props.modelAccessSecret) }),
       ...(props.config === undefined ? {} : { config: nameOf(props.config) }),
     });
@@ -74,8 +84,8 @@ export class TuningJob extends Construct {
     this.mode = declared.mode;
     this.workspace = declared.workspace;
     this.plan = declared.plan;
-    this.warnings = declared.warnings;
-    this.apiObjects = declared.apiObjects;
+    this.warnings = [...declared.warnings];
+    this.apiObjects = [...declared.apiObjects];
     if (declared.kaitoWorkspace !== undefined) this.kaitoWorkspace = declared.kaitoWorkspace;
   }
 }

@@ -7,7 +7,10 @@ import { renderWorkspace } from '../render/workspace';
 import type { NodeProvisioner } from '../render/options';
 import { defaultNamespaceOf, emit, keepOrder, objectId } from './internal';
 
-/** Props of {@link WorkspaceObjects}. */
+/**
+ * Props of {@link WorkspaceObjects}; TypeScript only, as the construct.
+ * @jsii ignore
+ */
 export interface WorkspaceObjectsProps {
   /** A validated workspace (the internal model, as `KaitoWorkspace.workspace` holds it). */
   readonly workspace: Workspace;
@@ -35,10 +38,14 @@ export interface WorkspaceObjectsProps {
  * "Direct" mode: the objects the reconciler would create for a workspace (generated ConfigMaps, Services,
  * the inference StatefulSet or tuning Job, and NodeClaims unless the nodes are brought), emitted as they are
  * rendered, with no operator in the cluster. A workspace without a namespace uses the chart's, else `default`.
+ *
+ * TypeScript only (its props are the core's internal model): in other languages, `InferenceService` and
+ * `TuningJob` with `mode: 'direct'` emit the same objects.
+ * @jsii ignore
  */
 export class WorkspaceObjects extends Construct {
   /** The emitted objects, in the renderer's order. */
-  readonly apiObjects: readonly ApiObject[];
+  readonly apiObjects: ApiObject[];
 
   constructor(scope: Construct, id: string, props: WorkspaceObjectsProps) {
     super(scope, id);

@@ -2,6 +2,7 @@ import { readdirSync, readFileSync } from 'node:fs';
 import { Chart, Names, Testing } from 'cdk8s';
 import { Construct } from 'constructs';
 import { KaitoOperator, KaitoWorkspace } from '../../../src/cdk8s';
+import { kplus } from '../../../src/cdk8s/plus';
 import { FitError, ValidationError } from '../../../src';
 import { renderOperator } from '../../../src/render';
 import { WorkspaceV1Beta1, type WorkspaceV1Beta1Props } from '../../../imports/kaito.sh';
@@ -33,6 +34,55 @@ describe('KaitoWorkspace', () => {
       'http://phi.default.svc.cluster.local:80',
     ]);
     expect([ws.plan.runtime, ws.plan.nodeCount, ws.plan.dtype]).toEqual(['transformers', 1, 'float16']);
+  });
+
+  test("Kubernetes fields are cdk8s-plus-28's k8s types and are emitted as Kubernetes' JSON", () => {
+    const { k8s } = kplus;
+    const c = chart();
+    new KaitoWorkspace(c, 'custom', {
+      metadata: { name: 'custom' },
+      resource,
+      inference: {
+        template: {
+          spec: {
+            containers: [
+              {
+                name: 'server',
+                image: 'example.com/server:1',
+                resources: { limits: { 'nvidia.com/gpu': k8s.Quantity.fromNumber(1) } },
+                readinessProbe: { httpGet: { path: '/health', port: k8s.IntOrString.fromNumber(5000) } },
+              },
+            ],
+          },
+        },
+      },
+    });
+    new KaitoWorkspace(c, 'tune', {
+      metadata: { name: 'tune' },
+      resource,
+      tuning: {
+        preset: { name: 'phi-3-mini-128k-instruct' },
+        method: 'qlora',
+        input: { urls: ['https://example.com/data.parquet'] },
+        output: { volumeSource: { emptyDir: { sizeLimit: k8s.Quantity.fromString('10Gi') } } },
+      },
+    });
+    const [custom, tune] = synth(c);
+    expect(custom!.inference).toEqual({
+      template: {
+        spec: {
+          containers: [
+            {
+              name: 'server',
+              image: 'example.com/server:1',
+              resources: { limits: { 'nvidia.com/gpu': 1 } },
+              readinessProbe: { httpGet: { path: '/health', port: 5000 } },
+            },
+          ],
+        },
+      },
+    });
+    expect((tune!.tuning as { output: unknown }).output).toEqual({ volumeSource: { emptyDir: { sizeLimit: '10Gi' } } });
   });
 
   test('a tuning workspace has no Service', () => {

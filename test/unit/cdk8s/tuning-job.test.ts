@@ -1,5 +1,5 @@
 import { kplus } from '../../../src/cdk8s/plus';
-import { GpuNodePool, TuningJob } from '../../../src/cdk8s';
+import { GpuNodePool, TuningJob, type TuningJobProps } from '../../../src/cdk8s';
 import { ValidationError, parseWorkspace, planWorkspace } from '../../../src';
 import { renderWorkspace } from '../../../src/render';
 import { chart, ids, plain, synth, thrown } from './helpers';
@@ -11,7 +11,7 @@ const base = {
   input: { urls: ['https://example.com/data/train.parquet'] },
   output: { image: 'myacr.azurecr.io/adapters/phi-3:1', imagePushSecret: 'acr-push' },
   metadata: { name: 'tune' },
-} as const;
+} satisfies TuningJobProps;
 
 const tuningSpec = {
   preset: { name: 'phi-3-mini-128k-instruct' },
