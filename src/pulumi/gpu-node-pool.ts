@@ -10,7 +10,7 @@ import {
   type ResolvedGpuNodePool,
 } from '../plan/node-pool';
 import type { GpuDriver, GpuInstanceProfile, OsSku } from './enums';
-import { TYPE_PREFIX, plainValueProblems, throwOnErrors } from './errors';
+import { TYPE_PREFIX, movedToOptions, plainValueProblems, throwOnErrors } from './errors';
 import { childDependsOn } from './objects';
 
 /** The label AKS puts on every node of an agent pool, with the pool's name: what workspaces select. */
@@ -105,9 +105,11 @@ export interface GpuNodePoolOptions extends pulumi.ComponentResourceOptions {
 
 /** Checks the plain args in the core; returns the resolved pool, or throws. */
 function check(name: string, args: GpuNodePoolArgs, skus: SkuCatalog | undefined): ResolvedGpuNodePool {
-  const problems: Problem[] = plainValueProblems(
+  const problems: Problem[] = movedToOptions(args, ['skus']);
+  plainValueProblems(
     {
       ...args,
+      skus: undefined,
       resourceGroupName: undefined,
       clusterName: undefined,
       osDiskSizeGB: undefined,
@@ -116,6 +118,7 @@ function check(name: string, args: GpuNodePoolArgs, skus: SkuCatalog | undefined
       tags: undefined,
     },
     '',
+    problems,
   );
   throwOnErrors('GpuNodePool', name, problems);
   const { pool, problems: found } = checkGpuNodePool(

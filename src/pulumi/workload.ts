@@ -2,13 +2,26 @@ import * as pulumi from '@pulumi/pulumi';
 import * as k8s from '@pulumi/kubernetes';
 import { hasErrors, type LabelSelector, type Problem, type Workspace } from '../api';
 import type { PresetCatalog, SkuCatalog } from '../catalog';
-import { checkIntent, type WorkspacePlan, type InferenceIntent, type Intent, type TuningIntent, type WorkloadMetadata } from '../plan';
+import {
+  checkIntent,
+  type WorkspacePlan,
+  type InferenceIntent,
+  type Intent,
+  type TuningIntent,
+  type WorkloadMetadata,
+} from '../plan';
 import { inClusterUrl, renderForMode } from '../render';
 import type { WorkloadMode } from './enums';
 import { invalidArgs, movedToOptions, plainValueProblems } from './errors';
 import type { GpuNodePool } from './gpu-node-pool';
 import type { KaitoOperator } from './kaito-operator';
-import { KaitoWorkspace, DEFAULT_NAMESPACE, waitTimeout, type KaitoWorkspaceArgs, type WaitArgs } from './kaito-workspace';
+import {
+  KaitoWorkspace,
+  DEFAULT_NAMESPACE,
+  waitTimeout,
+  type KaitoWorkspaceArgs,
+  type WaitArgs,
+} from './kaito-workspace';
 import { SKIP_AWAIT, childDependsOn, childName, declareObject, timeouts, withAnnotations } from './objects';
 import { rememberPrepared, type PreparedWorkspace } from './prepare';
 

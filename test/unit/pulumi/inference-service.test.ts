@@ -256,6 +256,18 @@ describe('InferenceService args', () => {
       () => new InferenceService('phi', { preset: 'phi-3-mini-4k-instruct', instanceType: 'Standard_NC6s_v4' }),
       [['instanceType', 'unknown instance type "Standard_NC6s_v4". Did you mean "Standard_NC6s_v3"']],
     ],
+    [
+      'a pool and an operator in the args (they are options), from a program without type checks',
+      () =>
+        new InferenceService('phi', {
+          preset: 'phi-3-mini-4k-instruct',
+          ...({ nodePool: pool(), operator: {} } as object),
+        }),
+      [
+        ['nodePool', 'is a component option: pass it in the options, the third argument ({ nodePool })'],
+        ['operator', 'is a component option: pass it in the options, the third argument ({ operator })'],
+      ],
+    ],
   ];
 
   test.each(invalid)('rejects %s with the arg path, before registering anything', async (_what, program, expected) => {

@@ -100,7 +100,9 @@ describe('TuningJob', () => {
   ];
 
   test.each(invalid)('rejects %s with the arg path, before registering anything', async (_what, change, expected) => {
-    const { graph, error } = await runProgram(() => new TuningJob('tune', { ...args, ...change }, { nodePool: pool() }));
+    const { graph, error } = await runProgram(
+      () => new TuningJob('tune', { ...args, ...change }, { nodePool: pool() }),
+    );
     expect(graph.registrations.filter((r) => !r.name.startsWith('gpu'))).toEqual([]);
     expect(pulumi.InputPropertiesError.isInstance(error)).toBe(true);
     const e = error as pulumi.InputPropertiesError;
