@@ -93,12 +93,11 @@ async function child(lib: string, count: number, mode: Mode): Promise<void> {
   } else {
     const operator = new components.KaitoOperator('kaito');
     for (let i = 0; i < count; i++) {
-      new components.InferenceService(`phi-${i}`, {
-        preset: 'phi-3-mini-4k-instruct',
-        instanceType: 'Standard_NC6s_v3',
-        mode,
-        ...(mode === 'operator' ? { operator } : {}),
-      });
+      new components.InferenceService(
+        `phi-${i}`,
+        { preset: 'phi-3-mini-4k-instruct', instanceType: 'Standard_NC6s_v3', mode },
+        mode === 'operator' ? { operator } : {},
+      );
     }
   }
   await settings.waitForRPCs();

@@ -40,8 +40,8 @@ const operator = new KaitoOperator('kaito', { nodeProvisioner: 'byo' }, { provid
 // test/fixtures/seed/phi-3-mini-inference.yaml, on the pool.
 const phi3 = new InferenceService(
   'phi-3-mini',
-  { metadata: { name: 'workspace-phi-3-mini' }, preset: 'phi-3-mini-4k-instruct', nodePool: pool, operator },
-  { provider: cluster },
+  { metadata: { name: 'workspace-phi-3-mini' }, preset: 'phi-3-mini-4k-instruct' },
+  { provider: cluster, nodePool: pool, operator },
 );
 
 // test/fixtures/seed/phi-3-mini-128k-qlora-tuning.yaml, on the pool; the adapter is pushed to
@@ -61,10 +61,8 @@ const tuning = new TuningJob(
       image: config.get('tuningOutputImage') ?? 'ACR_REPO_HERE.azurecr.io/IMAGE_NAME_HERE:0.0.1',
       imagePushSecret: config.get('tuningPushSecret') ?? 'ACR_REGISTRY_SECRET_HERE',
     },
-    nodePool: pool,
-    operator,
   },
-  { provider: cluster },
+  { provider: cluster, nodePool: pool, operator },
 );
 
 export const agentPoolName = pool.name;

@@ -50,3 +50,17 @@ export function plainValueProblems(value: unknown, path: string, out: Problem[] 
   }
   return out;
 }
+
+/**
+ * Problems for keys of the args that are component options: what only a TypeScript program can hand over
+ * (resources and objects of this package) goes in the options, the third argument.
+ */
+export function movedToOptions(args: object, keys: readonly string[]): Problem[] {
+  return keys
+    .filter((k) => k in args)
+    .map((k) => ({
+      path: k,
+      message: `is a component option: pass it in the options, the third argument ({ ${k} })`,
+      severity: 'error' as const,
+    }));
+}

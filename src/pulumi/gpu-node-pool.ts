@@ -6,20 +6,23 @@ import {
   AKS_AGENT_POOL_LABEL,
   GPU_POOL_TAINT,
   checkGpuNodePool,
-  type GpuDriver,
-  type GpuInstanceProfile,
   type NodePoolPlacement,
-  type OsSku,
   type ResolvedGpuNodePool,
 } from '../plan/node-pool';
-import { TYPE_PREFIX, plainValueProblems, throwOnErrors } from './errors';
+import type { GpuDriver, GpuInstanceProfile, OsSku } from './enums';
+import { TYPE_PREFIX, movedToOptions, plainValueProblems, throwOnErrors } from './errors';
 import { childDependsOn } from './objects';
-import type { InstanceType } from '../catalog/names';
 
 /** The label AKS puts on every node of an agent pool, with the pool's name: what workspaces select. */
 export { AKS_AGENT_POOL_LABEL };
 /** The taint of every GPU node pool, which Kaito workloads tolerate: `sku=gpu:NoSchedule`. */
 export const POOL_TAINT = GPU_POOL_TAINT;
+
+/** The label selector of a pool's nodes. */
+export interface PoolLabelSelector {
+  /** The labels every node of the pool has. */
+  readonly matchLabels: Record<string, string>;
+}
 
 /** Args of a {@link GpuNodePool}. */
 export interface GpuNodePoolArgs {
@@ -28,10 +31,10 @@ export interface GpuNodePoolArgs {
   /** Name of the existing AKS cluster (the managed cluster resource). */
   readonly clusterName: pulumi.Input<string>;
   /**
-   * Azure GPU VM size, checked against the GPU catalog (`registerSku()` adds one). Plain: workspaces on the
-   * pool are planned on its GPUs when they are constructed.
+   * Azure GPU VM size, such as `Standard_NC24ads_A100_v4`, checked against the GPU catalog (`registerSku()`
+   * adds one). Plain: workspaces on the pool are planned on its GPUs when they are constructed.
    */
-  readonly vmSize: InstanceType;
+  readonly vmSize: string;
   /**
    * Name of the agent pool in AKS: 1 to 12 lower-case letters and digits, starting with a letter.
    * @default - the component's name
@@ -62,7 +65,7 @@ export interface GpuNodePoolArgs {
    * Taints in addition to `sku=gpu:NoSchedule`, as `key=value:Effect`.
    * @default - none
    */
-  readonly nodeTaints?: readonly string[];
+  readonly nodeTaints?: string[];
   /**
    * Node image.
    * @default 'Ubuntu'
@@ -84,29 +87,38 @@ export interface GpuNodePoolArgs {
   readonly availabilityZones?: pulumi.Input<pulumi.Input<string>[]>;
   /** Subnet of the nodes. @default - the cluster's */
   readonly vnetSubnetID?: pulumi.Input<string>;
+  /** Azure tags of the pool. @default - none */
+  readonly tags?: pulumi.Input<Record<string, pulumi.Input<string>>>;
+}
+
+/**
+ * Options of a {@link GpuNodePool}: Pulumi's resource options, and what only a TypeScript program can hand
+ * over (objects of this package, which Pulumi's component schema cannot describe).
+ */
+export interface GpuNodePoolOptions extends pulumi.ComponentResourceOptions {
   /**
    * The instance types `vmSize` is looked up in.
    * @default - the default SKU catalog
    */
   readonly skus?: SkuCatalog;
-  /** Azure tags of the pool. @default - none */
-  readonly tags?: pulumi.Input<Record<string, pulumi.Input<string>>>;
 }
 
 /** Checks the plain args in the core; returns the resolved pool, or throws. */
-function check(name: string, args: GpuNodePoolArgs): ResolvedGpuNodePool {
-  const problems: Problem[] = plainValueProblems(
+function check(name: string, args: GpuNodePoolArgs, skus: SkuCatalog | undefined): ResolvedGpuNodePool {
+  const problems: Problem[] = movedToOptions(args, ['skus']);
+  plainValueProblems(
     {
       ...args,
+      skus: undefined,
       resourceGroupName: undefined,
       clusterName: undefined,
       osDiskSizeGB: undefined,
       availabilityZones: undefined,
       vnetSubnetID: undefined,
       tags: undefined,
-      skus: undefined,
     },
     '',
+    problems,
   );
   throwOnErrors('GpuNodePool', name, problems);
   const { pool, problems: found } = checkGpuNodePool(
@@ -126,7 +138,7 @@ function check(name: string, args: GpuNodePoolArgs): ResolvedGpuNodePool {
       // An output is set; only a plain empty string is missing.
       clusterName: typeof args.clusterName === 'string' ? args.clusterName : 'output',
     },
-    args.skus,
+    skus,
   );
   throwOnErrors('GpuNodePool', name, found);
   return pool!;
@@ -139,34 +151,46 @@ function check(name: string, args: GpuNodePoolArgs): ResolvedGpuNodePool {
  * they select its labels, are planned on its GPUs and wait for it.
  */
 export class GpuNodePool extends pulumi.ComponentResource {
+  /** What the component schema does not describe (TypeScript only), by pool. */
+  private static readonly resolved = new WeakMap<GpuNodePool, ResolvedGpuNodePool & { placement: NodePoolPlacement }>();
+
   /** The AKS agent pool name, once the pool exists. */
   readonly name: pulumi.Output<string>;
   /** The label selector of the pool's nodes, once the pool exists. */
-  readonly labelSelector: pulumi.Output<{ matchLabels: Record<string, string> }>;
+  readonly labelSelector: pulumi.Output<PoolLabelSelector>;
   /**
    * What selects the pool's nodes, known at construction: its `nodeLabels` and
    * `kubernetes.azure.com/agentpool: <name>`.
    */
   readonly matchLabels: Readonly<Record<string, string>>;
-  /** Taints of the nodes, `sku=gpu:NoSchedule` first. */
-  readonly nodeTaints: readonly string[];
-  /** The catalog entry of the VM size: GPUs per node, memory per GPU, GPU model. */
-  readonly sku: GpuSku;
   /** The most nodes the pool can have: `maxCount` when autoscaling, else `count`. */
   readonly maxNodes: number;
-  /** What a workload on the pool is placed and planned with. */
-  readonly placement: NodePoolPlacement;
   /** The agent pool resource. */
   readonly agentPool: containerservice.AgentPool;
 
-  constructor(name: string, args: GpuNodePoolArgs, opts: pulumi.ComponentResourceOptions = {}) {
-    const pool = check(name, args);
-    super(`${TYPE_PREFIX}GpuNodePool`, name, {}, opts);
-    this.sku = pool.sku;
+  /** Taints of the nodes, `sku=gpu:NoSchedule` first. */
+  get nodeTaints(): readonly string[] {
+    return GpuNodePool.resolved.get(this)!.nodeTaints;
+  }
+
+  /** The catalog entry of the VM size: GPUs per node, memory per GPU, GPU model. */
+  get sku(): GpuSku {
+    return GpuNodePool.resolved.get(this)!.sku;
+  }
+
+  /** What a workload on the pool is placed and planned with. */
+  get placement(): NodePoolPlacement {
+    return GpuNodePool.resolved.get(this)!.placement;
+  }
+
+  constructor(name: string, args: GpuNodePoolArgs, opts: GpuNodePoolOptions = {}) {
+    const { skus, ...resourceOpts } = opts;
+    const pool = check(name, args, skus);
+    super(`${TYPE_PREFIX}GpuNodePool`, name, {}, resourceOpts);
+    const placement = { name: pool.name, sku: pool.sku, matchLabels: pool.matchLabels, maxNodes: pool.maxNodes };
+    GpuNodePool.resolved.set(this, { ...pool, placement });
     this.matchLabels = pool.matchLabels;
-    this.nodeTaints = pool.nodeTaints;
     this.maxNodes = pool.maxNodes;
-    this.placement = { name: pool.name, sku: pool.sku, matchLabels: pool.matchLabels, maxNodes: pool.maxNodes };
     this.agentPool = new containerservice.AgentPool(
       `${name}-agentpool-${pool.name}`,
       {

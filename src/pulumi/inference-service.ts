@@ -1,20 +1,30 @@
 import * as pulumi from '@pulumi/pulumi';
-import type { AdapterSpec, Problem, Workspace } from '../api';
-import type { RuntimeName } from '../catalog';
+import type { Problem, Workspace } from '../api';
 import type { WorkspacePlan } from '../plan';
 import { SERVICE_PORT } from '../render';
 import { TYPE_PREFIX, logWarnings } from './errors';
 import type { KaitoWorkspace } from './kaito-workspace';
-import { deployWorkload, intentWorkspace, type WorkloadMode, type PlacementArgs } from './workload';
-import type { PresetName } from '../catalog/names';
+import type { RuntimeName, WorkloadMode } from './enums';
+import type { AdapterSpec } from './spec';
+import {
+  deployWorkload,
+  intentWorkspace,
+  resourceOptions,
+  type PlacementArgs,
+  type WorkloadDetails,
+  type WorkloadOptions,
+} from './workload';
 
 /**
  * Args of an {@link InferenceService}: which model to serve, and where. Plain values: the service is
  * validated and planned when it is constructed, before anything is registered.
  */
 export interface InferenceServiceArgs extends PlacementArgs {
-  /** The model: a preset name (`phi-3-mini-4k-instruct`), a legacy alias, or a Hugging Face ID (`org/model`). */
-  readonly preset: PresetName;
+  /**
+   * The model: a preset name (`phi-3-mini-4k-instruct`), a legacy alias, or a Hugging Face ID (`org/model`),
+   * checked against the preset catalog.
+   */
+  readonly preset: string;
   /**
    * Secret (same namespace) with key `HF_TOKEN`, for models gated on Hugging Face.
    * @default - none
@@ -30,7 +40,7 @@ export interface InferenceServiceArgs extends PlacementArgs {
    * `strength` a decimal string such as `"0.5"`).
    * @default - none
    */
-  readonly adapters?: readonly AdapterSpec[];
+  readonly adapters?: AdapterSpec[];
   /**
    * ConfigMap (same namespace) with key `inference_config.yaml` to use instead of the generated one.
    * @default - generated from the plan
@@ -54,6 +64,9 @@ export interface InferenceServiceArgs extends PlacementArgs {
  * Services and StatefulSet themselves. Outputs the Service name, port and in-cluster URL.
  */
 export class InferenceService extends pulumi.ComponentResource {
+  /** What the component schema does not describe (TypeScript only), by component. */
+  private static readonly details = new WeakMap<InferenceService, WorkloadDetails>();
+
   /** Name of the workspace (and of its StatefulSet). */
   readonly name: pulumi.Output<string>;
   readonly namespace: pulumi.Output<string>;
@@ -63,20 +76,34 @@ export class InferenceService extends pulumi.ComponentResource {
   readonly port: number = SERVICE_PORT;
   /** `http://<service>.<namespace>.svc.cluster.local:80` */
   readonly url: pulumi.Output<string>;
+  /** `operator` or `direct`. */
   readonly mode: WorkloadMode;
-  /** The validated workspace in the internal (v1beta1) model. */
-  readonly workspace: Workspace;
-  /** How the model lands on GPUs. */
-  readonly plan: WorkspacePlan;
-  /** Warnings of the check (also logged), with the args' field paths. */
-  readonly warnings: readonly Problem[];
-  /** Operator mode: the Workspace resource. */
-  readonly kaitoWorkspace?: KaitoWorkspace;
-  /** Direct mode: the declared objects, in apply order. */
-  readonly resources: pulumi.CustomResource[];
 
-  constructor(name: string, args: InferenceServiceArgs, opts: pulumi.ComponentResourceOptions = {}) {
-    const intent = intentWorkspace('InferenceService', name, args, {
+  /** The validated workspace in the internal (v1beta1) model. */
+  get workspace(): Workspace {
+    return InferenceService.details.get(this)!.workspace;
+  }
+  /** How the model lands on GPUs. */
+  get plan(): WorkspacePlan {
+    return InferenceService.details.get(this)!.plan;
+  }
+  /** Warnings of the check (also logged), with the args' field paths. */
+  get warnings(): readonly Problem[] {
+    return InferenceService.details.get(this)!.warnings;
+  }
+
+  /** Operator mode: the Workspace resource. */
+  get kaitoWorkspace(): KaitoWorkspace | undefined {
+    return InferenceService.details.get(this)!.kaitoWorkspace;
+  }
+
+  /** Direct mode: the declared objects, in apply order. */
+  get resources(): pulumi.CustomResource[] {
+    return InferenceService.details.get(this)!.resources;
+  }
+
+  constructor(name: string, args: InferenceServiceArgs, opts: WorkloadOptions = {}) {
+    const intent = intentWorkspace('InferenceService', name, args, opts, {
       kind: 'inference',
       preset: args.preset,
       ...(args.count === undefined ? {} : { count: args.count }),
@@ -86,15 +113,17 @@ export class InferenceService extends pulumi.ComponentResource {
       ...(args.adapters === undefined ? {} : { adapters: args.adapters }),
       ...(args.loadBalancer === undefined ? {} : { loadBalancer: args.loadBalancer }),
     });
-    super(`${TYPE_PREFIX}InferenceService`, name, {}, opts);
+    super(`${TYPE_PREFIX}InferenceService`, name, {}, resourceOptions(opts));
     logWarnings(this, intent.prepared.warnings);
     this.mode = intent.mode;
-    this.workspace = intent.prepared.workspace;
-    this.plan = intent.prepared.plan;
-    this.warnings = intent.prepared.warnings;
     const deployed = deployWorkload(this, name, args, intent, opts);
-    this.kaitoWorkspace = deployed.workspace;
-    this.resources = deployed.resources;
+    InferenceService.details.set(this, {
+      workspace: intent.prepared.workspace,
+      plan: intent.prepared.plan,
+      warnings: intent.prepared.warnings,
+      ...(deployed.workspace === undefined ? {} : { kaitoWorkspace: deployed.workspace }),
+      resources: deployed.resources,
+    });
     this.name = deployed.name;
     this.namespace = deployed.namespace;
     // An inference workspace always has its Service.

@@ -6,12 +6,12 @@ import {
   checkOperatorOptions,
   renderOperator,
   type KubeObject,
-  type OperatorNodeProvisioner,
   type OperatorOptions,
 } from '../render';
 import type { NodeClassRef } from '../render/node-class';
 import { TYPE_PREFIX, plainValueProblems, throwOnErrors } from './errors';
 import { childDependsOn, childName, declareObject } from './objects';
+import type { OperatorNodeProvisioner } from './enums';
 
 /** Args of a {@link KaitoOperator}. */
 export interface KaitoOperatorArgs {
@@ -104,8 +104,13 @@ export class KaitoOperator extends pulumi.ComponentResource {
   readonly deployment: k8s.apps.v1.Deployment;
   /** Namespace of the reconciler. */
   readonly namespace: pulumi.Output<string>;
+  /** What the schema does not describe (TypeScript only), by component. */
+  private static readonly declared = new WeakMap<KaitoOperator, pulumi.CustomResource[]>();
+
   /** Every declared object, in apply order. */
-  readonly resources: pulumi.CustomResource[];
+  get resources(): pulumi.CustomResource[] {
+    return KaitoOperator.declared.get(this)!;
+  }
 
   constructor(name: string, args: KaitoOperatorArgs = {}, opts: pulumi.ComponentResourceOptions = {}) {
     const objects = render(name, args);
@@ -125,7 +130,7 @@ export class KaitoOperator extends pulumi.ComponentResource {
         return declare(image ? withImage(o, args.image!) : o, first);
       });
     this.crds = crds;
-    this.resources = [...first, ...rest];
+    KaitoOperator.declared.set(this, [...first, ...rest]);
     this.deployment = rest.find((r): r is k8s.apps.v1.Deployment => r instanceof k8s.apps.v1.Deployment)!;
     this.namespace = this.deployment.metadata.apply((m) => m.namespace);
     this.registerOutputs({ namespace: this.namespace });

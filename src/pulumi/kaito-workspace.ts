@@ -6,10 +6,7 @@ import {
   adoptManifest,
   error,
   workspaceVersionOf,
-  type InferenceSpec,
   type Problem,
-  type ResourceSpec,
-  type TuningSpec,
   type Workspace,
 } from '../api';
 import type { WorkspacePlan } from '../plan';
@@ -17,6 +14,8 @@ import { SERVICE_PORT, inClusterUrl, workspaceObject, type KubeObject } from '..
 import { TYPE_PREFIX, invalidArgs, logWarnings, plainValueProblems, throwOnErrors } from './errors';
 import { SKIP_AWAIT, WAIT_FOR, childDependsOn, childName, declareObject, timeouts, withAnnotations } from './objects';
 import { checkWorkspace, jsonCopy, preparedFor, type PreparedWorkspace } from './prepare';
+import type { WorkspaceApiVersion } from './enums';
+import type { InferenceSpec, ResourceSpec, TuningSpec } from './spec';
 
 /** The companion documents {@link KaitoWorkspace.fromYaml} found beside the Workspace, by args. */
 const adoptedCompanions = new WeakMap<object, readonly KubeObject[]>();
@@ -33,7 +32,7 @@ export interface KaitoWorkspaceMetadataArgs {
    * @default 'default'
    */
   readonly namespace?: string;
-  /** @default - none */
+  /** Labels of the Workspace. @default - none */
   readonly labels?: Readonly<Record<string, string>>;
   /** Annotations, such as `kaito.sh/runtime: transformers`. @default - none */
   readonly annotations?: Readonly<Record<string, string>>;
@@ -65,15 +64,23 @@ export interface KaitoWorkspaceArgs extends WaitArgs {
    * The version the args are written in; the resource is always declared as `kaito.sh/v1beta1`.
    * @default 'kaito.sh/v1beta1'
    */
-  readonly apiVersion?: 'kaito.sh/v1alpha1' | 'kaito.sh/v1beta1';
+  readonly apiVersion?: WorkspaceApiVersion;
   /** @default - name from the component, namespace `default` */
   readonly metadata?: KaitoWorkspaceMetadataArgs;
   /** Which GPU nodes serve the workspace: instance type and label selector. */
   readonly resource: ResourceSpec;
-  /** Serve a model; exclusive with `tuning`. */
+  /** Serve a model; exclusive with `tuning`. @default - none */
   readonly inference?: InferenceSpec;
-  /** Fine-tune a model; exclusive with `inference`. */
+  /** Fine-tune a model; exclusive with `inference`. @default - none */
   readonly tuning?: TuningSpec;
+}
+
+/** What a {@link KaitoWorkspace} holds besides its outputs. */
+interface KaitoWorkspaceDetails {
+  readonly workspace: Workspace;
+  readonly plan: WorkspacePlan;
+  readonly resource: k8s.apiextensions.CustomResource;
+  readonly companions: readonly pulumi.CustomResource[];
 }
 
 /** Options of {@link KaitoWorkspace.fromYaml}. */
@@ -107,6 +114,9 @@ export function waitTimeout(args: WaitArgs, tuning: boolean, problems: Problem[]
  * Make it wait for the CRD with `dependsOn: operator.crds` (or the operator itself).
  */
 export class KaitoWorkspace extends pulumi.ComponentResource {
+  /** What the component schema does not describe (TypeScript only), by workspace. */
+  private static readonly details = new WeakMap<KaitoWorkspace, KaitoWorkspaceDetails>();
+
   /** Name of the Workspace in the cluster. */
   readonly name: pulumi.Output<string>;
   /** Namespace of the Workspace. */
@@ -117,14 +127,26 @@ export class KaitoWorkspace extends pulumi.ComponentResource {
   readonly port: number = SERVICE_PORT;
   /** In-cluster URL of an inference workspace, `http://<name>.<namespace>.svc.cluster.local:80`; undefined for tuning. */
   readonly url: pulumi.Output<string | undefined>;
+
   /** The validated workspace in the internal (v1beta1) model. */
-  readonly workspace: Workspace;
+  get workspace(): Workspace {
+    return KaitoWorkspace.details.get(this)!.workspace;
+  }
+
   /** How the workspace lands on GPUs. */
-  readonly plan: WorkspacePlan;
+  get plan(): WorkspacePlan {
+    return KaitoWorkspace.details.get(this)!.plan;
+  }
+
   /** The Workspace custom resource. */
-  readonly resource: k8s.apiextensions.CustomResource;
+  get resource(): k8s.apiextensions.CustomResource {
+    return KaitoWorkspace.details.get(this)!.resource;
+  }
+
   /** The ConfigMaps, Secrets and PersistentVolumeClaims adopted with it by {@link fromYaml}, created before it. */
-  readonly companions: readonly pulumi.CustomResource[];
+  get companions(): readonly pulumi.CustomResource[] {
+    return KaitoWorkspace.details.get(this)!.companions;
+  }
 
   /**
    * Adopts an existing Workspace manifest (YAML or JSON text, or a parsed object; `kaito.sh/v1alpha1` or
@@ -157,9 +179,7 @@ export class KaitoWorkspace extends pulumi.ComponentResource {
     const { prepared, timeoutMinutes, checkedByParent } = KaitoWorkspace.check(name, args);
     super(`${TYPE_PREFIX}${COMPONENT}`, name, {}, opts);
     if (!checkedByParent) logWarnings(this, prepared.warnings);
-    const { workspace, plan } = prepared;
-    this.workspace = workspace;
-    this.plan = plan;
+    const { workspace } = prepared;
     const tuning = workspace.tuning !== undefined;
     const waitFor = tuning ? 'condition=WorkspaceSucceeded' : 'condition=InferenceReady';
     const metadata = workspace.metadata;
@@ -168,23 +188,24 @@ export class KaitoWorkspace extends pulumi.ComponentResource {
       args.waitForReady === true ? { [WAIT_FOR]: waitFor } : { [SKIP_AWAIT]: 'true' },
     );
     // A companion that names no namespace goes where kubectl would put it (`default`), as `kaito render` prints it.
-    this.companions = (adoptedCompanions.get(args) ?? []).map((o) => {
+    const companions = (adoptedCompanions.get(args) ?? []).map((o) => {
       const object = { ...o, metadata: { ...o.metadata, namespace: o.metadata.namespace ?? DEFAULT_NAMESPACE } };
       return declareObject(childName(name, object), object, {
         parent: this,
         dependsOn: childDependsOn(opts.dependsOn, []),
       });
     });
-    this.resource = new k8s.apiextensions.CustomResource(
+    const resource = new k8s.apiextensions.CustomResource(
       `${name}-workspace-${metadata.name}`,
       body as k8s.apiextensions.CustomResourceArgs,
       {
         parent: this,
-        dependsOn: childDependsOn(opts.dependsOn, this.companions),
+        dependsOn: childDependsOn(opts.dependsOn, companions),
         ...(args.waitForReady === true ? { customTimeouts: timeouts(timeoutMinutes) } : {}),
       },
     );
-    const meta = this.resource.metadata;
+    KaitoWorkspace.details.set(this, { workspace, plan: prepared.plan, resource, companions });
+    const meta = resource.metadata;
     this.name = meta.apply((m) => m.name);
     this.namespace = meta.apply((m) => m.namespace);
     this.serviceName = meta.apply((m) => (tuning ? undefined : m.name));

@@ -1,25 +1,31 @@
 import * as pulumi from '@pulumi/pulumi';
 import * as k8s from '@pulumi/kubernetes';
-import { hasErrors, type LabelSelector, type Problem } from '../api';
+import { hasErrors, type LabelSelector, type Problem, type Workspace } from '../api';
 import type { PresetCatalog, SkuCatalog } from '../catalog';
 import {
   checkIntent,
+  type WorkspacePlan,
   type InferenceIntent,
   type Intent,
   type TuningIntent,
   type WorkloadMetadata,
-  type WorkloadMode,
 } from '../plan';
 import { inClusterUrl, renderForMode } from '../render';
-import { invalidArgs, plainValueProblems } from './errors';
+import type { WorkloadMode } from './enums';
+import { invalidArgs, movedToOptions, plainValueProblems } from './errors';
 import type { GpuNodePool } from './gpu-node-pool';
 import type { KaitoOperator } from './kaito-operator';
-import { KaitoWorkspace, DEFAULT_NAMESPACE, waitTimeout, type WaitArgs } from './kaito-workspace';
+import {
+  KaitoWorkspace,
+  DEFAULT_NAMESPACE,
+  waitTimeout,
+  type KaitoWorkspaceArgs,
+  type WaitArgs,
+} from './kaito-workspace';
 import { SKIP_AWAIT, childDependsOn, childName, declareObject, timeouts, withAnnotations } from './objects';
 import { rememberPrepared, type PreparedWorkspace } from './prepare';
-import type { InstanceType } from '../catalog/names';
 
-export type { WorkloadMode, WorkloadMetadata };
+export type { WorkloadMetadata };
 
 /** Where a workload runs and how it is declared; shared by {@link InferenceService} and {@link TuningJob}. */
 export interface PlacementArgs extends WaitArgs {
@@ -29,17 +35,12 @@ export interface PlacementArgs extends WaitArgs {
    */
   readonly metadata?: WorkloadMetadata;
   /**
-   * Run on this pool: the workspace selects its labels, is planned on its GPUs, must fit in its most nodes
-   * and waits for it. Exclusive with `instanceType` and `labelSelector`.
-   * @default - none
-   */
-  readonly nodePool?: GpuNodePool;
-  /**
-   * Instance type of the GPU nodes the operator provisions (node auto-provisioning). Operator mode only,
-   * unless `labelSelector` selects existing nodes.
+   * Instance type of the GPU nodes the operator provisions (node auto-provisioning), such as
+   * `Standard_NC6s_v3`, checked against the GPU catalog. Operator mode only, unless `labelSelector` selects
+   * existing nodes.
    * @default - none: give `nodePool` or `labelSelector`
    */
-  readonly instanceType?: InstanceType;
+  readonly instanceType?: string;
   /**
    * Labels of the nodes to run on (bring your own); required in direct mode without `nodePool`.
    * @default - the pool's labels with `nodePool`; `{ matchLabels: { apps: <name> } }` with `instanceType`
@@ -53,17 +54,31 @@ export interface PlacementArgs extends WaitArgs {
    */
   readonly mode?: WorkloadMode;
   /**
-   * The operator that serves the workspace (operator mode): the Workspace waits for its CRDs. The same as
-   * `dependsOn: operator.crds`.
-   * @default - none
-   */
-  readonly operator?: KaitoOperator;
-  /**
    * Make `pulumi up` wait until the workload is ready (inference serving, tuning finished).
    * @default false in operator mode; true in direct mode, where Pulumi awaits Services, StatefulSets and Jobs
    * as it does for any workload (false marks them `pulumi.com/skipAwait`)
    */
   readonly waitForReady?: boolean;
+}
+
+/**
+ * Options of an {@link InferenceService} or {@link TuningJob}: Pulumi's resource options, and what only a
+ * TypeScript program can hand over (resources and objects of this package, which Pulumi's component schema
+ * cannot describe).
+ */
+export interface WorkloadOptions extends pulumi.ComponentResourceOptions {
+  /**
+   * Run on this pool: the workspace selects its labels, is planned on its GPUs, must fit in its most nodes
+   * and waits for it. Exclusive with `instanceType` and `labelSelector`.
+   * @default - none
+   */
+  readonly nodePool?: GpuNodePool;
+  /**
+   * The operator that serves the workspace (operator mode): the Workspace waits for its CRDs. The same as
+   * `dependsOn: operator.crds`.
+   * @default - none
+   */
+  readonly operator?: KaitoOperator;
   /**
    * Presets to resolve `preset` in.
    * @default - the default preset catalog
@@ -74,6 +89,15 @@ export interface PlacementArgs extends WaitArgs {
    * @default - the default SKU catalog
    */
   readonly skus?: SkuCatalog;
+}
+
+/** The keys of {@link WorkloadOptions} that are not Pulumi's. */
+export const WORKLOAD_OPTION_KEYS = ['nodePool', 'operator', 'presets', 'skus'] as const;
+
+/** Pulumi's resource options, without this package's. */
+export function resourceOptions(opts: WorkloadOptions): pulumi.ComponentResourceOptions {
+  const { nodePool: _nodePool, operator: _operator, presets: _presets, skus: _skus, ...rest } = opts;
+  return rest;
 }
 
 /** The workspace a component built from its intent-level args, validated and planned. */
@@ -96,12 +120,12 @@ export function intentWorkspace(
   component: string,
   name: string,
   args: PlacementArgs,
+  opts: WorkloadOptions,
   spec: IntentSpec,
 ): IntentWorkspace {
-  const problems: Problem[] = [];
-  // The pool and the operator are resources, the catalogs objects of this package.
+  const problems: Problem[] = movedToOptions(args, WORKLOAD_OPTION_KEYS);
   plainValueProblems(
-    { ...args, nodePool: undefined, operator: undefined, presets: undefined, skus: undefined },
+    Object.fromEntries(Object.entries(args).filter(([k]) => !(WORKLOAD_OPTION_KEYS as readonly string[]).includes(k))),
     '',
     problems,
   );
@@ -111,19 +135,28 @@ export function intentWorkspace(
     ...spec,
     metadata: { ...(args.metadata ?? {}), name: args.metadata?.name ?? name },
     ...(args.instanceType === undefined ? {} : { instanceType: args.instanceType }),
-    ...(args.nodePool === undefined ? {} : { nodePool: args.nodePool.placement }),
+    ...(opts.nodePool === undefined ? {} : { nodePool: opts.nodePool.placement }),
     ...(args.labelSelector === undefined ? {} : { labelSelector: args.labelSelector }),
     ...(args.mode === undefined ? {} : { mode: args.mode }),
   } as Intent;
   const check = checkIntent(intent, {
-    ...(args.presets === undefined ? {} : { presets: args.presets }),
-    ...(args.skus === undefined ? {} : { skus: args.skus }),
+    ...(opts.presets === undefined ? {} : { presets: opts.presets }),
+    ...(opts.skus === undefined ? {} : { skus: opts.skus }),
   });
   if (check.workspace === undefined || check.plan === undefined || hasErrors(check.problems)) {
     throw invalidArgs(component, name, check.problems);
   }
   const prepared = { workspace: check.workspace, plan: check.plan, warnings: check.problems };
   return { mode: check.mode, prepared, timeoutMinutes };
+}
+
+/** What an {@link InferenceService} or {@link TuningJob} holds besides its outputs (TypeScript only). */
+export interface WorkloadDetails {
+  readonly workspace: Workspace;
+  readonly plan: WorkspacePlan;
+  readonly warnings: readonly Problem[];
+  readonly kaitoWorkspace?: KaitoWorkspace;
+  readonly resources: pulumi.CustomResource[];
 }
 
 /** What a deployed workload exposes. */
@@ -153,12 +186,12 @@ export function deployWorkload(
   name: string,
   args: PlacementArgs,
   intent: IntentWorkspace,
-  opts: pulumi.ComponentResourceOptions,
+  opts: WorkloadOptions,
 ): DeployedWorkload {
   const { workspace, plan } = intent.prepared;
-  const deps: pulumi.Resource[] = args.nodePool === undefined ? [] : [args.nodePool];
+  const deps: pulumi.Resource[] = opts.nodePool === undefined ? [] : [opts.nodePool];
   if (intent.mode === 'operator') {
-    deps.push(...(args.operator?.crds ?? []));
+    deps.push(...(opts.operator?.crds ?? []));
     const wsArgs = {
       apiVersion: workspace.apiVersion,
       metadata: workspace.metadata,
@@ -167,7 +200,7 @@ export function deployWorkload(
       ...(workspace.tuning === undefined ? {} : { tuning: workspace.tuning }),
       waitForReady: args.waitForReady ?? false,
       readyTimeoutMinutes: intent.timeoutMinutes,
-    } as const;
+    } as KaitoWorkspaceArgs;
     rememberPrepared(wsArgs, intent.prepared);
     const kw = new KaitoWorkspace(name, wsArgs, { parent, dependsOn: childDependsOn(opts.dependsOn, deps) });
     return {
@@ -183,7 +216,7 @@ export function deployWorkload(
   const before: pulumi.Resource[] = [];
   const objects = renderForMode(workspace, plan, 'direct', {
     nodeProvisioner: 'byo',
-    ...(args.presets === undefined ? {} : { presets: args.presets }),
+    ...(opts.presets === undefined ? {} : { presets: opts.presets }),
   });
   const resources = objects.map((object) => {
     const awaited = AWAITED.has(object.kind);

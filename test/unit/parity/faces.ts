@@ -129,13 +129,15 @@ export async function viaPulumi(intent: Intent): Promise<Answer> {
       intent.pool === undefined
         ? undefined
         : new pl.GpuNodePool('pool', { ...aks, ...intent.pool } as pl.GpuNodePoolArgs);
-    const props: Record<string, unknown> = { ...intent.props, ...(pool === undefined ? {} : { nodePool: pool }) };
+    const props: Record<string, unknown> = intent.props;
+    // The pool is a component option in Pulumi (a resource the component schema cannot describe).
+    const options: pl.WorkloadOptions = pool === undefined ? {} : { nodePool: pool };
     switch (intent.kind) {
       case 'InferenceService':
-        component = new pl.InferenceService('intent', props as unknown as pl.InferenceServiceArgs);
+        component = new pl.InferenceService('intent', props as unknown as pl.InferenceServiceArgs, options);
         break;
       case 'TuningJob':
-        component = new pl.TuningJob('intent', props as unknown as pl.TuningJobArgs);
+        component = new pl.TuningJob('intent', props as unknown as pl.TuningJobArgs, options);
         break;
       case 'GpuNodePool':
         component = new pl.GpuNodePool('intent', { ...aks, ...props } as pl.GpuNodePoolArgs);

@@ -3,7 +3,14 @@ import { join } from 'node:path';
 import type * as pulumi from '@pulumi/pulumi';
 import { parseWorkspace, type Workspace } from '../../../src/api';
 import { runCli } from '../../../src/cli/run';
-import { InferenceService, KaitoWorkspace, TuningJob, type PlacementArgs } from '../../../src/pulumi';
+import {
+  InferenceService,
+  KaitoWorkspace,
+  TuningJob,
+  type AdapterSpec,
+  type DataSource,
+  type PlacementArgs,
+} from '../../../src/pulumi';
 import { runProgram, valueOf } from './harness';
 
 /*
@@ -40,7 +47,8 @@ function componentFor(ws: Workspace): { resources: pulumi.CustomResource[] } {
     return new InferenceService('seed', {
       ...placement,
       preset: ws.inference.preset!.name,
-      ...(ws.inference.adapters === undefined ? {} : { adapters: ws.inference.adapters }),
+      // The Pulumi args take plain (mutable) arrays; the core's are readonly.
+      ...(ws.inference.adapters === undefined ? {} : { adapters: ws.inference.adapters as AdapterSpec[] }),
     });
   }
   const tuning = ws.tuning!;
@@ -48,7 +56,7 @@ function componentFor(ws: Workspace): { resources: pulumi.CustomResource[] } {
     ...placement,
     preset: tuning.preset!.name,
     method: tuning.method!,
-    input: tuning.input!,
+    input: tuning.input! as DataSource,
     output: tuning.output!,
   });
 }

@@ -225,6 +225,12 @@ describe('GpuNodePool', () => {
     expect(e.message).toContain(`GpuNodePool "gpu" has invalid args:\n  ${path}: `);
   });
 
+  test('a SKU catalog in the args (it is an option), from a program without type checks, is refused', () => {
+    expect(() => new GpuNodePool('gpu', { ...base, ...({ skus: {} } as object) })).toThrow(
+      'GpuNodePool "gpu" has invalid args:\n  skus: is a component option: pass it in the options, the third argument ({ skus })',
+    );
+  });
+
   test('the default pool name comes from the component name, and says so when AKS would refuse it', () => {
     expect(() => new GpuNodePool('gpu-pool', base)).toThrow(
       'name: "gpu-pool" (the component name; set name) must be 1-12 lower-case letters and digits',

@@ -23,7 +23,7 @@ describe('InferenceService in operator mode', () => {
     let svc: InferenceService | undefined;
     const { graph } = await runProgram(() => {
       const operator = new KaitoOperator('kaito');
-      svc = new InferenceService('phi-3', { preset: 'phi-3-mini-4k-instruct', nodePool: pool(), operator });
+      svc = new InferenceService('phi-3', { preset: 'phi-3-mini-4k-instruct' }, { nodePool: pool(), operator });
     });
     const component = graph.get('phi-3', 'kaito-constructs:index:InferenceService');
     const workspace = graph.get('phi-3', 'kaito-constructs:index:KaitoWorkspace');
@@ -99,12 +99,15 @@ describe('InferenceService in direct mode', () => {
   test('declares the rendered objects as typed resources, the StatefulSet after its ConfigMap and Services', async () => {
     let svc: InferenceService | undefined;
     const { graph } = await runProgram(() => {
-      svc = new InferenceService('phi-3', {
-        preset: 'phi-3-mini-4k-instruct',
-        nodePool: pool(),
-        mode: 'direct',
-        adapters: [{ source: { name: 'adapter', image: 'example.azurecr.io/adapter:1' } }],
-      });
+      svc = new InferenceService(
+        'phi-3',
+        {
+          preset: 'phi-3-mini-4k-instruct',
+          mode: 'direct',
+          adapters: [{ source: { name: 'adapter', image: 'example.azurecr.io/adapter:1' } }],
+        },
+        { nodePool: pool() },
+      );
     });
     const regs = await declared(graph, svc!.resources);
     expect(regs.map((r) => `${r.type} ${r.name}`)).toEqual([
@@ -152,7 +155,7 @@ describe('InferenceService in direct mode', () => {
 
 describe('InferenceService args', () => {
   const onPool = (change: Partial<InferenceServiceArgs>) => () =>
-    new InferenceService('phi', { preset: 'phi-3-mini-4k-instruct', nodePool: pool(), ...change });
+    new InferenceService('phi', { preset: 'phi-3-mini-4k-instruct', ...change }, { nodePool: pool() });
   const invalid: Array<[string, () => unknown, Array<[string, string]>]> = [
     [
       'a misspelt preset, with near names',
@@ -253,6 +256,18 @@ describe('InferenceService args', () => {
       () => new InferenceService('phi', { preset: 'phi-3-mini-4k-instruct', instanceType: 'Standard_NC6s_v4' }),
       [['instanceType', 'unknown instance type "Standard_NC6s_v4". Did you mean "Standard_NC6s_v3"']],
     ],
+    [
+      'a pool and an operator in the args (they are options), from a program without type checks',
+      () =>
+        new InferenceService('phi', {
+          preset: 'phi-3-mini-4k-instruct',
+          ...({ nodePool: pool(), operator: {} } as object),
+        }),
+      [
+        ['nodePool', 'is a component option: pass it in the options, the third argument ({ nodePool })'],
+        ['operator', 'is a component option: pass it in the options, the third argument ({ operator })'],
+      ],
+    ],
   ];
 
   test.each(invalid)('rejects %s with the arg path, before registering anything', async (_what, program, expected) => {
@@ -291,18 +306,17 @@ describe('InferenceService args', () => {
     let svc: InferenceService | undefined;
     let direct: InferenceService | undefined;
     const { error } = await runProgram(() => {
-      direct = new InferenceService('own-type', {
-        preset: 'phi-3-mini-4k-instruct',
-        instanceType: 'Standard_NC6s_v9',
-        skus,
-      });
-      const gpus = new GpuNodePool('own', {
-        resourceGroupName: 'rg',
-        clusterName: 'aks',
-        vmSize: 'Standard_NC6s_v9',
-        skus,
-      });
-      svc = new InferenceService('phi', { preset: 'phi-3-mini-4k-instruct', nodePool: gpus, skus });
+      direct = new InferenceService(
+        'own-type',
+        { preset: 'phi-3-mini-4k-instruct', instanceType: 'Standard_NC6s_v9' },
+        { skus },
+      );
+      const gpus = new GpuNodePool(
+        'own',
+        { resourceGroupName: 'rg', clusterName: 'aks', vmSize: 'Standard_NC6s_v9' },
+        { skus },
+      );
+      svc = new InferenceService('phi', { preset: 'phi-3-mini-4k-instruct' }, { nodePool: gpus, skus });
     });
     expect(error).toBeUndefined();
     expect([svc!.plan.gpuModel, svc!.plan.fitChecked]).toEqual(['NVIDIA V100', true]);

@@ -18,7 +18,7 @@ describe('TuningJob', () => {
   test('operator mode: a tuning Workspace on the pool, awaited until it succeeds when asked', async () => {
     let job: TuningJob | undefined;
     const { graph } = await runProgram(() => {
-      job = new TuningJob('tune', { ...args, nodePool: pool(), waitForReady: true, readyTimeoutMinutes: 120 });
+      job = new TuningJob('tune', { ...args, waitForReady: true, readyTimeoutMinutes: 120 }, { nodePool: pool() });
     });
     const cr = graph.get('tune-workspace-tune');
     expect(cr.inputs).toEqual({
@@ -47,7 +47,11 @@ describe('TuningJob', () => {
   test('direct mode: the training ConfigMap and egress policy, then the Job, awaited for six hours by default', async () => {
     let job: TuningJob | undefined;
     const { graph } = await runProgram(() => {
-      job = new TuningJob('tune', { ...args, nodePool: pool(), mode: 'direct', metadata: { name: 'tuning-phi-3' } });
+      job = new TuningJob(
+        'tune',
+        { ...args, mode: 'direct', metadata: { name: 'tuning-phi-3' } },
+        { nodePool: pool() },
+      );
     });
     const urns = await Promise.all(job!.resources.map((r) => valueOf(r.urn)));
     const regs = urns.map((urn) => graph.registrations.find((r) => r.urn === urn)!);
@@ -96,7 +100,9 @@ describe('TuningJob', () => {
   ];
 
   test.each(invalid)('rejects %s with the arg path, before registering anything', async (_what, change, expected) => {
-    const { graph, error } = await runProgram(() => new TuningJob('tune', { ...args, nodePool: pool(), ...change }));
+    const { graph, error } = await runProgram(
+      () => new TuningJob('tune', { ...args, ...change }, { nodePool: pool() }),
+    );
     expect(graph.registrations.filter((r) => !r.name.startsWith('gpu'))).toEqual([]);
     expect(pulumi.InputPropertiesError.isInstance(error)).toBe(true);
     const e = error as pulumi.InputPropertiesError;
