@@ -66,6 +66,7 @@ export const OperatorNodeProvisioner = {
   GpuProvisioner: 'gpu-provisioner',
   Karpenter: 'karpenter',
   Machine: 'machine',
+  KarpenterNodePool: 'karpenter-nodepool',
   Byo: 'byo',
 } as const;
 export type OperatorNodeProvisioner = (typeof OperatorNodeProvisioner)[keyof typeof OperatorNodeProvisioner];
