@@ -211,6 +211,7 @@ async function runReconciler(api: KubeApi, n: number) {
     apiserverLists: lists,
     latencies: observer.latencies('node'),
     claimLatencies: observer.latencies('claim'),
+    phases: observer.phases(),
     writesPerMinute: ((writesAfter - settled) * 60_000) / CONVERGED_WINDOW_MS,
     settledAfterSeconds,
     peakMiB: memory.peakMiB,
@@ -260,6 +261,7 @@ async function runFloor(api: KubeApi, n: number) {
     writesPerWorkspace: writes / n,
     latencies: observer.latencies('node'),
     claimLatencies: observer.latencies('claim'),
+    phases: observer.phases(),
     errors: floor.errors.length,
   };
   await Promise.all([observer.stop(), floor.stop()]);
@@ -335,6 +337,8 @@ async function main(): Promise<void> {
       claimLatencyMs: { p50: percentile(rec.claimLatencies, 50), p95: percentile(rec.claimLatencies, 95) },
       floorLatencyMs: { p50: percentile(floor.latencies, 50), p95: percentile(floor.latencies, 95) },
       floorClaimLatencyMs: { p50: percentile(floor.claimLatencies, 50), p95: percentile(floor.claimLatencies, 95) },
+      phasesMs: rec.phases,
+      floorPhasesMs: floor.phases,
       cleanupSeconds: { reconciler: rec.cleanup.seconds, floor: floor.cleanup.seconds },
       nodesLeftAfterClaims: rec.cleanup.nodesLeft + floor.cleanup.nodesLeft,
       exit: rec.exit,

@@ -51,6 +51,10 @@ export class Observer {
   readonly nodeReadyAt = new Map<string, number>();
   /** When the NodeClaim of each workspace was first seen with Ready True. */
   readonly claimReadyAt = new Map<string, number>();
+  /** When each workspace appeared. */
+  readonly createdAt = new Map<string, number>();
+  /** When the NodeClaim of each workspace appeared. */
+  readonly claimCreatedAt = new Map<string, number>();
   private readonly informers: Informer[];
   private waiting: { n: number; resolve: () => void } | undefined;
 
@@ -71,6 +75,7 @@ export class Observer {
     const claims = make('nodeclaims', '/apis/karpenter.sh/v1/nodeclaims', selector);
     workspaces.onChange((type, ws) => {
       const name = ws.metadata?.name ?? '';
+      if (!this.createdAt.has(name)) this.createdAt.set(name, Date.now());
       if (type !== 'delete' && hasCondition(ws, 'WorkspaceReady') && !this.readyAt.has(name)) {
         this.readyAt.set(name, Date.now());
         if (this.waiting && this.readyAt.size >= this.waiting.n) this.waiting.resolve();
@@ -87,6 +92,10 @@ export class Observer {
     };
     nodes.onChange(firstReady(this.nodeReadyAt));
     claims.onChange(firstReady(this.claimReadyAt));
+    claims.onChange((_type, c) => {
+      const name = c.metadata?.labels?.['kaito.sh/workspace'];
+      if (name !== undefined && !this.claimCreatedAt.has(name)) this.claimCreatedAt.set(name, Date.now());
+    });
     this.informers = [workspaces, statefulSets, nodes, claims];
   }
 
@@ -119,14 +128,39 @@ export class Observer {
 
   /** Milliseconds from each workspace's node (or, with `from: 'claim'`, its claim) becoming Ready to its workload appearing. */
   latencies(from: 'node' | 'claim' = 'node'): number[] {
-    const readyAt = from === 'node' ? this.nodeReadyAt : this.claimReadyAt;
-    const out: number[] = [];
-    for (const [name, at] of this.workloadAt) {
-      const ready = readyAt.get(name);
-      if (ready !== undefined) out.push(at - ready);
-    }
-    return out;
+    return gaps(from === 'node' ? this.nodeReadyAt : this.claimReadyAt, this.workloadAt);
   }
+
+  /**
+   * Where each workspace's time went, p50 and p95 in ms: created to its claim (the reconciler), the claim to
+   * its node Ready (Karpenter, KWOK), node Ready to claim Ready (Karpenter), claim Ready to the workload (the
+   * reconciler), the workload to WorkspaceReady (controller-manager, scheduler, KWOK, the reconciler).
+   */
+  phases(): Record<string, { p50: number; p95: number }> {
+    const steps: Array<[string, Map<string, number>, Map<string, number>]> = [
+      ['createdToClaim', this.createdAt, this.claimCreatedAt],
+      ['claimToNodeReady', this.claimCreatedAt, this.nodeReadyAt],
+      ['nodeReadyToClaimReady', this.nodeReadyAt, this.claimReadyAt],
+      ['claimReadyToWorkload', this.claimReadyAt, this.workloadAt],
+      ['workloadToReady', this.workloadAt, this.readyAt],
+    ];
+    return Object.fromEntries(
+      steps.map(([name, from, to]) => {
+        const d = gaps(from, to);
+        return [name, { p50: percentile(d, 50), p95: percentile(d, 95) }];
+      }),
+    );
+  }
+}
+
+/** `to - from` for each name in both. */
+function gaps(from: ReadonlyMap<string, number>, to: ReadonlyMap<string, number>): number[] {
+  const out: number[] = [];
+  for (const [name, at] of to) {
+    const start = from.get(name);
+    if (start !== undefined) out.push(at - start);
+  }
+  return out;
 }
 
 /** The API server's `apiserver_request_total` for LIST requests, summed by resource (all clients). */
