@@ -68,17 +68,20 @@ interface Items {
  */
 async function cleanup(api: KubeApi, namespace: string): Promise<{ seconds: number; nodesLeft: number }> {
   const t0 = Date.now();
+  // Deleting hundreds of objects takes the loaded API server longer than the client's default 30 s.
+  const long = { timeoutMs: 300_000 };
   const wsPath = `/apis/kaito.sh/v1beta1/namespaces/${namespace}/workspaces`;
   await eachLimited((await api.request<Items>('GET', wsPath)).items, CREATE_CONCURRENCY, async (ws) => {
     await api.request('PATCH', `${wsPath}/${ws.metadata?.name}`, {
+      ...long,
       contentType: 'application/merge-patch+json',
       body: { metadata: { finalizers: null } },
     });
   });
-  await api.request('DELETE', `/api/v1/namespaces/${namespace}`);
-  await api.request('DELETE', '/apis/karpenter.sh/v1/nodeclaims', { query: NODE_SELECTOR(namespace) });
+  await api.request('DELETE', `/api/v1/namespaces/${namespace}`, long);
+  await api.request('DELETE', '/apis/karpenter.sh/v1/nodeclaims', { query: NODE_SELECTOR(namespace), ...long });
   const count = async (path: string) =>
-    (await api.request<Items>('GET', path, { query: NODE_SELECTOR(namespace) })).items.length;
+    (await api.request<Items>('GET', path, { query: NODE_SELECTOR(namespace), ...long })).items.length;
   const namespaceGone = async () =>
     api.request('GET', `/api/v1/namespaces/${namespace}`).then(
       () => false,
@@ -92,7 +95,7 @@ async function cleanup(api: KubeApi, namespace: string): Promise<{ seconds: numb
     if (Date.now() > deadline) throw new Error(`cleanup of ${namespace}: ${claims} NodeClaims, ${nodes} nodes left`);
     if (claims === 0 && nodes > 0) {
       nodesLeft = Math.max(nodesLeft, nodes);
-      await api.request('DELETE', '/api/v1/nodes', { query: NODE_SELECTOR(namespace) });
+      await api.request('DELETE', '/api/v1/nodes', { query: NODE_SELECTOR(namespace), ...long });
     }
     await sleep(2000);
   }
