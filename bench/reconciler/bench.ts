@@ -258,6 +258,7 @@ async function runFloor(api: KubeApi, n: number) {
   }, 5000);
   await observer.allReady(n, 600_000).finally(() => clearInterval(report));
   const seconds = (Date.now() - t0) / 1000;
+  await floor.idle();
   const result = {
     seconds,
     requestsPerWorkspace: NaN,

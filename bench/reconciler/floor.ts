@@ -138,6 +138,7 @@ export class Floor {
   /** The node of each workspace whose claim is Ready. */
   private readonly claimNode = new Map<string, string>();
   private readonly readyNodes = new Set<string>();
+  private readonly inFlight = new Set<Promise<void>>();
   /** Errors of its writes (expected: none). */
   readonly errors: unknown[] = [];
 
@@ -188,7 +189,16 @@ export class Floor {
   private once(name: string | undefined, phase: keyof FloorPlan['phases']): void {
     if (name === undefined || this.sent.has(`${name}/${phase}`) || this.sent.has(`${name}/done`)) return;
     this.sent.add(`${name}/${phase}`);
-    this.run(name, phase).catch((e: unknown) => this.errors.push(e));
+    const sending = this.run(name, phase).catch((e: unknown) => {
+      this.errors.push(e);
+    });
+    this.inFlight.add(sending);
+    void sending.finally(() => this.inFlight.delete(sending));
+  }
+
+  /** Resolves once the writes started so far are done (the events sent after the last status). */
+  async idle(): Promise<void> {
+    while (this.inFlight.size > 0) await Promise.all([...this.inFlight]);
   }
 
   /** The workspace was created (the create response): its first writes. */
