@@ -203,7 +203,10 @@ beforeAll(async () => {
   container.stdout!.resume();
   const deadline = Date.now() + 60_000;
   while (!logLines.some((l) => l.msg === 'serving')) {
-    if (container.exitCode !== null) throw new Error(`the container exited: ${other.join('\n')}`);
+    if (container.exitCode !== null)
+      throw new Error(
+        `the container exited (${container.exitCode}): ${[...other, ...logLines.slice(-5).map((l) => JSON.stringify(l))].join('\n')}`,
+      );
     if (Date.now() > deadline) throw new Error(`the container did not serve: ${JSON.stringify(logLines.slice(-5))}`);
     await new Promise((r) => setTimeout(r, 100));
   }
