@@ -1,9 +1,7 @@
 #!/usr/bin/env bash
-# Runs the cluster suites (jest.cluster.config.js) in two phases: on the whole control plane (etcd,
-# kube-apiserver, kube-controller-manager, kube-scheduler, KWOK, Karpenter) the suites that need nothing
-# simulated, then on etcd and kube-apiserver alone the *.simulated.test.ts suites. Each phase starts its
-# cluster and always stops it. Fails if Jest fails or no test ran in all (all skipped counts as none).
-# Extra arguments go to Jest in both phases.
+# Runs the cluster suites (jest.cluster.config.js) on the whole control plane (etcd, kube-apiserver,
+# kube-controller-manager, kube-scheduler, KWOK, Karpenter): starts the cluster, runs Jest, always stops it.
+# Fails if Jest fails or no test ran (all skipped counts as none). Extra arguments go to Jest.
 # The cluster's processes watch this script's PID: if this script is killed (even with SIGKILL),
 # they exit by themselves.
 set -euo pipefail
@@ -36,50 +34,28 @@ trap 'exit 143' TERM
 
 # Vm-modules lets the suites import ESM-only packages, as in the unit tests.
 export NODE_OPTIONS="--experimental-vm-modules${NODE_OPTIONS:+ $NODE_OPTIONS}"
-total=0
-
-# run_phase PROFILE [START_ARGS...] -- JEST_ARGS...: starts the cluster of PROFILE, runs its suites, stops it.
-run_phase() {
-  local profile="$1" start_args=()
-  shift
-  while (($#)) && [[ "$1" != -- ]]; do
-    start_args+=("$1")
-    shift
-  done
-  shift
-  bash "$ROOT/scripts/test-cluster.sh" start --owner-pid "$$" "${start_args[@]}"
-  rm -f "$results"
-  # Jest runs in the background so that INT/TERM reach the traps at once.
-  local jest_rc=0
-  KAITO_TEST_CLUSTER_PROFILE="$profile" jest -c jest.cluster.config.js --passWithNoTests --json \
-    --outputFile="$results" "$@" &
-  jest_pid=$!
-  wait "$jest_pid" || jest_rc=$?
-  jest_pid=""
-  bash "$ROOT/scripts/test-cluster.sh" stop
-  if ((jest_rc != 0)); then
-    echo "run-cluster-tests: jest failed on the $profile cluster (exit $jest_rc)" >&2
-    exit "$jest_rc"
-  fi
-  # Tests that ran: numTotalTests also counts skipped ones (e.g. all filtered out by -t).
-  local ran
-  ran="$(node -e '
-    const r = require(process.argv[1]);
-    process.stdout.write(String(r.numTotalTests - r.numPendingTests - r.numTodoTests));
-  ' "$results" 2>/dev/null || true)"
-  if ! [[ "$ran" =~ ^[0-9]+$ ]]; then
-    echo "run-cluster-tests: no Jest results from the $profile cluster" >&2
-    exit 1
-  fi
-  echo "run-cluster-tests: $ran tests passed on the $profile cluster"
-  total=$((total + ran))
-}
-
-# The whole control plane first, then etcd and kube-apiserver alone for the suites that simulate the rest.
-run_phase full -- "$@"
-run_phase apiserver-only --apiserver-only -- "$@"
-if ((total == 0)); then
+bash "$ROOT/scripts/test-cluster.sh" start --owner-pid "$$"
+# Jest runs in the background so that INT/TERM reach the traps at once.
+jest_rc=0
+jest -c jest.cluster.config.js --passWithNoTests --json --outputFile="$results" "$@" &
+jest_pid=$!
+wait "$jest_pid" || jest_rc=$?
+jest_pid=""
+if ((jest_rc != 0)); then
+  echo "run-cluster-tests: jest failed (exit $jest_rc)" >&2
+  exit "$jest_rc"
+fi
+# Tests that ran: numTotalTests also counts skipped ones (e.g. all filtered out by -t).
+ran="$(node -e '
+  const r = require(process.argv[1]);
+  process.stdout.write(String(r.numTotalTests - r.numPendingTests - r.numTodoTests));
+' "$results" 2>/dev/null || true)"
+if ! [[ "$ran" =~ ^[0-9]+$ ]]; then
+  echo "run-cluster-tests: no Jest results" >&2
+  exit 1
+fi
+if ((ran == 0)); then
   echo "run-cluster-tests: jest ran no test" >&2
   exit 1
 fi
-echo "run-cluster-tests: $total cluster tests passed"
+echo "run-cluster-tests: $ran cluster tests passed"

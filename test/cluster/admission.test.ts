@@ -21,6 +21,7 @@ import {
   REPO_ROOT,
   apiPath,
   applyObject,
+  deleteNamespaces,
   ensureNamespace,
   installCrd,
 } from './support';
@@ -171,6 +172,11 @@ beforeAll(async () => {
 afterAll(async () => {
   const path = apiPath('admissionregistration.k8s.io/v1', 'validatingadmissionpolicybindings');
   for (const name of [binding, `${binding}-missing`]) await admin.delete(`${path}/${name}`).catch(() => undefined);
+  const namespaces = ['admission', 'admission-extended', 'admission-noparams', 'admission-later'];
+  await deleteNamespaces(
+    admin,
+    namespaces.map((n) => `${n}-${suffix}`),
+  );
 });
 
 describe('the policy installs', () => {

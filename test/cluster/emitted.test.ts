@@ -18,6 +18,8 @@ import {
   REPO_ROOT,
   apiPath,
   applyObject,
+  deleteApplied,
+  deleteNamespaces,
   ensureNamespace,
   installCrd,
   karpenterCrds,
@@ -32,8 +34,19 @@ const SEED_DIR = join(REPO_ROOT, 'test', 'fixtures', 'seed');
 const seeds = readdirSync(SEED_DIR).filter((f) => f.endsWith('.yaml'));
 
 beforeAll(async () => {
-  for (const crd of karpenterCrds()) await installCrd(admin, crd);
+  // Karpenter's own CRDs come with the cluster; the fixtures stand in only where no Karpenter runs.
+  for (const crd of karpenterCrds()) {
+    const path = apiPath('apiextensions.k8s.io/v1', 'customresourcedefinitions', { name: crd.metadata!.name! });
+    const installed = await admin.get(path).then(
+      () => true,
+      (e: unknown) => !(e instanceof KubeApiError && e.status === 404),
+    );
+    if (!installed) await installCrd(admin, crd);
+  }
 });
+
+// What the suite applied goes with it: another suite's reconciler, watching every namespace, would act on it.
+afterAll(() => deleteApplied(admin));
 
 // The bundles applied here carry the admission policy's binding, which covers every namespace: remove it after
 // each test, so that suites storing workspaces the policy refuses (on purpose) see a cluster without it.
@@ -83,6 +96,7 @@ describe('kaito render --mode direct of every seed example', () => {
   beforeAll(async () => {
     for (const seed of seeds) await ensureNamespace(admin, namespaceOf(seed));
   });
+  afterAll(() => deleteNamespaces(admin, seeds.map(namespaceOf)));
 
   test.each(seeds)('%s applies with nothing pruned', async (seed) => {
     const namespace = namespaceOf(seed);

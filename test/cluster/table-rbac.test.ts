@@ -13,6 +13,8 @@ import {
   REPO_ROOT,
   apiPath,
   applyObject,
+  deleteApplied,
+  deleteNamespaces,
   ensureNamespace,
   installCrd,
 } from './support';
@@ -30,6 +32,7 @@ describe('kubectl get workspace', () => {
     await installCrd(admin, crd as KubeObject);
     for (const seed of seeds) await ensureNamespace(admin, namespaceOf(seed));
   });
+  afterAll(() => deleteNamespaces(admin, seeds.map(namespaceOf)));
 
   test.each(seeds)(
     '%s: the server-side Table has the seed documents columns, then the status shows in them',
@@ -87,6 +90,10 @@ describe('kubectl get workspace', () => {
 describe("the reconciler's ServiceAccount and RBAC from the operator bundle", () => {
   const namespace = `kaito-rbac-${suffix}`;
   let reconciler: KubeClient;
+  afterAll(async () => {
+    await deleteApplied(admin);
+    await deleteNamespaces(admin, [namespace]);
+  });
 
   beforeAll(async () => {
     // Without the admission policy: its binding would cover every namespace of the shared test cluster.

@@ -6,7 +6,16 @@ import { MSG } from '../../src/api';
 import { checkWorkspaces } from '../../src/plan';
 import { renderWorkspaceCrd } from '../../src/render';
 import { URL_CASES } from '../fixtures/url-cases';
-import { KubeApiError, KubeClient, KubeObject, REPO_ROOT, apiPath, ensureNamespace, installCrd } from './support';
+import {
+  KubeApiError,
+  KubeClient,
+  KubeObject,
+  REPO_ROOT,
+  apiPath,
+  deleteNamespaces,
+  ensureNamespace,
+  installCrd,
+} from './support';
 
 /*
  * The bad-input corpus against the API server: what the CRD's schema and CEL rules can say, the server
@@ -72,6 +81,9 @@ beforeAll(async () => {
   await installCrd(admin, renderWorkspaceCrd() as KubeObject);
   await ensureNamespace(admin, namespace);
 });
+
+// What the suite stored goes with it: no reconciler here, so nothing holds it.
+afterAll(() => deleteNamespaces(admin, [namespace]));
 
 describe('the corpus against the API server', () => {
   test('the split is explicit: server-enforced cases are most of the corpus', () => {

@@ -8,6 +8,7 @@ import { createNamespace, createWorkspace, seed, waitForCondition } from '../rec
 import {
   admin,
   childrenOf,
+  deleteNamespaceAndWait,
   gone,
   installWorkspaceCrd,
   nodeClaimsOf,
@@ -38,13 +39,7 @@ beforeAll(async () => {
 
 afterAll(async () => {
   // The namespace goes once a reconciler has released every workspace's nodes.
-  const cleaner = await startReconciler(namespace);
-  try {
-    await admin.delete(`/api/v1/namespaces/${namespace}`);
-    await admin.waitFor(() => gone(`/api/v1/namespaces/${namespace}`), 120_000);
-  } finally {
-    await cleaner.stop();
-  }
+  await deleteNamespaceAndWait(namespace);
 });
 
 /** Every NodeClaim of the workspace is launched and backs exactly one Node of it; returns the claim count. */

@@ -137,3 +137,69 @@ export async function childrenOf(namespace: string, name: string): Promise<strin
 }
 
 export { workspacePath };
+
+/**
+ * Deletes `namespace` and waits until it is gone. Its workspaces release their nodes through a reconciler:
+ * `running` when the suite still has one, else one started for the purpose. A node whose claim was deleted
+ * before it registered stays behind in Karpenter's kwok provider (it has no instance garbage collection);
+ * such nodes of the namespace are removed as a cloud's instance GC would, and only when no claim names them.
+ */
+export async function deleteNamespaceAndWait(namespace: string, running?: RunningReconciler): Promise<void> {
+  const cleaner = running ?? (await startReconciler(namespace));
+  try {
+    await admin.delete(`/api/v1/namespaces/${namespace}`);
+    await admin.waitFor(() => gone(`/api/v1/namespaces/${namespace}`), 120_000);
+  } finally {
+    if (running === undefined) await cleaner.stop();
+  }
+  const claims = await admin.list<{ status?: { nodeName?: string } }>(apiPath('karpenter.sh/v1', 'nodeclaims'), {
+    labelSelector: `kaito.sh/workspacenamespace=${namespace}`,
+  });
+  if (claims.body.items.length > 0) throw new Error(`${claims.body.items.length} NodeClaim(s) of ${namespace} left`);
+  const nodes = await admin.list('/api/v1/nodes', { labelSelector: `kaito.sh/workspacenamespace=${namespace}` });
+  for (const node of nodes.body.items) await admin.delete(`/api/v1/nodes/${node.metadata?.name ?? ''}`);
+}
+
+/**
+ * A node a cluster admin brings (no provisioner): created with its labels and allocatable resources, as a
+ * kubelet registers it, and managed by KWOK, which makes it Ready and keeps its heartbeat. Resolves once it
+ * is Ready.
+ */
+export async function bringNode(name: string, labels: Record<string, string>, gpus = 1): Promise<void> {
+  const allocatable = { cpu: '6', memory: '112Gi', pods: '110', 'nvidia.com/gpu': String(gpus) };
+  await admin.create('/api/v1/nodes', {
+    apiVersion: 'v1',
+    kind: 'Node',
+    metadata: {
+      name,
+      annotations: { 'kwok.x-k8s.io/node': 'fake' },
+      labels: { 'kubernetes.io/os': 'linux', 'kubernetes.io/hostname': name, ...labels },
+    },
+    status: { allocatable, capacity: allocatable },
+  });
+  await admin.waitFor(async () => {
+    const node = await admin.get<{ status?: { conditions?: Array<{ type: string; status: string }> } }>(
+      `/api/v1/nodes/${name}`,
+    );
+    return node.body.status?.conditions?.some((c) => c.type === 'Ready' && c.status === 'True');
+  }, 60_000);
+}
+
+/**
+ * Makes the readiness probe of a pod fail (`fail`) or pass again: KWOK, as the pod's kubelet, reports it not
+ * Ready while it is annotated `test.kaito.sh/readiness=fail` (test/cluster/kwok/stages.yaml).
+ */
+export async function setReadinessFailing(namespace: string, pod: string, fail: boolean): Promise<void> {
+  await admin.mergePatch(apiPath('v1', 'pods', { namespace, name: pod }), {
+    metadata: { annotations: { 'test.kaito.sh/readiness': fail ? 'fail' : null } },
+  });
+}
+
+/** Lets the Job pods of a workspace named `hold-…` complete (KWOK keeps them running until then). */
+export async function releaseHeldPods(namespace: string, workspace: string): Promise<void> {
+  for (const pod of await podsOf(namespace, workspace)) {
+    await admin.mergePatch(apiPath('v1', 'pods', { namespace, name: pod.name }), {
+      metadata: { annotations: { 'test.kaito.sh/release': 'true' } },
+    });
+  }
+}

@@ -1,15 +1,8 @@
 import { PRIVILEGED_OPT_IN } from '../../../src/api';
 import type { RunningReconciler } from '../../../src/reconciler/manager';
 import { KubeApiError } from '../support';
-import {
-  admin,
-  createNamespace,
-  createWorkspace,
-  installCrds,
-  nodeClaimNames,
-  startInProcess,
-  waitForCondition,
-} from './support/cluster';
+import { deleteNamespaceAndWait, installWorkspaceCrd, startReconciler } from '../control-plane/support';
+import { admin, createNamespace, createWorkspace, nodeClaimNames, waitForCondition } from './support/cluster';
 
 /*
  * A workspace whose pod template Pod Security "baseline" refuses: the reconciler (creating pods with its own
@@ -19,8 +12,18 @@ import {
 let namespace: string;
 
 beforeAll(async () => {
-  await installCrds();
+  await installWorkspaceCrd();
   namespace = await createNamespace('rec-podsec');
+});
+
+afterAll(async () => {
+  // The allowed workspace's node is released by a reconciler that may act on it.
+  const cleaner = await startReconciler(namespace, { allowPrivilegedTemplates: true });
+  try {
+    await deleteNamespaceAndWait(namespace, cleaner);
+  } finally {
+    await cleaner.stop();
+  }
 });
 
 const privileged = (name: string) => ({
@@ -54,7 +57,7 @@ describe('a privileged template in the cluster', () => {
   });
 
   test('by default: stored, reported InvalidWorkspace with every field, no NodeClaim and no StatefulSet', async () => {
-    reconciler = await startInProcess(namespace);
+    reconciler = await startReconciler(namespace);
     await createWorkspace(namespace, privileged('priv'));
     const condition = await waitForCondition(namespace, 'priv', 'ResourceReady', 'False', 'InvalidWorkspace');
     expect(condition.message).toBe(
@@ -70,7 +73,7 @@ describe('a privileged template in the cluster', () => {
   });
 
   test('with --allow-privileged-templates: the reconciler provisions its nodes', async () => {
-    reconciler = await startInProcess(namespace, { allowPrivilegedTemplates: true });
+    reconciler = await startReconciler(namespace, { allowPrivilegedTemplates: true });
     await createWorkspace(namespace, privileged('allowed'));
     await admin.waitFor(async () => (await nodeClaimNames(namespace, 'allowed')).length === 1, 30_000);
   });

@@ -48,7 +48,33 @@ export async function applyObject(client: KubeClient, object: KubeObject, namesp
   if (object.kind === 'CustomResourceDefinition') return installCrd(client, object);
   const path = await objectPath(client, withNamespace, namespace);
   const { body } = await client.apply<KubeObject>(path, withNamespace, { fieldManager: 'kaito-tests', force: true });
+  appliedPaths.add(path);
   return body;
+}
+
+/** Paths of the objects `applyObject` applied (CRDs aside), for `deleteApplied`. */
+const appliedPaths = new Set<string>();
+
+/** Deletes what `applyObject` applied in this suite (newest first) and waits until it is gone. */
+export async function deleteApplied(client: KubeClient, timeoutMs = 60_000): Promise<void> {
+  const paths = [...appliedPaths].reverse();
+  appliedPaths.clear();
+  const gone = (e: unknown) => {
+    if (!(e instanceof KubeApiError) || e.status !== 404) throw e;
+  };
+  // Background: a Job's pods go with it (a Job's own default is to orphan them).
+  for (const path of paths) await client.delete(path, { propagationPolicy: 'Background' }).catch(gone);
+  await client.waitFor(async () => {
+    const left = await Promise.all(
+      paths.map((path) =>
+        client.get(path).then(
+          () => true,
+          (e: unknown) => (gone(e), false),
+        ),
+      ),
+    );
+    return left.every((l) => !l);
+  }, timeoutMs);
 }
 
 /**
@@ -74,6 +100,30 @@ export async function ensureNamespace(client: KubeClient, name: string): Promise
   await client.create('/api/v1/namespaces', { metadata: { name } }).catch((e: unknown) => {
     if (!(e instanceof KubeApiError) || e.status !== 409) throw e;
   });
+}
+
+/**
+ * Deletes namespaces and waits until they are gone, so that what a suite stored does not outlive it: another
+ * suite's reconciler, watching every namespace, would act on it.
+ */
+export async function deleteNamespaces(client: KubeClient, names: Iterable<string>, timeoutMs = 60_000): Promise<void> {
+  const all = [...names];
+  for (const name of all) {
+    await client.delete(`/api/v1/namespaces/${name}`).catch((e: unknown) => {
+      if (!(e instanceof KubeApiError) || e.status !== 404) throw e;
+    });
+  }
+  await client.waitFor(async () => {
+    const left = await Promise.all(
+      all.map((name) =>
+        client.get(`/api/v1/namespaces/${name}`).then(
+          () => true,
+          (e: unknown) => !(e instanceof KubeApiError && e.status === 404),
+        ),
+      ),
+    );
+    return left.every((l) => !l);
+  }, timeoutMs);
 }
 
 /** Applies a CRD and waits until it is Established; returns the stored CRD. */

@@ -2,10 +2,10 @@ import type { PolicyRule } from 'kubernetes-types/rbac/v1';
 import { renderOperator, type OperatorOptions } from '../../../../src/render';
 import type { RequestRecord } from '../../../../src/reconciler/http';
 import type { ReconcilerOptions, RunningReconciler } from '../../../../src/reconciler/manager';
-import type { RawObject } from '../../../../src/reconciler/observe';
+import { KWOK_NODE_CLASS } from '../../../../src/render/node-class';
 import { apiPath } from '../../support';
-import { admin, adminConnection, startInProcess, waitForCondition, waitForEvent } from './cluster';
-import type { Simulator } from './simulator';
+import { setReadinessFailing, startReconciler } from '../../control-plane/support';
+import { admin, adminConnection, waitForCondition, waitForEvent } from './cluster';
 
 /*
  * The reconciler as the operator bundle deploys it: the bundle's ServiceAccount and RBAC applied, the
@@ -69,7 +69,10 @@ const PLURAL: Record<string, string> = {
 export async function installBundleRbac(
   options: OperatorOptions & { readonly namespace: string },
 ): Promise<{ token: string; objects: ReturnType<typeof renderOperator> }> {
-  const objects = renderOperator(options).filter((o) => PLURAL[o.kind] !== undefined);
+  // The bundle as the test cluster needs it: NodeClaims for Karpenter, of the kwok node class.
+  const objects = renderOperator({ nodeProvisioner: 'karpenter', nodeClass: KWOK_NODE_CLASS, ...options }).filter(
+    (o) => PLURAL[o.kind] !== undefined,
+  );
   for (const o of objects) {
     const ns = o.metadata.namespace;
     const path = apiPath(o.apiVersion, PLURAL[o.kind]!, { ...(ns ? { namespace: ns } : {}), name: o.metadata.name });
@@ -89,7 +92,7 @@ export async function startWithToken(
 ): Promise<RunningReconciler> {
   const { server, ca } = await adminConnection();
   const { leaseNamespace, ...rest } = options;
-  return startInProcess(leaseNamespace, {
+  return startReconciler(leaseNamespace, {
     connection: { server, ...(ca ? { ca } : {}), authorization: async () => `Bearer ${token}` },
     leaderElection: { namespace: leaseNamespace, retryPeriodMs: 500, renewDeadlineMs: 3000, leaseDurationMs: 4000 },
     ...rest,
@@ -97,56 +100,35 @@ export async function startWithToken(
 }
 
 /**
- * The leader pod of workspace `name`, as the StatefulSet controller would make it, once its benchmark probe
- * passed: the reconciler then reads its log (pods/log get). Unscheduled, the pod has no log: the server
- * answers 204. The pod is deleted again.
+ * The reconciler read the log of workspace `name`'s leader pod once its benchmark probe passed (pods/log
+ * get): the request was authorized. KWOK runs no kubelet server, so the API server cannot reach the log and
+ * answers LOG_UNREACHABLE; a refused request would be 403.
  */
 export async function leaderPodLogRead(
   namespace: string,
   name: string,
   requests: readonly RequestRecord[],
 ): Promise<void> {
-  const sts = await admin.get<{ spec: { template: { metadata: object; spec: object } } }>(
-    apiPath('apps/v1', 'statefulsets', { namespace, name }),
-  );
-  const podPath = apiPath('v1', 'pods', { namespace, name: `${name}-0` });
-  await admin.create(apiPath('v1', 'pods', { namespace }), {
-    apiVersion: 'v1',
-    kind: 'Pod',
-    metadata: { ...sts.body.spec.template.metadata, name: `${name}-0` },
-    spec: sts.body.spec.template.spec,
-  });
-  const pod = await admin.get<{ metadata: Record<string, unknown> }>(podPath);
-  await admin.replace(`${podPath}/status`, {
-    apiVersion: 'v1',
-    kind: 'Pod',
-    metadata: pod.body.metadata,
-    status: {
-      phase: 'Running',
-      containerStatuses: [
-        { name, ready: true, started: true, restartCount: 0, image: 'kaito-base', imageID: '', state: {} },
-      ],
-    },
-  });
-  const logRead = await admin.waitFor(
-    async () => requests.find((r) => r.verb === 'GET' && r.path === `${podPath}/log`),
-    20_000,
-  );
-  if (logRead.status !== 204) throw new Error(`pods/log answered ${logRead.status}, expected 204`);
-  await admin.delete(podPath);
+  const logPath = `${apiPath('v1', 'pods', { namespace, name: `${name}-0` })}/log`;
+  const logRead = await admin.waitFor(async () => requests.find((r) => r.verb === 'GET' && r.path === logPath), 60_000);
+  if (logRead.status !== LOG_UNREACHABLE)
+    throw new Error(`pods/log answered ${logRead.status}, expected ${LOG_UNREACHABLE}`);
 }
 
+/** What the API server answers for the log of a pod on a KWOK node. */
+export const LOG_UNREACHABLE = 404;
+
 /**
- * Workspace `name` (Ready, its StatefulSet played by `simulator`) stops being Ready and becomes Ready again:
- * the second `WorkspaceReady` event is the first one's count raised (events patch), not a second Event.
+ * Workspace `name` (Ready) stops being Ready and becomes Ready again, as its leader pod's readiness probe
+ * fails and passes (KWOK reports it): the second `WorkspaceReady` event is the first one's count raised
+ * (events patch), not a second Event.
  */
-export async function readyAgainRaisesEventCount(namespace: string, name: string, simulator: Simulator): Promise<void> {
+export async function readyAgainRaisesEventCount(namespace: string, name: string): Promise<void> {
   await waitForEvent(namespace, name, { type: 'Normal', reason: 'WorkspaceReady' });
-  const sts = apiPath('apps/v1', 'statefulsets', { namespace, name });
-  await admin.mergePatch(`${sts}/status`, { status: { readyReplicas: 0, availableReplicas: 0 } });
-  await waitForCondition(namespace, name, 'WorkspaceReady', 'False');
-  await simulator.markReady((await admin.get<RawObject>(sts)).body);
-  await waitForCondition(namespace, name, 'WorkspaceReady', 'True');
+  await setReadinessFailing(namespace, `${name}-0`, true);
+  await waitForCondition(namespace, name, 'WorkspaceReady', 'False', undefined, 60_000);
+  await setReadinessFailing(namespace, `${name}-0`, false);
+  await waitForCondition(namespace, name, 'WorkspaceReady', 'True', undefined, 60_000);
   const counts = async () =>
     (
       await admin.list<{ count: number }>(apiPath('v1', 'events', { namespace }), {

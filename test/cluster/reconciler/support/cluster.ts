@@ -1,7 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { parse } from 'yaml';
-import { renderWorkspaceCrd } from '../../../../src/render';
 import { kubeconfigConnection, type Connection } from '../../../../src/reconciler/connection';
 import { KubeApi } from '../../../../src/reconciler/http';
 import { jsonLogger, type Logger } from '../../../../src/reconciler/log';
@@ -55,14 +54,9 @@ export async function applyCrd(crd: object | string, name: string): Promise<void
   }, 30_000);
 }
 
-/** Installs the Workspace, NodeClaim and Machine CRDs (idempotent). */
-export async function installCrds(): Promise<void> {
-  await applyCrd(renderWorkspaceCrd(), 'workspaces.kaito.sh');
-  await applyCrd(
-    readFileSync(join(REPO_ROOT, 'test/fixtures/crds/karpenter.sh_nodeclaims.yaml'), 'utf8'),
-    'nodeclaims.karpenter.sh',
-  );
-  await applyCrd(MACHINE_CRD, 'machines.karpenter.sh');
+/** Installs the legacy Machine CRD (idempotent): no Karpenter that exists today serves it. */
+export function installMachineCrd(): Promise<void> {
+  return applyCrd(MACHINE_CRD, 'machines.karpenter.sh');
 }
 
 /** Creates a namespace with a unique name starting with `prefix`. */
@@ -129,8 +123,8 @@ export function waitForCondition(
 /** Deletes a workspace and waits until its NodeClaims and then the workspace itself are gone. */
 export async function deleteWorkspaceAndWait(namespace: string, name: string): Promise<void> {
   await admin.delete(workspacePath(namespace, name));
-  await admin.waitFor(async () => (await nodeClaimNames(namespace, name)).length === 0, 30_000);
-  await admin.waitFor(() => gone(workspacePath(namespace, name)), 30_000);
+  await admin.waitFor(async () => (await nodeClaimNames(namespace, name)).length === 0, 60_000);
+  await admin.waitFor(() => gone(workspacePath(namespace, name)), 60_000);
 }
 
 /** Whether the object at `path` is gone (404). */
@@ -209,7 +203,7 @@ export async function startInProcess(
   });
 }
 
-/** An admin client of the reconciler's own kind, for the simulator. */
+/** An admin client of the reconciler's own kind, for the played Machine provisioner and the benchmark. */
 export async function adminApi(): Promise<KubeApi> {
   return new KubeApi(await adminConnection(), { userAgent: 'kaito-reconciler-tests' });
 }

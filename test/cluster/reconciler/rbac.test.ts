@@ -2,14 +2,13 @@ import { leaderElectionRules, reconcilerClusterRules } from '../../../src/render
 import type { RequestRecord } from '../../../src/reconciler/http';
 import type { RunningReconciler } from '../../../src/reconciler/manager';
 import { KubeApiError, apiPath } from '../support';
+import { deleteNamespaceAndWait, installWorkspaceCrd } from '../control-plane/support';
 import {
   CapturedLog,
   admin,
-  adminApi,
   createNamespace,
   createWorkspace,
   deleteWorkspaceAndWait,
-  installCrds,
   seed,
   waitForCondition,
   waitForEvent,
@@ -23,28 +22,25 @@ import {
   startWithToken,
   usedPermissions,
 } from './support/bundle-rbac';
-import { Simulator } from './support/simulator';
 
 /**
  * The reconciler as the operator bundle deploys it: its own ServiceAccount's token (TokenRequest) and
  * exactly the bundle's RBAC (ClusterRole for all namespaces, Role for the Lease), watching all
- * namespaces with leader election. Every request it makes is allowed, and every right it has is used.
+ * namespaces with leader election, on the whole control plane. Every request it makes is allowed, and every
+ * right it has is used.
  */
 
 const requests: RequestRecord[] = [];
 
 let namespace: string;
 let reconciler: RunningReconciler;
-let simulator: Simulator;
 let token: string;
 const log = new CapturedLog();
 
 beforeAll(async () => {
-  await installCrds();
+  await installWorkspaceCrd();
   namespace = await createNamespace('rec-rbac');
   ({ token } = await installBundleRbac({ namespace }));
-  simulator = new Simulator({ api: await adminApi(), namespace });
-  await simulator.start();
   reconciler = await startWithToken(token, {
     leaseNamespace: namespace,
     namespace: undefined,
@@ -55,7 +51,7 @@ beforeAll(async () => {
 
 afterAll(async () => {
   await reconciler?.stop();
-  await simulator?.stop();
+  await deleteNamespaceAndWait(namespace);
 });
 
 test('the token really is limited: it cannot read Secrets', async () => {
@@ -70,9 +66,9 @@ test('the token really is limited: it cannot read Secrets', async () => {
 test('with the bundle RBAC a workspace reaches Ready, records events, and is deleted; no request is refused', async () => {
   await admin.waitFor(async () => reconciler.isLeader(), 20_000);
   await createWorkspace(namespace, seed('phi-3-mini-inference.yaml', 'rbac'));
-  await waitForCondition(namespace, 'rbac', 'WorkspaceReady', 'True');
+  await waitForCondition(namespace, 'rbac', 'WorkspaceReady', 'True', undefined, 120_000);
   await waitForEvent(namespace, 'rbac', { type: 'Normal', reason: 'WorkspaceReady' });
-  await readyAgainRaisesEventCount(namespace, 'rbac', simulator);
+  await readyAgainRaisesEventCount(namespace, 'rbac');
   const lease = await admin.get<{ spec: { holderIdentity: string } }>(
     `/apis/coordination.k8s.io/v1/namespaces/${namespace}/leases/kaito-reconciler`,
   );
@@ -90,8 +86,8 @@ test('with the bundle RBAC a workspace reaches Ready, records events, and is del
 
 test('a tuning workspace too: its Job, ConfigMap and egress NetworkPolicy are created, it succeeds', async () => {
   await createWorkspace(namespace, seed('phi-3-mini-4k-qlora-tuning.yaml', 'rbac-tuning'));
-  // The simulator completes the Job once it exists; WorkspaceSucceeded follows.
-  await waitForCondition(namespace, 'rbac-tuning', 'WorkspaceSucceeded', 'True');
+  // KWOK completes the Job's pod; WorkspaceSucceeded follows.
+  await waitForCondition(namespace, 'rbac-tuning', 'WorkspaceSucceeded', 'True', undefined, 120_000);
   // Server-side apply creates the policy: authorized as create and patch.
   const policy = await admin.get<{ metadata: { name: string } }>(
     `/apis/networking.k8s.io/v1/namespaces/${namespace}/networkpolicies/rbac-tuning-egress`,
@@ -109,7 +105,7 @@ test('the ClusterRole and the leader-election Role grant exactly the requests th
   const leases = used.filter((p) => p.startsWith('coordination.k8s.io '));
   const rest = used.filter((p) => !p.startsWith('coordination.k8s.io '));
   expect(rest).toEqual(
-    permissionsOfRules(reconcilerClusterRules('gpu-provisioner')).filter((p) => !ADMISSION_ONLY.includes(p)),
+    permissionsOfRules(reconcilerClusterRules('karpenter')).filter((p) => !ADMISSION_ONLY.includes(p)),
   );
   expect(leases).toEqual(permissionsOfRules(leaderElectionRules()));
 });

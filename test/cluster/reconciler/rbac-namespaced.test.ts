@@ -3,14 +3,13 @@ import { leaderElectionRules } from '../../../src/render';
 import type { RequestRecord } from '../../../src/reconciler/http';
 import type { RunningReconciler } from '../../../src/reconciler/manager';
 import { KubeApiError, apiPath } from '../support';
+import { deleteNamespaceAndWait, installWorkspaceCrd } from '../control-plane/support';
 import {
   CapturedLog,
   admin,
-  adminApi,
   createNamespace,
   createWorkspace,
   deleteWorkspaceAndWait,
-  installCrds,
   seed,
   waitForCondition,
   workspacePath,
@@ -25,7 +24,6 @@ import {
   startWithToken,
   usedPermissions,
 } from './support/bundle-rbac';
-import { Simulator } from './support/simulator';
 
 /**
  * The bundle with `watchNamespace`: the reconciler runs with `--namespace` and holds a Role in that namespace
@@ -37,18 +35,15 @@ const requests: RequestRecord[] = [];
 let operatorNamespace: string;
 let watched: string;
 let reconciler: RunningReconciler;
-let simulator: Simulator;
 let token: string;
 let objects: Awaited<ReturnType<typeof installBundleRbac>>['objects'];
 const log = new CapturedLog();
 
 beforeAll(async () => {
-  await installCrds();
+  await installWorkspaceCrd();
   operatorNamespace = await createNamespace('rec-rbacns-op');
   watched = await createNamespace('rec-rbacns');
   ({ token, objects } = await installBundleRbac({ namespace: operatorNamespace, watchNamespace: watched }));
-  simulator = new Simulator({ api: await adminApi(), namespace: watched });
-  await simulator.start();
   reconciler = await startWithToken(token, {
     leaseNamespace: operatorNamespace,
     namespace: watched,
@@ -59,7 +54,8 @@ beforeAll(async () => {
 
 afterAll(async () => {
   await reconciler?.stop();
-  await simulator?.stop();
+  await deleteNamespaceAndWait(watched);
+  await admin.delete(`/api/v1/namespaces/${operatorNamespace}`);
 });
 
 test('it cannot read workspaces cluster-wide or in another namespace', async () => {
@@ -76,10 +72,10 @@ test('inference and tuning workspaces in the watched namespace reach Ready; dele
   await admin.waitFor(async () => reconciler.isLeader(), 20_000);
   await createWorkspace(watched, seed('phi-3-mini-inference.yaml', 'ns-inference'));
   await createWorkspace(watched, seed('phi-3-mini-4k-qlora-tuning.yaml', 'ns-tuning'));
-  await waitForCondition(watched, 'ns-inference', 'WorkspaceReady', 'True');
-  await readyAgainRaisesEventCount(watched, 'ns-inference', simulator);
-  // The simulator completes the Job once it exists; WorkspaceSucceeded follows.
-  await waitForCondition(watched, 'ns-tuning', 'WorkspaceSucceeded', 'True');
+  await waitForCondition(watched, 'ns-inference', 'WorkspaceReady', 'True', undefined, 120_000);
+  await readyAgainRaisesEventCount(watched, 'ns-inference');
+  // KWOK completes the Job's pod; WorkspaceSucceeded follows.
+  await waitForCondition(watched, 'ns-tuning', 'WorkspaceSucceeded', 'True', undefined, 120_000);
   await leaderPodLogRead(watched, 'ns-inference', requests);
 
   await deleteWorkspaceAndWait(watched, 'ns-inference');

@@ -3,27 +3,24 @@ import type { Workspace } from '../../../src/api';
 import type { RunningReconciler } from '../../../src/reconciler/manager';
 import {
   admin,
-  adminApi,
-  createNamespace,
-  createWorkspace,
-  installCrds,
-  nodeClaimNames,
-  seed,
-  startInProcess,
-  waitForCondition,
-} from './support/cluster';
+  deleteNamespaceAndWait,
+  installWorkspaceCrd,
+  nodeClaimsOf,
+  nodesOf,
+  startReconciler,
+} from '../control-plane/support';
+import { createNamespace, createWorkspace, nodeClaimNames, seed, waitForCondition } from './support/cluster';
 import { spawnReconciler } from './support/child';
-import { Simulator } from './support/simulator';
 
 /**
- * Restarts and concurrency never make more NodeClaims than planned: claim names are deterministic and
- * counts come from the API server's state, so a reconciler killed mid-flight, or two running at once,
- * leave exactly the planned claims.
+ * Restarts and concurrency never make more NodeClaims than planned, on the whole control plane: claim names
+ * are deterministic and counts come from the API server's state, so a reconciler killed mid-flight, or two
+ * running at once, leave exactly the planned claims, each launched by Karpenter as exactly one node.
  */
 
 let namespace: string;
-let simulator: Simulator;
 const COUNT = 8;
+const KWOK_CLASS = 'karpenter.kwok.sh/KWOKNodeClass/default';
 
 /** A two-node workspace (phi-3-mini with count 2). */
 function twoNodes(name: string) {
@@ -35,20 +32,25 @@ const claimsOf = (name: string) =>
   [0, 1].map((i) => nodeClaimName({ metadata: { name, namespace } } as Workspace, i)).sort();
 
 beforeAll(async () => {
-  await installCrds();
+  await installWorkspaceCrd();
   namespace = await createNamespace('rec-restart');
-  // Claims wait, as if the cloud were slow: the reconciler is restarted while they are pending.
-  simulator = new Simulator({ api: await adminApi(), namespace, fulfilClaims: false });
-  await simulator.start();
 });
 
 afterAll(async () => {
-  await simulator?.stop();
+  await deleteNamespaceAndWait(namespace);
 });
+
+/** The planned claims of `name`, each backing one node of it. */
+async function expectPlannedClaimsAndNodes(name: string): Promise<void> {
+  expect(await nodeClaimNames(namespace, name)).toEqual(claimsOf(name));
+  const nodes = (await nodesOf(namespace, name)).map((n) => n.name).sort();
+  expect(nodes).toEqual((await nodeClaimsOf(namespace, name)).map((c) => c.nodeName).sort());
+}
 
 test('a reconciler killed mid-flight (SIGKILL) and started again makes no duplicate NodeClaims', async () => {
   const names = Array.from({ length: COUNT }, (_, i) => `killed-${i}`);
-  const first = spawnReconciler([`--namespace=${namespace}`]);
+  const args = [`--namespace=${namespace}`, '--node-provisioner=karpenter', `--node-class=${KWOK_CLASS}`];
+  const first = spawnReconciler(args);
   await first.waitForLog((l) => l.msg === 'workers started');
   await Promise.all(names.map((n) => createWorkspace(namespace, twoNodes(n))));
   // Kill it as soon as it has created some claims, before it can have finished.
@@ -56,15 +58,14 @@ test('a reconciler killed mid-flight (SIGKILL) and started again makes no duplic
   first.process.kill('SIGKILL');
   expect((await first.exited).signal).toBe('SIGKILL');
 
-  const second = spawnReconciler([`--namespace=${namespace}`]);
+  const second = spawnReconciler(args);
   try {
     await second.waitForLog((l) => l.msg === 'workers started');
     for (const n of names) {
       await admin.waitFor(async () => (await nodeClaimNames(namespace, n)).length === 2, 30_000);
     }
-    simulator.release();
-    for (const n of names) await waitForCondition(namespace, n, 'WorkspaceReady', 'True', undefined, 60_000);
-    for (const n of names) expect(await nodeClaimNames(namespace, n)).toEqual(claimsOf(n));
+    for (const n of names) await waitForCondition(namespace, n, 'WorkspaceReady', 'True', undefined, 120_000);
+    for (const n of names) await expectPlannedClaimsAndNodes(n);
     expect(second.lines.filter((l) => l.level === 'error')).toEqual([]);
   } finally {
     second.process.kill('SIGTERM');
@@ -74,15 +75,14 @@ test('a reconciler killed mid-flight (SIGKILL) and started again makes no duplic
 
 test('two reconcilers at once (no leader election) still make exactly the planned NodeClaims', async () => {
   const names = Array.from({ length: COUNT }, (_, i) => `twice-${i}`);
-  const running: RunningReconciler[] = [await startInProcess(namespace), await startInProcess(namespace)];
+  const running: RunningReconciler[] = [await startReconciler(namespace), await startReconciler(namespace)];
   try {
     await Promise.all(names.map((n) => createWorkspace(namespace, twoNodes(n))));
-    for (const n of names) await waitForCondition(namespace, n, 'WorkspaceReady', 'True', undefined, 60_000);
-    for (const n of names) expect(await nodeClaimNames(namespace, n)).toEqual(claimsOf(n));
+    for (const n of names) await waitForCondition(namespace, n, 'WorkspaceReady', 'True', undefined, 120_000);
+    for (const n of names) await expectPlannedClaimsAndNodes(n);
     // Both worked on them.
     for (const r of running) expect(await r.metrics.reconcileCount()).toBeGreaterThan(0);
   } finally {
     await Promise.all(running.map((r) => r.stop()));
   }
-  expect(simulator.errors).toEqual([]);
 });
