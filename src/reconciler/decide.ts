@@ -1,3 +1,5 @@
+import type { StatefulSetSpec, StatefulSetStatus } from 'kubernetes-types/apps/v1';
+import type { JobStatus } from 'kubernetes-types/batch/v1';
 import type { Condition, Workspace, WorkspaceStatus } from '../api/types';
 import { defaultPresets } from '../catalog';
 import { parseBenchmarkLog } from './benchmark';
@@ -491,9 +493,8 @@ interface TuningJobState {
 
 /** Reads a tuning workspace's Job: its status counts and its `Complete` and `Failed` conditions. */
 function tuningJobState(job: RawObject | undefined, problem: PodProblem | undefined): TuningJobState {
-  const jobStatus = (job?.status ?? {}) as { active?: number; succeeded?: number; failed?: number };
-  const jobConditions =
-    (job?.status as { conditions?: Array<{ type?: string; status?: string; message?: string }> })?.conditions ?? [];
+  const jobStatus = (job?.status ?? {}) as JobStatus;
+  const jobConditions = (job?.status as JobStatus | undefined)?.conditions ?? [];
   const failed = jobConditions.find((c) => c.type === 'Failed' && c.status === 'True');
   const succeeded =
     jobConditions.some((c) => c.type === 'Complete' && c.status === 'True') || (jobStatus.succeeded ?? 0) > 0;
@@ -570,8 +571,8 @@ function decideInference(
   const { resourceReady, problem, workerNodes, target } = progress;
   const previousState = (raw.status as WorkspaceStatus | undefined)?.state;
   const sts = observed.workload;
-  const replicas = ((sts?.spec as { replicas?: number }) ?? {}).replicas ?? 0;
-  const readyReplicas = ((sts?.status as { readyReplicas?: number }) ?? {}).readyReplicas ?? 0;
+  const replicas = ((sts?.spec ?? {}) as StatefulSetSpec).replicas ?? 0;
+  const readyReplicas = ((sts?.status ?? {}) as StatefulSetStatus).readyReplicas ?? 0;
   const inferenceReady = resourceReady && sts !== undefined && replicas > 0 && readyReplicas >= replicas;
   decided.push(
     inferenceReady
