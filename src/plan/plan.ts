@@ -1,4 +1,4 @@
-import { resolvePreset, runtimeOf, type CatalogOptions } from '../api/rules';
+import { resolvePreset, runtimeOf, type CatalogOptions, type ResolvedPreset } from '../api/rules';
 import { ANNOTATION_BYPASS_RESOURCE_CHECKS, migSliceGiB, type TuningMethod, type Workspace } from '../api/types';
 import {
   defaultPresets,
@@ -134,33 +134,49 @@ function skuFor(ws: Workspace, skus: SkuCatalog, options: PlanOptions): { sku: G
   };
 }
 
-/**
- * Plans a validated workspace: how many nodes of which GPUs, with which parallelism and dtype.
- * Throws {@link FitError} when the model does not fit (an explicit `count` is honoured, never ignored).
- */
-export function planWorkspace(ws: Workspace, options: PlanOptions = {}): WorkspacePlan {
-  const presets = options.presets ?? defaultPresets;
-  const skus = options.skus ?? defaultSkus;
-  const spec = ws.inference?.preset ?? ws.tuning?.preset;
-  const resolved = spec ? resolvePreset(spec.name, presets) : undefined;
-  const preset: ModelPreset | undefined = resolved?.kind === 'catalog' ? resolved.preset : undefined;
-  const runtime = runtimeOf(ws, preset);
-  const { sku, known } = skuFor(ws, skus, options);
-  const bypass = ws.metadata.annotations?.[ANNOTATION_BYPASS_RESOURCE_CHECKS] !== undefined;
-  const explicitCount = ws.resource.count;
-  const notes: string[] = [];
-  if (!known) {
-    notes.push(
-      ws.resource.instanceType
-        ? `instance type ${ws.resource.instanceType} is not in the catalog: GPU count and memory unknown, assuming 1 GPU per node`
-        : 'bring-your-own nodes: GPU count and memory are read from the nodes; assuming 1 GPU per node until then',
-    );
-  }
-  const dtype = preset === undefined ? 'auto' : preset.dtype === 'bfloat16' && !hasBf16(sku) ? 'float16' : preset.dtype;
-  if (preset?.dtype === 'bfloat16' && dtype === 'float16') {
-    notes.push(`${sku.gpuModel} has no bfloat16 (compute capability ${sku.computeCapability}): serving in float16`);
-  }
-  const base = {
+/** The fields every plan shares: what the model is, where it runs, on which GPUs, in which dtype. */
+type PlanBase = Pick<
+  WorkspacePlan,
+  | 'preset'
+  | 'huggingFaceId'
+  | 'instanceType'
+  | 'runtime'
+  | 'gpusPerNode'
+  | 'gpuMemoryPerGpuGiB'
+  | 'gpuModel'
+  | 'dtype'
+  | 'gpuMemoryUtilization'
+>;
+
+/** What sizing a plan and explaining a misfit need, whichever kind of workload it is. */
+interface Sizing {
+  readonly sku: GpuSku;
+  readonly skus: SkuCatalog;
+  /** Whether the memory fit is checked (a catalog model on known GPUs, no bypass annotation). */
+  readonly checkFit: boolean;
+  /** `resource.count`, when given. */
+  readonly explicitCount: number | undefined;
+  /** The nodes as fit errors name them: the instance type, else each selected node (bring-your-own). */
+  readonly nodeName: string;
+  /** The field fit errors point at. */
+  readonly nodePath: string;
+}
+
+/** The weights' dtype on the GPUs: bfloat16 falls back to float16 on GPUs without it, unknown models get `auto`. */
+function dtypeOn(preset: ModelPreset | undefined, sku: GpuSku): WorkspacePlan['dtype'] {
+  return preset === undefined ? 'auto' : preset.dtype === 'bfloat16' && !hasBf16(sku) ? 'float16' : preset.dtype;
+}
+
+/** The fields of the plan that do not depend on the kind of workload: model, instance type, runtime, GPUs. */
+function planBase(
+  ws: Workspace,
+  preset: ModelPreset | undefined,
+  resolved: ResolvedPreset | undefined,
+  runtime: RuntimeName,
+  sku: GpuSku,
+  dtype: WorkspacePlan['dtype'],
+): PlanBase {
+  return {
     ...(preset ? { preset: preset.name } : resolved?.kind === 'huggingface' ? { preset: resolved.id } : {}),
     ...(preset?.huggingFaceId
       ? { huggingFaceId: preset.huggingFaceId }
@@ -174,112 +190,143 @@ export function planWorkspace(ws: Workspace, options: PlanOptions = {}): Workspa
     gpuModel: sku.gpuModel,
     dtype,
     gpuMemoryUtilization: gpuMemoryUtilization(sku),
-  } as const;
-  const checkFit = known && preset !== undefined && !bypass;
-  // Bring-your-own nodes have no instance type: errors name the selected nodes and point at the selector.
-  const nodeName = sku.name !== '' ? sku.name : 'each selected node';
-  const nodePath = ws.resource.instanceType ? 'resource.instanceType' : 'resource.labelSelector';
+  };
+}
 
-  if (ws.tuning !== undefined) {
-    const method = ws.tuning.method ?? 'lora';
-    const required = preset ? tuningMemoryGiB(preset, method) : 0;
-    const available = sku.totalGpuMemoryGiB;
-    if (checkFit && required > available * TUNING_UTILIZATION) {
-      const fits = suggestSkus((s) => FITS_ONE_NODE[method](preset!, s), skus);
-      throw new FitError(
-        `${method} tuning of ${preset!.name} needs ${round2(required)} GiB of GPU memory; ${nodeName} has ` +
-          `${round2(available)} GiB (${sku.gpuCount} x ${sku.gpuMemoryPerGpuGiB} GiB ${sku.gpuModel}).` +
-          (method === 'lora' ? ' QLoRA needs less.' : '') +
-          (fits.length ? ` Instance types that fit: ${fits.join(', ')}` : ''),
-        nodePath,
-        round2(required),
-        round2(available),
-        fits,
-      );
-    }
-    return {
-      kind: 'tuning',
-      ...base,
-      // Fine-tuning runs on transformers + peft, whatever the annotation says.
-      runtime: 'transformers',
-      tuningMethod: method,
-      nodeCount: 1,
-      nodeCountSource: explicitCount === undefined ? 'default' : 'explicit',
-      requiredGpuMemoryGiB: round2(required),
-      availableGpuMemoryGiB: round2(available),
-      tensorParallelSize: 1,
-      pipelineParallelSize: 1,
-      dataParallelSize: sku.gpuCount,
-      diskGiB: preset?.tuning?.diskGiB ?? preset?.diskGiB ?? UNKNOWN_DISK_GIB,
-      fitChecked: checkFit,
-      notes,
-    };
+/** A tuning workspace: one node, transformers + peft, and the method's memory checked against it. */
+function planTuning(
+  method: TuningMethod,
+  preset: ModelPreset | undefined,
+  base: PlanBase,
+  sizing: Sizing,
+  notes: string[],
+): WorkspacePlan {
+  const { sku, skus, checkFit, explicitCount, nodeName, nodePath } = sizing;
+  const required = preset ? tuningMemoryGiB(preset, method) : 0;
+  const available = sku.totalGpuMemoryGiB;
+  if (checkFit && required > available * TUNING_UTILIZATION) {
+    const fits = suggestSkus((s) => FITS_ONE_NODE[method](preset!, s), skus);
+    throw new FitError(
+      `${method} tuning of ${preset!.name} needs ${round2(required)} GiB of GPU memory; ${nodeName} has ` +
+        `${round2(available)} GiB (${sku.gpuCount} x ${sku.gpuMemoryPerGpuGiB} GiB ${sku.gpuModel}).` +
+        (method === 'lora' ? ' QLoRA needs less.' : '') +
+        (fits.length ? ` Instance types that fit: ${fits.join(', ')}` : ''),
+      nodePath,
+      round2(required),
+      round2(available),
+      fits,
+    );
   }
+  return {
+    kind: 'tuning',
+    ...base,
+    // Fine-tuning runs on transformers + peft, whatever the annotation says.
+    runtime: 'transformers',
+    tuningMethod: method,
+    nodeCount: 1,
+    nodeCountSource: explicitCount === undefined ? 'default' : 'explicit',
+    requiredGpuMemoryGiB: round2(required),
+    availableGpuMemoryGiB: round2(available),
+    tensorParallelSize: 1,
+    pipelineParallelSize: 1,
+    dataParallelSize: sku.gpuCount,
+    diskGiB: preset?.tuning?.diskGiB ?? preset?.diskGiB ?? UNKNOWN_DISK_GIB,
+    fitChecked: checkFit,
+    notes,
+  };
+}
 
-  if (preset === undefined) {
-    if (resolved?.kind === 'huggingface') {
-      notes.push(
-        `${resolved.id} is not in the catalog: served best-effort by vLLM without a memory check; register it with registerPreset() to size it`,
-      );
-    }
-    const nodeCount = explicitCount ?? 1;
-    return {
-      kind: ws.inference?.template ? 'template' : 'inference',
-      ...base,
-      nodeCount,
-      nodeCountSource: explicitCount === undefined ? 'default' : 'explicit',
-      requiredGpuMemoryGiB: 0,
-      availableGpuMemoryGiB: round2(sku.totalGpuMemoryGiB * nodeCount),
-      tensorParallelSize: sku.gpuCount,
-      pipelineParallelSize: nodeCount,
-      dataParallelSize: 1,
-      diskGiB: UNKNOWN_DISK_GIB,
-      fitChecked: false,
-      notes,
-    };
+/** A model outside the catalog (or a pod template): its size is unknown, so nothing is checked or estimated. */
+function planUnsized(
+  ws: Workspace,
+  resolved: ResolvedPreset | undefined,
+  base: PlanBase,
+  sizing: Sizing,
+  notes: string[],
+): WorkspacePlan {
+  const { sku, explicitCount } = sizing;
+  if (resolved?.kind === 'huggingface') {
+    notes.push(
+      `${resolved.id} is not in the catalog: served best-effort by vLLM without a memory check; register it with registerPreset() to size it`,
+    );
   }
+  const nodeCount = explicitCount ?? 1;
+  return {
+    kind: ws.inference?.template ? 'template' : 'inference',
+    ...base,
+    nodeCount,
+    nodeCountSource: explicitCount === undefined ? 'default' : 'explicit',
+    requiredGpuMemoryGiB: 0,
+    availableGpuMemoryGiB: round2(sku.totalGpuMemoryGiB * nodeCount),
+    tensorParallelSize: sku.gpuCount,
+    pipelineParallelSize: nodeCount,
+    dataParallelSize: 1,
+    diskGiB: UNKNOWN_DISK_GIB,
+    fitChecked: false,
+    notes,
+  };
+}
 
-  let nodeCount: number;
-  let required: number;
-  if (runtime === 'transformers') {
-    // Transformers loads the weights once, with no pre-allocated KV cache: weights x 1.02 + overhead per GPU.
-    nodeCount = explicitCount ?? 1;
-    required = preset.weightsGiB * WEIGHTS_EXPANSION + PER_GPU_OVERHEAD_GIB * sku.gpuCount;
-    if (checkFit && required > sku.totalGpuMemoryGiB) {
-      const fits = suggestSkus((s) => FITS_ONE_NODE.transformers(preset, s), skus);
-      throw new FitError(
-        `${preset.name} needs ${round2(required)} GiB of GPU memory on one node with the transformers runtime, which ` +
-          `cannot span nodes; ${nodeName} has ${sku.totalGpuMemoryGiB} GiB.` +
-          (fits.length ? ` Instance types that fit: ${fits.join(', ')}` : ''),
-        nodePath,
-        round2(required),
-        sku.totalGpuMemoryGiB,
-        fits,
-      );
-    }
-  } else {
-    const sizing = known ? sizeInference(preset, sku) : { nodes: 1, requiredGiB: 0, minGpus: 1 };
-    required = sizing.requiredGiB;
-    nodeCount = explicitCount ?? (checkFit ? sizing.nodes : 1);
-    const tooMany = !preset.distributedAllowed && sizing.nodes > 1;
-    if (checkFit && (sizing.nodes > nodeCount || tooMany || !Number.isFinite(sizing.nodes))) {
-      const fits = suggestSkus((s) => FITS_ONE_NODE.vllm(preset, s), skus);
-      const given = nodeCount * sku.totalGpuMemoryGiB;
-      const why = !Number.isFinite(sizing.nodes)
-        ? `${nodeName === sku.name ? `${sku.name} GPUs` : 'the GPUs of each selected node'} (${sku.gpuMemoryPerGpuGiB} GiB) are too small to hold any of the model next to its KV cache`
-        : tooMany
-          ? `${preset.name} cannot span nodes, and ${nodeName} has ${sku.totalGpuMemoryGiB} GiB`
-          : `count ${nodeCount} gives ${given} GiB (${nodeCount} x ${sku.totalGpuMemoryGiB} GiB); it needs ${sizing.nodes} nodes`;
-      throw new FitError(
-        `${preset.name} needs ${round2(required)} GiB of GPU memory; ${why}.` +
-          (fits.length ? ` Instance types that fit on one node: ${fits.join(', ')}` : ''),
-        explicitCount !== undefined && !tooMany ? 'resource.count' : nodePath,
-        round2(required),
-        given,
-        fits,
-      );
-    }
+/** Nodes and GPU memory of a catalog model on the transformers runtime, which loads it on one node. */
+function sizeTransformers(preset: ModelPreset, sizing: Sizing): { nodeCount: number; required: number } {
+  const { sku, skus, checkFit, explicitCount, nodeName, nodePath } = sizing;
+  // Transformers loads the weights once, with no pre-allocated KV cache: weights x 1.02 + overhead per GPU.
+  const nodeCount = explicitCount ?? 1;
+  const required = preset.weightsGiB * WEIGHTS_EXPANSION + PER_GPU_OVERHEAD_GIB * sku.gpuCount;
+  if (checkFit && required > sku.totalGpuMemoryGiB) {
+    const fits = suggestSkus((s) => FITS_ONE_NODE.transformers(preset, s), skus);
+    throw new FitError(
+      `${preset.name} needs ${round2(required)} GiB of GPU memory on one node with the transformers runtime, which ` +
+        `cannot span nodes; ${nodeName} has ${sku.totalGpuMemoryGiB} GiB.` +
+        (fits.length ? ` Instance types that fit: ${fits.join(', ')}` : ''),
+      nodePath,
+      round2(required),
+      sku.totalGpuMemoryGiB,
+      fits,
+    );
   }
+  return { nodeCount, required };
+}
+
+/** Nodes and GPU memory of a catalog model on vLLM: estimated unless `count` is given, which must suffice. */
+function sizeVllm(preset: ModelPreset, known: boolean, sizing: Sizing): { nodeCount: number; required: number } {
+  const { sku, skus, checkFit, explicitCount, nodeName, nodePath } = sizing;
+  const estimate = known ? sizeInference(preset, sku) : { nodes: 1, requiredGiB: 0, minGpus: 1 };
+  const required = estimate.requiredGiB;
+  const nodeCount = explicitCount ?? (checkFit ? estimate.nodes : 1);
+  const tooMany = !preset.distributedAllowed && estimate.nodes > 1;
+  if (checkFit && (estimate.nodes > nodeCount || tooMany || !Number.isFinite(estimate.nodes))) {
+    const fits = suggestSkus((s) => FITS_ONE_NODE.vllm(preset, s), skus);
+    const given = nodeCount * sku.totalGpuMemoryGiB;
+    const why = !Number.isFinite(estimate.nodes)
+      ? `${nodeName === sku.name ? `${sku.name} GPUs` : 'the GPUs of each selected node'} (${sku.gpuMemoryPerGpuGiB} GiB) are too small to hold any of the model next to its KV cache`
+      : tooMany
+        ? `${preset.name} cannot span nodes, and ${nodeName} has ${sku.totalGpuMemoryGiB} GiB`
+        : `count ${nodeCount} gives ${given} GiB (${nodeCount} x ${sku.totalGpuMemoryGiB} GiB); it needs ${estimate.nodes} nodes`;
+    throw new FitError(
+      `${preset.name} needs ${round2(required)} GiB of GPU memory; ${why}.` +
+        (fits.length ? ` Instance types that fit on one node: ${fits.join(', ')}` : ''),
+      explicitCount !== undefined && !tooMany ? 'resource.count' : nodePath,
+      round2(required),
+      given,
+      fits,
+    );
+  }
+  return { nodeCount, required };
+}
+
+/** Inference of a catalog model: sized per runtime, then its parallelism and context length. */
+function planSized(
+  preset: ModelPreset,
+  runtime: RuntimeName,
+  known: boolean,
+  base: PlanBase,
+  sizing: Sizing,
+  notes: string[],
+): WorkspacePlan {
+  const { sku, checkFit, explicitCount } = sizing;
+  const { nodeCount, required } =
+    runtime === 'transformers' ? sizeTransformers(preset, sizing) : sizeVllm(preset, known, sizing);
   const smallModel = preset.weightsGiB * WEIGHTS_EXPANSION < sku.gpuMemoryPerGpuGiB / 2;
   const dataParallel = runtime === 'vllm' && nodeCount === 1 && sku.gpuCount > 1 && smallModel;
   const maxModelLen = runtime === 'transformers' ? 2048 : checkFit ? maxModelLength(preset, sku, nodeCount) : undefined;
@@ -301,4 +348,44 @@ export function planWorkspace(ws: Workspace, options: PlanOptions = {}): Workspa
     fitChecked: checkFit,
     notes,
   };
+}
+
+/**
+ * Plans a validated workspace: how many nodes of which GPUs, with which parallelism and dtype.
+ * Throws {@link FitError} when the model does not fit (an explicit `count` is honoured, never ignored).
+ */
+export function planWorkspace(ws: Workspace, options: PlanOptions = {}): WorkspacePlan {
+  const presets = options.presets ?? defaultPresets;
+  const skus = options.skus ?? defaultSkus;
+  const spec = ws.inference?.preset ?? ws.tuning?.preset;
+  const resolved = spec ? resolvePreset(spec.name, presets) : undefined;
+  const preset: ModelPreset | undefined = resolved?.kind === 'catalog' ? resolved.preset : undefined;
+  const runtime = runtimeOf(ws, preset);
+  const { sku, known } = skuFor(ws, skus, options);
+  const bypass = ws.metadata.annotations?.[ANNOTATION_BYPASS_RESOURCE_CHECKS] !== undefined;
+  const notes: string[] = [];
+  if (!known) {
+    notes.push(
+      ws.resource.instanceType
+        ? `instance type ${ws.resource.instanceType} is not in the catalog: GPU count and memory unknown, assuming 1 GPU per node`
+        : 'bring-your-own nodes: GPU count and memory are read from the nodes; assuming 1 GPU per node until then',
+    );
+  }
+  const dtype = dtypeOn(preset, sku);
+  if (preset?.dtype === 'bfloat16' && dtype === 'float16') {
+    notes.push(`${sku.gpuModel} has no bfloat16 (compute capability ${sku.computeCapability}): serving in float16`);
+  }
+  const base = planBase(ws, preset, resolved, runtime, sku, dtype);
+  const sizing: Sizing = {
+    sku,
+    skus,
+    checkFit: known && preset !== undefined && !bypass,
+    explicitCount: ws.resource.count,
+    // Bring-your-own nodes have no instance type: errors name the selected nodes and point at the selector.
+    nodeName: sku.name !== '' ? sku.name : 'each selected node',
+    nodePath: ws.resource.instanceType ? 'resource.instanceType' : 'resource.labelSelector',
+  };
+  if (ws.tuning !== undefined) return planTuning(ws.tuning.method ?? 'lora', preset, base, sizing, notes);
+  if (preset === undefined) return planUnsized(ws, resolved, base, sizing, notes);
+  return planSized(preset, runtime, known, base, sizing, notes);
 }

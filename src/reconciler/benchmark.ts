@@ -1,3 +1,4 @@
+import type { Pod } from 'kubernetes-types/core/v1';
 import type { PerformanceMetric, WorkspaceStatus } from '../api/types';
 import { BENCHMARK_SCRIPT } from '../render/inference';
 import type { RawObject } from './observe';
@@ -37,11 +38,6 @@ export interface BenchmarkLogSource {
 /** Reads of one container run's log at most (a result is printed once; a node may not answer). */
 export const BENCHMARK_LOG_ATTEMPTS = 3;
 
-interface PodShape {
-  spec?: { containers?: { name?: string; startupProbe?: { exec?: { command?: unknown[] } } }[] };
-  status?: { containerStatuses?: { name?: string; started?: boolean; restartCount?: number }[] };
-}
-
 /**
  * Where to read the benchmark's result: the leader pod `<ws>-0`, when its server container runs the
  * benchmark probe and the probe has passed, and the workspace has no performance status yet.
@@ -50,7 +46,7 @@ export function benchmarkLogSource(workspace: RawObject, pods: readonly RawObjec
   const status = (workspace.status ?? {}) as WorkspaceStatus;
   if (status.performance !== undefined) return undefined;
   const name = workspace.metadata?.name ?? '';
-  const leader = pods.find((p) => p.metadata?.name === `${name}-0`) as (RawObject & PodShape) | undefined;
+  const leader = pods.find((p) => p.metadata?.name === `${name}-0`) as Pod | undefined;
   const container = leader?.spec?.containers?.find((c) => c.name === name);
   const command = container?.startupProbe?.exec?.command ?? [];
   if (!command.some((part) => typeof part === 'string' && part.includes(BENCHMARK_SCRIPT))) return undefined;

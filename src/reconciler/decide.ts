@@ -1,3 +1,5 @@
+import type { StatefulSetSpec, StatefulSetStatus } from 'kubernetes-types/apps/v1';
+import type { JobStatus } from 'kubernetes-types/batch/v1';
 import type { Condition, Workspace, WorkspaceStatus } from '../api/types';
 import { defaultPresets } from '../catalog';
 import { parseBenchmarkLog } from './benchmark';
@@ -7,14 +9,22 @@ import {
   LABEL_WORKSPACE,
   LABEL_WORKSPACE_NAMESPACE,
 } from '../api/types';
-import { checkWorkspaceObject } from '../plan/check';
+import { checkWorkspaceObject, type WorkspaceCheck } from '../plan/check';
 import type { WorkspacePlan } from '../plan/plan';
 import { sanitizedMatchLabels } from '../render/labels';
 import { defaultNodeClass, type NodeClassRef } from '../render/node-class';
 import type { KubeObject, NodeProvisioner } from '../render/options';
 import { renderWorkspace } from '../render/workspace';
 import { CONDITION, mergeConditions, type ConditionInput, type WorkspaceEvent } from './conditions';
-import { nodeClaimView, nodeView, podProblem, type NodeView, type RawObject } from './observe';
+import {
+  nodeClaimView,
+  nodeView,
+  podProblem,
+  type NodeClaimView,
+  type NodeView,
+  type PodProblem,
+  type RawObject,
+} from './observe';
 
 /*
  * The reconciler's decision, as a pure function: given a Workspace and what was observed of its nodes,
@@ -196,12 +206,16 @@ function usableNodes(
   );
 }
 
+/** What a decision does, without the status it writes: what the steps of {@link decide} hand to {@link finish}. */
+type Actions = Omit<Decision, 'status' | 'events'>;
+
+/** The decision with its status: the conditions merged into the stored ones, no status write when nothing moved. */
 function finish(
   ws: RawObject,
   decided: ConditionInput[],
   extra: Omit<WorkspaceStatus, 'conditions'>,
   options: DecideOptions,
-  rest: Omit<Decision, 'status' | 'events'>,
+  rest: Actions,
 ): Decision {
   const previous = (ws.status ?? {}) as WorkspaceStatus;
   const { conditions, events } = mergeConditions(
@@ -220,130 +234,190 @@ function quantizationOf(preset: string | undefined): { quantization?: string } {
   return quantization === undefined ? {} : { quantization };
 }
 
-/** Decides what to do for one workspace. */
-export function decide(observed: Observation, options: DecideOptions): Decision {
-  const raw = observed.workspace;
-  const meta = raw.metadata ?? {};
-  const hasFinalizer = (meta.finalizers ?? []).includes(WORKSPACE_FINALIZER);
-  const claims = observed.nodeClaims.map(nodeClaimView);
+/** How far a valid workspace got, as its workload's conditions need it. */
+interface Progress {
+  /** Enough usable nodes exist. */
+  readonly resourceReady: boolean;
+  /** The planned node count. */
+  readonly target: number;
+  /** Names of the usable nodes, sorted (`status.workerNodes`). */
+  readonly workerNodes: readonly string[];
+  /** The first problem of the workspace's pods. */
+  readonly problem: PodProblem | undefined;
+}
 
-  if (meta.deletionTimestamp !== undefined) {
-    if (!hasFinalizer) return { finalizer: 'keep', create: [], delete: [], apply: [], events: [] };
-    const pool = observed.nodePool;
-    // While the NodePool lives, Karpenter replaces a deleted claim: the pool goes first, its claims with it
-    // (garbage collector, Karpenter's termination); those left once it is going are deleted one by one.
-    const refs: ObjectRef[] =
-      pool !== undefined && pool.metadata?.deletionTimestamp === undefined
-        ? [{ apiVersion: 'karpenter.sh/v1', kind: 'NodePool', name: pool.metadata?.name ?? '' }]
-        : observed.nodeClaims
-            .filter((c) => c.metadata?.deletionTimestamp === undefined)
-            .map((c) => ({
-              apiVersion: c.apiVersion ?? 'karpenter.sh/v1',
-              kind: c.kind ?? 'NodeClaim',
-              name: c.metadata?.name ?? '',
-            }));
-    const gone = observed.nodeClaims.length === 0 && pool === undefined;
-    const decided: ConditionInput[] = [
-      {
-        type: CONDITION.workspaceDeleting,
-        status: 'True',
-        reason: 'workspaceDeleted',
-        message: gone
-          ? 'all nodes released'
-          : `waiting for ${pool === undefined ? '' : `NodePool ${pool.metadata?.name ?? ''} and `}${observed.nodeClaims.length} node claim(s) to go`,
-      },
-    ];
-    const rest = { finalizer: gone ? ('remove' as const) : ('keep' as const), create: [], delete: refs, apply: [] };
-    // Once the finalizer goes, the object goes: no status write.
-    return gone ? { ...rest, events: [] } : finish(raw, decided, {}, options, rest);
-  }
+/**
+ * A workspace being deleted: its nodes are released before the finalizer goes, so none outlives it. While the
+ * workspace's NodePool lives, Karpenter replaces a deleted claim: the pool goes first, its claims with it
+ * (garbage collector, Karpenter's termination); those left once it is going are deleted one by one.
+ */
+function decideDeletion(observed: Observation, hasFinalizer: boolean, options: DecideOptions): Decision {
+  if (!hasFinalizer) return { finalizer: 'keep', create: [], delete: [], apply: [], events: [] };
+  const pool = observed.nodePool;
+  const refs: ObjectRef[] =
+    pool !== undefined && pool.metadata?.deletionTimestamp === undefined
+      ? [{ apiVersion: 'karpenter.sh/v1', kind: 'NodePool', name: pool.metadata?.name ?? '' }]
+      : observed.nodeClaims
+          .filter((c) => c.metadata?.deletionTimestamp === undefined)
+          .map((c) => ({
+            apiVersion: c.apiVersion ?? 'karpenter.sh/v1',
+            kind: c.kind ?? 'NodeClaim',
+            name: c.metadata?.name ?? '',
+          }));
+  const gone = observed.nodeClaims.length === 0 && pool === undefined;
+  const decided: ConditionInput[] = [
+    {
+      type: CONDITION.workspaceDeleting,
+      status: 'True',
+      reason: 'workspaceDeleted',
+      message: gone
+        ? 'all nodes released'
+        : `waiting for ${pool === undefined ? '' : `NodePool ${pool.metadata?.name ?? ''} and `}${observed.nodeClaims.length} node claim(s) to go`,
+    },
+  ];
+  const rest = { finalizer: gone ? ('remove' as const) : ('keep' as const), create: [], delete: refs, apply: [] };
+  // Once the finalizer goes, the object goes: no status write.
+  return gone ? { ...rest, events: [] } : finish(observed.workspace, decided, {}, options, rest);
+}
 
-  const finalizer = hasFinalizer ? 'keep' : 'add';
-  const nodes = observed.nodes.map(nodeView);
-  const plainWorkspace = { ...raw, apiVersion: 'kaito.sh/v1beta1', kind: 'Workspace' } as Record<string, unknown>;
+/** Which provisioner brings the workspace's nodes: none ('byo') without an instance type. */
+function provisionerOf(raw: RawObject, options: DecideOptions): NodeProvisioner {
   // Without an instance type the nodes are the user's: plan on the GPUs GPU Feature Discovery reports.
   const instanceType = (raw as { resource?: { instanceType?: unknown } }).resource?.instanceType;
-  const provisioner =
-    typeof instanceType === 'string' && instanceType !== '' ? renderProvisioner(options.provisioner) : 'byo';
+  return typeof instanceType === 'string' && instanceType !== '' ? renderProvisioner(options.provisioner) : 'byo';
+}
+
+/** Validates and plans the workspace; bring-your-own nodes are planned on the GPUs a free ready node reports. */
+function checkObserved(
+  raw: RawObject,
+  nodes: readonly NodeView[],
+  provisioner: NodeProvisioner,
+  options: DecideOptions,
+): WorkspaceCheck {
+  const meta = raw.metadata ?? {};
+  const plainWorkspace = { ...raw, apiVersion: 'kaito.sh/v1beta1', kind: 'Workspace' } as Record<string, unknown>;
   const ownNamespace = meta.namespace ?? 'default';
   const byoNode =
     provisioner === 'byo'
       ? nodes.find((n) => n.ready && n.gpu !== undefined && !nodeOfAnotherWorkspace(n, meta.name ?? '', ownNamespace))
           ?.gpu
       : undefined;
-  const check = checkWorkspaceObject(plainWorkspace, {
+  return checkWorkspaceObject(plainWorkspace, {
     ...(byoNode ? { observedNode: byoNode } : {}),
     ...(options.allowPrivilegedTemplates === true ? { allowPrivilegedPods: true } : {}),
   });
-  const ws = check.workspace;
-  const isTuning = ws?.tuning !== undefined;
+}
 
-  if (ws === undefined || check.plan === undefined) {
-    const errors = check.problems.filter((p) => p.severity === 'error');
-    const reason = check.fitError ? 'InsufficientGPUMemory' : 'InvalidWorkspace';
-    const message = errors.map((p) => (p.path ? `${p.path}: ${p.message}` : p.message)).join('; ');
-    const decided: ConditionInput[] = [
-      { type: CONDITION.resourceReady, status: 'False', reason, message },
-      { type: CONDITION.workspaceReady, status: 'False', reason, message },
-    ];
-    return finish(raw, decided, { state: isTuning ? 'Failed' : 'Pending' }, options, {
-      finalizer,
-      create: [],
-      delete: [],
-      apply: [],
-    });
-  }
+/** A workspace that is invalid or does not fit: nothing is created, and the conditions say why. */
+function decideInvalid(
+  raw: RawObject,
+  check: WorkspaceCheck,
+  finalizer: Decision['finalizer'],
+  options: DecideOptions,
+): Decision {
+  const isTuning = check.workspace?.tuning !== undefined;
+  const errors = check.problems.filter((p) => p.severity === 'error');
+  const reason = check.fitError ? 'InsufficientGPUMemory' : 'InvalidWorkspace';
+  const message = errors.map((p) => (p.path ? `${p.path}: ${p.message}` : p.message)).join('; ');
+  const decided: ConditionInput[] = [
+    { type: CONDITION.resourceReady, status: 'False', reason, message },
+    { type: CONDITION.workspaceReady, status: 'False', reason, message },
+  ];
+  return finish(raw, decided, { state: isTuning ? 'Failed' : 'Pending' }, options, {
+    finalizer,
+    create: [],
+    delete: [],
+    apply: [],
+  });
+}
 
-  const plan = check.plan;
-  const target = plan.nodeCount;
-  // Only the nodes this pass may create are rendered: node i is named after its index, so the first
-  // `claims + cap` indexes hold every claim that exists plus at least `cap` missing ones. Until the window
-  // covers the whole plan, the other objects rendered with it are not applied (their replica counts would
-  // be the window's), and they are not applied before every node exists anyway.
-  // Karpenter makes a NodePool's claims and paces them itself: the whole plan is rendered.
-  const window =
-    provisioner === 'byo' || provisioner === 'karpenter-nodepool'
-      ? target
-      : Math.min(target, claims.length + MAX_NODE_CREATES_PER_PASS);
-  const rendered = renderWorkspace(ws, window === target ? plan : { ...plan, nodeCount: window }, {
+/**
+ * How many nodes this pass renders, so that a huge count is neither rendered nor created at once. Only the
+ * nodes this pass may create are rendered: node i is named after its index, so the first `claims + cap`
+ * indexes hold every claim that exists plus at least `cap` missing ones. Until the window covers the whole
+ * plan, the other objects rendered with it are not applied (their replica counts would be the window's),
+ * and they are not applied before every node exists anyway.
+ * Karpenter makes a NodePool's claims and paces them itself: the whole plan is rendered.
+ */
+function renderWindow(provisioner: NodeProvisioner, target: number, claimCount: number): number {
+  return provisioner === 'byo' || provisioner === 'karpenter-nodepool'
+    ? target
+    : Math.min(target, claimCount + MAX_NODE_CREATES_PER_PASS);
+}
+
+/** Renders the workspace's objects for this pass, with the reconciler's registry, node class and owner. */
+function renderPass(
+  ws: Workspace,
+  plan: WorkspacePlan,
+  provisioner: NodeProvisioner,
+  raw: RawObject,
+  options: DecideOptions,
+): KubeObject[] {
+  const meta = raw.metadata ?? {};
+  return renderWorkspace(ws, plan, {
     nodeProvisioner: provisioner,
     ...(meta.uid ? { ownerUid: meta.uid } : {}),
     ...(options.registry ? { registry: options.registry } : {}),
     nodeClass: options.nodeClass ?? defaultNodeClass(options.provisioner),
   });
-  const objects = rendered.filter((o) => !NODE_KINDS.has(o.kind));
-  const conflicts = observed.conflicts ?? [];
-  if (conflicts.length > 0) {
-    const message = conflicts
-      .map(
-        (c) =>
-          `${c.kind} ${c.name} exists and is not this workspace's (${c.owner ? `it belongs to ${c.owner}` : 'no owner reference to it, no kaito.sh/workspace label naming it'}): it is left as it is`,
-      )
-      .join('; ');
-    const fix = `${message}; delete or rename it, or give the workspace another name`;
-    const decided: ConditionInput[] = [
-      { type: CONDITION.resourceReady, status: 'False', reason: REASON_OBJECT_CONFLICT, message: fix },
-      { type: CONDITION.workspaceReady, status: 'False', reason: REASON_OBJECT_CONFLICT, message: fix },
-    ];
-    return finish(raw, decided, { state: 'Pending' }, options, {
-      finalizer,
-      create: [],
-      delete: [],
-      apply: [],
-      objects,
-      plan,
-    });
-  }
+}
+
+/** Objects of the workspace's names belong to someone else: nothing is applied over them, the user is told. */
+function decideConflict(
+  raw: RawObject,
+  conflicts: readonly ObjectConflict[],
+  finalizer: Decision['finalizer'],
+  objects: readonly KubeObject[],
+  plan: WorkspacePlan,
+  options: DecideOptions,
+): Decision {
+  const message = conflicts
+    .map(
+      (c) =>
+        `${c.kind} ${c.name} exists and is not this workspace's (${c.owner ? `it belongs to ${c.owner}` : 'no owner reference to it, no kaito.sh/workspace label naming it'}): it is left as it is`,
+    )
+    .join('; ');
+  const fix = `${message}; delete or rename it, or give the workspace another name`;
+  const decided: ConditionInput[] = [
+    { type: CONDITION.resourceReady, status: 'False', reason: REASON_OBJECT_CONFLICT, message: fix },
+    { type: CONDITION.workspaceReady, status: 'False', reason: REASON_OBJECT_CONFLICT, message: fix },
+  ];
+  return finish(raw, decided, { state: 'Pending' }, options, {
+    finalizer,
+    create: [],
+    delete: [],
+    apply: [],
+    objects,
+    plan,
+  });
+}
+
+/** The node objects of this pass: NodeClaims (or Machines) to create within the cap, the NodePool to apply. */
+function nodeChanges(
+  rendered: readonly KubeObject[],
+  claims: readonly NodeClaimView[],
+  target: number,
+  livePool: RawObject | undefined,
+): { create: KubeObject[]; provision: KubeObject[] } {
   const desiredNodes = rendered.filter((o) => NODE_KINDS.has(o.kind) && o.kind !== 'NodePool');
-  const provision = rendered.filter((o) => o.kind === 'NodePool').map((o) => sizedNodePool(o, observed.nodePool));
+  const provision = rendered.filter((o) => o.kind === 'NodePool').map((o) => sizedNodePool(o, livePool));
   const existing = new Set(claims.map((c) => c.name));
   // At most the cap of claims is in flight (created, not Ready yet): a huge count advances at the pace nodes
   // come up, not at the pace the API server accepts claims.
   const inFlight = claims.filter((c) => !c.ready && !c.deleting).length;
   const missing = Math.max(0, Math.min(MAX_NODE_CREATES_PER_PASS - inFlight, target - claims.length));
   const create = desiredNodes.filter((o) => !existing.has(o.metadata.name)).slice(0, missing);
+  return { create, provision };
+}
 
-  const decided: ConditionInput[] = [];
+/** The nodes the workspace can use now: {@link usableNodes}, without those whose claim is still launching. */
+function usableNodesNow(
+  ws: Workspace,
+  provisioner: NodeProvisioner,
+  claims: readonly NodeClaimView[],
+  nodes: readonly NodeView[],
+  gpusPerNode: number,
+): NodeView[] {
   const claimNodeNames = new Set(claims.flatMap((c) => (c.nodeName ? [c.nodeName] : [])));
   // A node whose claim is not Ready yet is not usable even when the node says Ready: Karpenter still holds it
   // under its unregistered taint, so pods put there now are unschedulable for a while.
@@ -351,124 +425,154 @@ export function decide(observed: Observation, options: DecideOptions): Decision 
   // Karpenter creates the node (with the claim's labels) before it records it in the claim's status: while a
   // claim has no node yet, a node known only by this workspace's labels may be that claim's, still launching.
   const claimWithoutNode = claims.some((c) => !c.ready && !c.deleting && !c.nodeName);
-  const usable = usableNodes(
+  return usableNodes(
     ws,
     provisioner,
     claimNodeNames,
     nodes.filter((n) => !launching.has(n.name) && (!claimWithoutNode || claimNodeNames.has(n.name))),
-    plan.gpusPerNode,
+    gpusPerNode,
   );
-  const failure = claims.find((c) => c.failure !== undefined)?.failure;
-  if (provisioner !== 'byo') {
-    const ready = claims.filter((c) => c.ready).length;
-    decided.push(
-      ready >= target
-        ? {
-            type: CONDITION.nodeClaimReady,
-            status: 'True',
-            reason: 'NodeClaimsReady',
-            message: `${ready}/${target} node claims are ready`,
-          }
-        : failure
-          ? { type: CONDITION.nodeClaimReady, status: 'False', reason: failure.reason, message: failure.message }
-          : {
-              type: CONDITION.nodeClaimReady,
-              status: 'False',
-              reason: 'NodeClaimNotReady',
-              message: `${ready}/${target} node claims are ready`,
-            },
-    );
-  }
-  const resourceReady = usable.length >= target;
-  const what = provisioner === 'byo' ? 'ready nodes matching the label selector with enough GPUs' : 'ready GPU nodes';
-  decided.push(
-    resourceReady
-      ? {
-          type: CONDITION.resourceReady,
-          status: 'True',
-          reason: 'workspaceResourceStatusSuccess',
-          message: `${usable.length}/${target} ${what}`,
-        }
-      : failure
-        ? { type: CONDITION.resourceReady, status: 'False', reason: failure.reason, message: failure.message }
-        : {
-            type: CONDITION.resourceReady,
-            status: 'False',
-            reason: 'workspaceResourceStatusNotReady',
-            message: `${usable.length}/${target} ${what}`,
-          },
-  );
-  const apply = resourceReady && window === target ? objects : [];
-  const previousState = (raw.status as WorkspaceStatus | undefined)?.state;
-  const workerNodes = usable.map((n) => n.name).sort();
-  const problem = observed.pods.map(podProblem).find((p) => p !== undefined);
+}
 
-  if (isTuning) {
-    const job = observed.workload;
-    const jobStatus = (job?.status ?? {}) as { active?: number; succeeded?: number; failed?: number };
-    const jobConditions =
-      (job?.status as { conditions?: Array<{ type?: string; status?: string; message?: string }> })?.conditions ?? [];
-    const failed = jobConditions.find((c) => c.type === 'Failed' && c.status === 'True');
-    const succeeded =
-      jobConditions.some((c) => c.type === 'Complete' && c.status === 'True') || (jobStatus.succeeded ?? 0) > 0;
-    const started =
-      job !== undefined &&
-      ((jobStatus.active ?? 0) > 0 || succeeded || failed !== undefined || (jobStatus.failed ?? 0) > 0);
-    const failMessage = [failed?.message, problem?.message].filter(Boolean).join('; ') || 'the tuning job failed';
-    decided.push(
-      failed
+/** `NodeClaimReady` of provisioned nodes: how many claims are Ready, else the first provisioning failure. */
+function nodeClaimCondition(
+  claims: readonly NodeClaimView[],
+  target: number,
+  failure: NodeClaimView['failure'],
+): ConditionInput {
+  const ready = claims.filter((c) => c.ready).length;
+  return ready >= target
+    ? {
+        type: CONDITION.nodeClaimReady,
+        status: 'True',
+        reason: 'NodeClaimsReady',
+        message: `${ready}/${target} node claims are ready`,
+      }
+    : failure
+      ? { type: CONDITION.nodeClaimReady, status: 'False', reason: failure.reason, message: failure.message }
+      : {
+          type: CONDITION.nodeClaimReady,
+          status: 'False',
+          reason: 'NodeClaimNotReady',
+          message: `${ready}/${target} node claims are ready`,
+        };
+}
+
+/** `ResourceReady`: whether enough usable nodes exist, else the first provisioning failure. */
+function resourceCondition(
+  usable: number,
+  target: number,
+  provisioner: NodeProvisioner,
+  failure: NodeClaimView['failure'],
+): ConditionInput {
+  const what = provisioner === 'byo' ? 'ready nodes matching the label selector with enough GPUs' : 'ready GPU nodes';
+  return usable >= target
+    ? {
+        type: CONDITION.resourceReady,
+        status: 'True',
+        reason: 'workspaceResourceStatusSuccess',
+        message: `${usable}/${target} ${what}`,
+      }
+    : failure
+      ? { type: CONDITION.resourceReady, status: 'False', reason: failure.reason, message: failure.message }
+      : {
+          type: CONDITION.resourceReady,
+          status: 'False',
+          reason: 'workspaceResourceStatusNotReady',
+          message: `${usable}/${target} ${what}`,
+        };
+}
+
+/** Where a tuning Job is: started, finished, failed (with the Job's and the pods' messages). */
+interface TuningJobState {
+  readonly started: boolean;
+  readonly succeeded: boolean;
+  readonly failed: boolean;
+  readonly failMessage: string;
+}
+
+/** Reads a tuning workspace's Job: its status counts and its `Complete` and `Failed` conditions. */
+function tuningJobState(job: RawObject | undefined, problem: PodProblem | undefined): TuningJobState {
+  const jobStatus = (job?.status ?? {}) as JobStatus;
+  const jobConditions = (job?.status as JobStatus | undefined)?.conditions ?? [];
+  const failed = jobConditions.find((c) => c.type === 'Failed' && c.status === 'True');
+  const succeeded =
+    jobConditions.some((c) => c.type === 'Complete' && c.status === 'True') || (jobStatus.succeeded ?? 0) > 0;
+  const started =
+    job !== undefined &&
+    ((jobStatus.active ?? 0) > 0 || succeeded || failed !== undefined || (jobStatus.failed ?? 0) > 0);
+  const failMessage = [failed?.message, problem?.message].filter(Boolean).join('; ') || 'the tuning job failed';
+  return { started, succeeded, failed: failed !== undefined, failMessage };
+}
+
+/** A tuning workspace: `JobStarted` from its Job, `WorkspaceSucceeded` and `WorkspaceReady` once it ends. */
+function decideTuning(
+  raw: RawObject,
+  job: RawObject | undefined,
+  decided: ConditionInput[],
+  progress: Progress,
+  actions: Actions,
+  options: DecideOptions,
+): Decision {
+  const { resourceReady, problem, workerNodes, target } = progress;
+  const { started, succeeded, failed, failMessage } = tuningJobState(job, problem);
+  decided.push(
+    failed
+      ? { type: CONDITION.jobStarted, status: 'False', reason: 'WorkspaceTuningJobStatusFailed', message: failMessage }
+      : started
         ? {
             type: CONDITION.jobStarted,
-            status: 'False',
-            reason: 'WorkspaceTuningJobStatusFailed',
-            message: failMessage,
+            status: 'True',
+            reason: 'WorkspaceTuningJobStatusStarted',
+            message: 'the tuning job has started',
           }
-        : started
-          ? {
-              type: CONDITION.jobStarted,
-              status: 'True',
-              reason: 'WorkspaceTuningJobStatusStarted',
-              message: 'the tuning job has started',
-            }
-          : {
-              type: CONDITION.jobStarted,
-              status: 'False',
-              reason: problem?.reason ?? 'WorkspaceTuningJobStatusPending',
-              message:
-                problem?.message ?? (resourceReady ? 'waiting for the tuning job to start' : 'waiting for GPU nodes'),
-            },
-    );
-    const outcome: ConditionInput = succeeded
-      ? {
-          type: CONDITION.workspaceSucceeded,
-          status: 'True',
-          reason: 'workspaceSucceeded',
-          message: 'tuning finished and its result was stored',
-        }
-      : failed
-        ? { type: CONDITION.workspaceSucceeded, status: 'False', reason: 'workspaceFailed', message: failMessage }
         : {
-            type: CONDITION.workspaceSucceeded,
+            type: CONDITION.jobStarted,
             status: 'False',
-            reason: 'workspacePending',
-            message: 'tuning has not finished',
-          };
-    decided.push(outcome, { ...outcome, type: CONDITION.workspaceReady });
-    const state = succeeded ? 'Succeeded' : failed ? 'Failed' : started ? 'Running' : 'Pending';
-    return finish(raw, decided, { state, workerNodes, targetNodeCount: target }, options, {
-      finalizer,
-      create,
-      delete: [],
-      ...(provision.length > 0 ? { provision } : {}),
-      apply,
-      objects,
-      plan,
-    });
-  }
+            reason: problem?.reason ?? 'WorkspaceTuningJobStatusPending',
+            message:
+              problem?.message ?? (resourceReady ? 'waiting for the tuning job to start' : 'waiting for GPU nodes'),
+          },
+  );
+  const outcome = tuningOutcome(succeeded, failed, failMessage);
+  decided.push(outcome, { ...outcome, type: CONDITION.workspaceReady });
+  const state = succeeded ? 'Succeeded' : failed ? 'Failed' : started ? 'Running' : 'Pending';
+  return finish(raw, decided, { state, workerNodes, targetNodeCount: target }, options, actions);
+}
 
+/** `WorkspaceSucceeded` of a tuning workspace: whether its Job finished, failed, or is still to. */
+function tuningOutcome(succeeded: boolean, failed: boolean, failMessage: string): ConditionInput {
+  return succeeded
+    ? {
+        type: CONDITION.workspaceSucceeded,
+        status: 'True',
+        reason: 'workspaceSucceeded',
+        message: 'tuning finished and its result was stored',
+      }
+    : failed
+      ? { type: CONDITION.workspaceSucceeded, status: 'False', reason: 'workspaceFailed', message: failMessage }
+      : {
+          type: CONDITION.workspaceSucceeded,
+          status: 'False',
+          reason: 'workspacePending',
+          message: 'tuning has not finished',
+        };
+}
+
+/** An inference workspace: `InferenceReady` from its StatefulSet, then whether the model is being served. */
+function decideInference(
+  observed: Observation,
+  decided: ConditionInput[],
+  progress: Progress,
+  actions: Actions,
+  options: DecideOptions,
+): Decision {
+  const raw = observed.workspace;
+  const { resourceReady, problem, workerNodes, target } = progress;
+  const previousState = (raw.status as WorkspaceStatus | undefined)?.state;
   const sts = observed.workload;
-  const replicas = ((sts?.spec as { replicas?: number }) ?? {}).replicas ?? 0;
-  const readyReplicas = ((sts?.status as { readyReplicas?: number }) ?? {}).readyReplicas ?? 0;
+  const replicas = ((sts?.spec ?? {}) as StatefulSetSpec).replicas ?? 0;
+  const readyReplicas = ((sts?.status ?? {}) as StatefulSetStatus).readyReplicas ?? 0;
   const inferenceReady = resourceReady && sts !== undefined && replicas > 0 && readyReplicas >= replicas;
   decided.push(
     inferenceReady
@@ -490,53 +594,108 @@ export function decide(observed: Observation, options: DecideOptions): Decision 
         },
   );
   const ready = resourceReady && inferenceReady;
-  const notReadyReason = decided.find((c) => c.status === 'False');
   decided.push(
-    ready
-      ? {
+    ...servingConditions(
+      ready,
+      decided.find((c) => c.status === 'False'),
+    ),
+  );
+  const state = ready ? 'Ready' : previousState === 'Ready' || previousState === 'NotReady' ? 'NotReady' : 'Pending';
+  const performance = inferenceReady ? performanceOf(observed.benchmarkLog, actions.plan) : undefined;
+  const extra = { state, workerNodes, targetNodeCount: target, ...(performance ? { performance } : {}) };
+  return finish(raw, decided, extra, options, actions);
+}
+
+/** `WorkspaceSucceeded` and `WorkspaceReady` of an inference workspace: served, else the first reason it is not. */
+function servingConditions(ready: boolean, notReadyReason: ConditionInput | undefined): ConditionInput[] {
+  return ready
+    ? [
+        {
           type: CONDITION.workspaceSucceeded,
           status: 'True',
           reason: 'workspaceSucceeded',
           message: 'the model is being served',
-        }
-      : {
+        },
+        {
+          type: CONDITION.workspaceReady,
+          status: 'True',
+          reason: 'WorkspaceReady',
+          message: 'the model is being served',
+        },
+      ]
+    : [
+        {
           type: CONDITION.workspaceSucceeded,
           status: 'False',
           reason: 'workspacePending',
           message: notReadyReason?.message ?? 'not ready',
         },
-    ready
-      ? {
-          type: CONDITION.workspaceReady,
-          status: 'True',
-          reason: 'WorkspaceReady',
-          message: 'the model is being served',
-        }
-      : {
+        {
           type: CONDITION.workspaceReady,
           status: 'False',
           reason: notReadyReason?.reason ?? 'WorkspaceNotReady',
           message: notReadyReason?.message ?? 'not ready',
         },
-  );
-  const state = ready ? 'Ready' : previousState === 'Ready' || previousState === 'NotReady' ? 'NotReady' : 'Pending';
-  const performance =
-    inferenceReady && observed.benchmarkLog !== undefined
-      ? parseBenchmarkLog(observed.benchmarkLog, {
-          engine: plan?.runtime ?? 'vllm',
-          ...quantizationOf(plan?.preset),
-        })
-      : undefined;
-  const extra = { state, workerNodes, targetNodeCount: target, ...(performance ? { performance } : {}) };
-  return finish(raw, decided, extra, options, {
+      ];
+}
+
+/** The served model's measured performance, from the benchmark's log once it is read (`status.performance`). */
+function performanceOf(benchmarkLog: string | undefined, plan: WorkspacePlan | undefined) {
+  return benchmarkLog !== undefined
+    ? parseBenchmarkLog(benchmarkLog, {
+        engine: plan?.runtime ?? 'vllm',
+        ...quantizationOf(plan?.preset),
+      })
+    : undefined;
+}
+
+/** Decides what to do for one workspace. */
+export function decide(observed: Observation, options: DecideOptions): Decision {
+  const raw = observed.workspace;
+  const meta = raw.metadata ?? {};
+  const hasFinalizer = (meta.finalizers ?? []).includes(WORKSPACE_FINALIZER);
+  const claims = observed.nodeClaims.map(nodeClaimView);
+  if (meta.deletionTimestamp !== undefined) return decideDeletion(observed, hasFinalizer, options);
+
+  const finalizer = hasFinalizer ? 'keep' : 'add';
+  const nodes = observed.nodes.map(nodeView);
+  const provisioner = provisionerOf(raw, options);
+  const check = checkObserved(raw, nodes, provisioner, options);
+  const ws = check.workspace;
+  if (ws === undefined || check.plan === undefined) return decideInvalid(raw, check, finalizer, options);
+
+  const plan = check.plan;
+  const target = plan.nodeCount;
+  const window = renderWindow(provisioner, target, claims.length);
+  const rendered = renderPass(ws, window === target ? plan : { ...plan, nodeCount: window }, provisioner, raw, options);
+  const objects = rendered.filter((o) => !NODE_KINDS.has(o.kind));
+  const conflicts = observed.conflicts ?? [];
+  if (conflicts.length > 0) return decideConflict(raw, conflicts, finalizer, objects, plan, options);
+
+  const { create, provision } = nodeChanges(rendered, claims, target, observed.nodePool);
+  const usable = usableNodesNow(ws, provisioner, claims, nodes, plan.gpusPerNode);
+  const failure = claims.find((c) => c.failure !== undefined)?.failure;
+  const decided: ConditionInput[] = provisioner === 'byo' ? [] : [nodeClaimCondition(claims, target, failure)];
+  const resourceReady = usable.length >= target;
+  decided.push(resourceCondition(usable.length, target, provisioner, failure));
+  const actions: Actions = {
     finalizer,
     create,
     delete: [],
     ...(provision.length > 0 ? { provision } : {}),
-    apply,
+    apply: resourceReady && window === target ? objects : [],
     objects,
     plan,
-  });
+  };
+  const progress: Progress = {
+    resourceReady,
+    target,
+    workerNodes: usable.map((n) => n.name).sort(),
+    problem: observed.pods.map(podProblem).find((p) => p !== undefined),
+  };
+  return ws.tuning !== undefined
+    ? decideTuning(raw, observed.workload, decided, progress, actions, options)
+    : decideInference(observed, decided, progress, actions, options);
 }
 
 /**

@@ -1,5 +1,6 @@
 import { Agent as HttpAgent, request as httpRequest, type IncomingMessage } from 'node:http';
 import { Agent, request as httpsRequest, type RequestOptions } from 'node:https';
+import type { Status } from 'kubernetes-types/meta/v1';
 import type { Connection } from './connection';
 
 /*
@@ -277,7 +278,7 @@ function toApiError(method: string, path: string, status: number, body: string):
   let reason: string | undefined;
   let message = body;
   try {
-    const parsed = JSON.parse(body) as { reason?: string; message?: string };
+    const parsed = JSON.parse(body) as Status;
     reason = parsed.reason;
     message = parsed.message ?? body;
   } catch {

@@ -1,3 +1,4 @@
+import type { Status } from 'kubernetes-types/meta/v1';
 import { ApiError, WatchStalledError, type KubeApi, type WatchEvent } from './http';
 import type { Logger } from './log';
 import type { RawObject } from './observe';
@@ -268,7 +269,7 @@ export class Informer {
   private handle(event: WatchEvent): void {
     const object = event.object as RawObject;
     if (event.type === 'ERROR') {
-      const status = event.object as { code?: number; reason?: string; message?: string };
+      const status = event.object as Status;
       if (status.code === 410) throw new GoneError(status.message ?? 'gone');
       throw new ApiError('WATCH', this.options.path, status.code ?? 500, status.reason, status.message ?? '');
     }

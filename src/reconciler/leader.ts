@@ -1,5 +1,6 @@
 import { hostname } from 'node:os';
 import { randomUUID } from 'node:crypto';
+import type { Lease, LeaseSpec } from 'kubernetes-types/coordination/v1';
 import { isStatus, type KubeApi } from './http';
 import { sleep } from './informer';
 import type { Logger } from './log';
@@ -29,21 +30,6 @@ export interface LeaderElectionOptions {
   /** Time between tries (to acquire, or to renew). @default 2000 */
   readonly retryPeriodMs?: number;
   readonly log: Logger;
-}
-
-interface LeaseSpec {
-  holderIdentity?: string;
-  leaseDurationSeconds?: number;
-  acquireTime?: string;
-  renewTime?: string;
-  leaseTransitions?: number;
-}
-
-interface Lease {
-  apiVersion?: string;
-  kind?: string;
-  metadata: { name: string; namespace?: string; resourceVersion?: string };
-  spec?: LeaseSpec;
 }
 
 /** RFC 3339 with microseconds, as the Lease's MicroTime fields want it. */

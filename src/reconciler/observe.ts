@@ -1,3 +1,4 @@
+import type { NodeStatus, PodStatus } from 'kubernetes-types/core/v1';
 import type { ObservedGpuNode } from '../plan/plan';
 
 /*
@@ -92,7 +93,7 @@ export interface NodeView {
 /** What a node offers: readiness, labels, GPUs. */
 export function nodeView(object: RawObject): NodeView {
   const labels = object.metadata?.labels ?? {};
-  const status = (object.status ?? {}) as { capacity?: Record<string, string> };
+  const status = (object.status ?? {}) as NodeStatus;
   const gpus = Number(status.capacity?.['nvidia.com/gpu'] ?? 0) || 0;
   const count = Number(labels['nvidia.com/gpu.count']);
   const memoryMiB = Number(labels['nvidia.com/gpu.memory']);
@@ -123,28 +124,12 @@ export interface PodProblem {
   readonly message: string;
 }
 
-interface RawContainerStatus {
-  readonly name?: string;
-  readonly restartCount?: number;
-  readonly state?: {
-    waiting?: { reason?: string; message?: string };
-    terminated?: { reason?: string; exitCode?: number };
-  };
-  readonly lastState?: { terminated?: { reason?: string; exitCode?: number } };
-}
-
 const IMAGE_PULL = new Set(['ErrImagePull', 'ImagePullBackOff', 'InvalidImageName', 'ErrImageNeverPull']);
 
 /** The first problem of a pod a user must see, or undefined when it is fine or just starting. */
 export function podProblem(object: RawObject): PodProblem | undefined {
   const name = object.metadata?.name ?? 'pod';
-  const status = (object.status ?? {}) as {
-    phase?: string;
-    reason?: string;
-    message?: string;
-    containerStatuses?: RawContainerStatus[];
-    initContainerStatuses?: RawContainerStatus[];
-  };
+  const status = (object.status ?? {}) as PodStatus;
   if (status.reason === 'Evicted') return { reason: 'PodEvicted', message: `${name}: ${status.message ?? 'evicted'}` };
   const scheduled = conditionOf(object, 'PodScheduled');
   if (scheduled?.status === 'False' && scheduled.reason === 'Unschedulable') {

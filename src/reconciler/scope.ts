@@ -1,3 +1,5 @@
+import type { NodeStatus } from 'kubernetes-types/core/v1';
+import type { OwnerReference } from 'kubernetes-types/meta/v1';
 import type { LabelSelector } from '../api/types';
 import {
   LABEL_NODEPOOL_WORKSPACE,
@@ -19,19 +21,13 @@ export function workspaceKey(namespace: string, name: string): string {
   return `${namespace}/${name}`;
 }
 
-interface OwnerRef {
-  readonly apiVersion?: string;
-  readonly kind?: string;
-  readonly name?: string;
-}
-
 /**
  * The workspace a namespaced object (workload, Service, ConfigMap, Pod) belongs to: its Workspace owner
  * reference, else its `kaito.sh/workspace` label, in its own namespace.
  */
 export function ownerWorkspaceKey(object: RawObject): string | undefined {
   const ns = object.metadata?.namespace;
-  const owners = (object.metadata?.ownerReferences ?? []) as readonly OwnerRef[];
+  const owners = (object.metadata?.ownerReferences ?? []) as readonly OwnerReference[];
   const owner = owners.find((r) => r.kind === 'Workspace' && r.apiVersion?.startsWith('kaito.sh/'));
   const name = owner?.name ?? object.metadata?.labels?.[LABEL_WORKSPACE];
   return ns && name ? workspaceKey(ns, name) : undefined;
@@ -77,10 +73,7 @@ export function matchesLabels(node: RawObject, matchLabels: Readonly<Record<stri
 /** What of a node a decision reads: whether it changed decides whether workspaces are woken. */
 export function nodeFingerprint(node: RawObject | undefined): string {
   if (node === undefined) return '';
-  const status = (node.status ?? {}) as {
-    capacity?: Record<string, string>;
-    conditions?: Array<{ type?: string; status?: string }>;
-  };
+  const status = (node.status ?? {}) as NodeStatus;
   const ready = (status.conditions ?? []).find((c) => c.type === 'Ready')?.status ?? '';
   return JSON.stringify([node.metadata?.labels ?? {}, status.capacity?.['nvidia.com/gpu'] ?? '', ready]);
 }
@@ -101,7 +94,7 @@ export function ownershipOf(live: RawObject | undefined, workspace: RawObject): 
   if (live === undefined) return { kind: 'absent' };
   const name = workspace.metadata?.name;
   const uid = workspace.metadata?.uid;
-  const owners = (live.metadata?.ownerReferences ?? []) as ReadonlyArray<OwnerRef & { uid?: string }>;
+  const owners = (live.metadata?.ownerReferences ?? []) as readonly OwnerReference[];
   const workspaceOwners = owners.filter((r) => r.kind === 'Workspace' && r.apiVersion?.startsWith('kaito.sh/'));
   if (uid !== undefined && workspaceOwners.some((r) => r.uid === uid)) return { kind: 'owned' };
   if (live.metadata?.labels?.[LABEL_NODEPOOL_WORKSPACE] !== undefined) {

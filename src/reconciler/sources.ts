@@ -1,3 +1,5 @@
+import type { StatefulSetSpec } from 'kubernetes-types/apps/v1';
+import type { NodeStatus, PodSpec } from 'kubernetes-types/core/v1';
 import {
   LABEL_NODEPOOL_MANAGED_BY,
   LABEL_NODEPOOL_WORKSPACE,
@@ -78,16 +80,16 @@ const slim = (o: RawObject, rest: Partial<RawObject>): RawObject => ({
 });
 const TRIM = {
   node: (o: RawObject) => {
-    const s = (o.status ?? {}) as { capacity?: unknown; conditions?: unknown };
+    const s = (o.status ?? {}) as NodeStatus;
     return slim(o, { status: { capacity: s.capacity, conditions: s.conditions } });
   },
   statefulSet: (o: RawObject) =>
-    slim(o, { spec: { replicas: (o.spec as { replicas?: number })?.replicas }, status: o.status }),
+    slim(o, { spec: { replicas: (o.spec as StatefulSetSpec | undefined)?.replicas }, status: o.status }),
   job: (o: RawObject) => slim(o, { status: o.status }),
   // Of the spec, only each container's exec startup probe: whether it runs the benchmark (./benchmark).
   pod: (o: RawObject) => {
-    const containers = ((o.spec as { containers?: unknown[] } | undefined)?.containers ?? []).map((c) => {
-      const { name, startupProbe } = c as { name?: string; startupProbe?: { exec?: { command?: unknown[] } } };
+    const containers = ((o.spec as PodSpec | undefined)?.containers ?? []).map((c) => {
+      const { name, startupProbe } = c;
       const command = startupProbe?.exec?.command;
       return { name, ...(command === undefined ? {} : { startupProbe: { exec: { command } } }) };
     });
