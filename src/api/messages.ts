@@ -7,6 +7,10 @@ export const MSG = {
   presetXorTemplate: 'exactly one of preset or template must be set',
   nameDns1123Label:
     'must be a DNS-1123 label: at most 63 lower-case letters, digits and "-", starting and ending with a letter or digit',
+  inferenceNameLength:
+    'an inference workspace name must be at most 52 characters: it names the StatefulSet, whose pods get the label controller-revision-hash "<name>-<hash of up to 10 characters>" (at most 63), and the "<name>-headless" Service',
+  inferenceNameLetter:
+    'an inference workspace name must start with a letter: it names the Services, and Service names are DNS-1035 labels',
   adapterName:
     'must be a DNS-1123 label of at most 56 characters (lower-case letters, digits and "-"); it also names the puller-<name> init container',
   adaptersUnique: 'adapter names must be unique',

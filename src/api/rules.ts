@@ -9,7 +9,7 @@ import {
 } from '../catalog';
 import { MSG } from './messages';
 import { childPath, error, warning, type Problem } from './problems';
-import { ADAPTER_NAME_MAX, DNS1123_LABEL } from './schema';
+import { ADAPTER_NAME_MAX, DNS1123_LABEL, INFERENCE_NAME_MAX } from './schema';
 import {
   ANNOTATION_BYPASS_RESOURCE_CHECKS,
   ANNOTATION_NODE_IMAGE_FAMILY,
@@ -93,6 +93,17 @@ const isString = (v: unknown): v is string => typeof v === 'string';
 const present = <T>(v: T | undefined): T[] => (v === undefined ? [] : [v]);
 
 /**
+ * What a DNS-1123 name still cannot be for an inference workspace: the names of the objects it becomes
+ * (Services are DNS-1035 labels; the StatefulSet's pods carry `<name>-<revision hash>` as a label value).
+ */
+function inferenceNameProblem(ws: Workspace, name: string): Problem | undefined {
+  if (ws.inference === undefined) return undefined;
+  if (name.length > INFERENCE_NAME_MAX) return error('metadata.name', MSG.inferenceNameLength);
+  if (!/^[a-z]/.test(name)) return error('metadata.name', MSG.inferenceNameLetter);
+  return undefined;
+}
+
+/**
  * Kaito's create-time rules and ours, on a structurally valid Workspace (internal model). Returns every
  * problem with its field path; fit (does the model fit the nodes) is checked by the planner.
  */
@@ -104,7 +115,8 @@ export function checkRules(ws: Workspace, version: WorkspaceVersion, options: Ca
 
   const name: unknown = ws.metadata.name;
   if (name === undefined || name === '') out.push(error('metadata.name', 'required value'));
-  else out.push(...present(dnsLabelProblem(name, 'metadata.name')));
+  else if (typeof name !== 'string') out.push(...present(dnsLabelProblem(name, 'metadata.name')));
+  else out.push(...present(dnsLabelProblem(name, 'metadata.name') ?? inferenceNameProblem(ws, name)));
   const namespace: unknown = ws.metadata.namespace;
   if (namespace !== undefined) out.push(...present(dnsLabelProblem(namespace, 'metadata.namespace')));
 

@@ -51,6 +51,11 @@ const nameList = (maxItems: number, extra: JSONSchemaProps = {}): JSONSchemaProp
 const LABEL_VALUE_MAX = 63;
 /** Adapter names become `puller-<name>` container names, which are DNS-1123 labels of at most 63. */
 const ADAPTER_NAME_MAX = 56;
+/**
+ * An inference workspace's name is its StatefulSet's, whose pods carry the label controller-revision-hash
+ * `<name>-<hash>` (the hash up to 10 characters), a label value of at most 63.
+ */
+const INFERENCE_NAME_MAX = 52;
 
 /** A CEL string literal holding `text` (backslashes and quotes escaped, so regexes survive intact). */
 export function celString(text: string): string {
@@ -425,6 +430,14 @@ export function workspaceSchema(version: WorkspaceVersion): JSONSchemaProps {
         message: `metadata.name ${MSG.nameDns1123Label}`,
       },
       {
+        rule: `!has(self.inference) || self.metadata.name.size() <= ${INFERENCE_NAME_MAX}`,
+        message: `metadata.name: ${MSG.inferenceNameLength}`,
+      },
+      {
+        rule: "!has(self.inference) || self.metadata.name.matches('^[a-z]')",
+        message: `metadata.name: ${MSG.inferenceNameLetter}`,
+      },
+      {
         rule: 'has(self.inference) == has(oldSelf.inference)',
         message: 'inference and tuning cannot be toggled once set',
       },
@@ -477,4 +490,4 @@ export function validationSchema(version: WorkspaceVersion): JSONSchemaProps {
   };
 }
 
-export { DNS1123_LABEL, ADAPTER_NAME_MAX };
+export { DNS1123_LABEL, ADAPTER_NAME_MAX, INFERENCE_NAME_MAX };

@@ -1,6 +1,7 @@
 import { Names, type ApiObject } from 'cdk8s';
 import type { Construct } from 'constructs';
 import type { Problem } from '../api/problems';
+import { INFERENCE_NAME_MAX } from '../api/schema';
 import type { Workspace } from '../api/types';
 import type { PresetCatalog, SkuCatalog } from '../catalog';
 import type { PlanOptions, WorkspacePlan } from '../plan';
@@ -127,7 +128,9 @@ export function declareWorkload(
   props: WorkloadProps,
   spec: IntentSpec,
 ): DeclaredWorkload {
-  const name = props.metadata?.name ?? Names.toDnsLabel(self);
+  // A generated name fits the objects it names (an inference workspace's StatefulSet and Services).
+  const name =
+    props.metadata?.name ?? Names.toDnsLabel(self, spec.kind === 'inference' ? { maxLen: INFERENCE_NAME_MAX } : {});
   const planOptions: PlanOptions = {
     ...(props.presets === undefined ? {} : { presets: props.presets }),
     ...(props.skus === undefined ? {} : { skus: props.skus }),

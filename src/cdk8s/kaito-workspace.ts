@@ -3,6 +3,7 @@ import { Names, type ApiObject } from 'cdk8s';
 import { Construct } from 'constructs';
 import { adoptManifest } from '../api/adopt';
 import { ValidationError } from '../api/problems';
+import { INFERENCE_NAME_MAX } from '../api/schema';
 import { KAITO_GROUP, STORAGE_VERSION, type Workspace } from '../api/types';
 import { checkWorkspaceObject } from '../plan/check';
 import type { PlanOptions, WorkspacePlan } from '../plan';
@@ -141,7 +142,9 @@ export class KaitoWorkspace extends Construct {
     // Fields other than the known ones go to the core as given, which reports them (`spec: unknown field`).
     const { operator, planOptions, metadata: _metadata, inference, tuning, ...fields } = props;
     const { checked, namespace } = leaveNothingOnError(this, () => {
-      const name = props.metadata?.name ?? Names.toDnsLabel(this);
+      // A generated name fits the objects it names (an inference workspace's StatefulSet and Services).
+      const name =
+        props.metadata?.name ?? Names.toDnsLabel(this, inference !== undefined ? { maxLen: INFERENCE_NAME_MAX } : {});
       const metadata = props.metadata === undefined ? {} : kplus.k8s.toJson_ObjectMeta(props.metadata);
       const result =
         adopted.get(props) ??

@@ -80,3 +80,46 @@ describe('parseWorkspace', () => {
     );
   });
 });
+
+describe('the names an inference workspace becomes', () => {
+  const tuning = (name: string) => `apiVersion: kaito.sh/v1beta1
+kind: Workspace
+metadata:
+  name: ${name}
+resource:
+  instanceType: Standard_NC24ads_A100_v4
+  labelSelector:
+    matchLabels:
+      apps: a
+tuning:
+  preset:
+    name: phi-3-mini-128k-instruct
+  method: qlora
+  input:
+    urls: ["https://example.com/data.parquet"]
+  output:
+    volumeSource:
+      emptyDir: {}
+`;
+  const inference = (name: string) => v1alpha1.replace('name: ws-a # trailing comment', `name: ${name}`);
+  const messages = (text: string) => {
+    try {
+      parseWorkspace(text);
+      return [];
+    } catch (e) {
+      return (e as ValidationError).problems.map((p) => `${p.path}: ${p.message}`);
+    }
+  };
+
+  test('at most 52 characters and a leading letter for inference; a tuning workspace keeps the DNS-1123 rule', () => {
+    expect(messages(inference('a'.repeat(52)))).toEqual([]);
+    expect(messages(inference('a'.repeat(53)))).toEqual([
+      'metadata.name: an inference workspace name must be at most 52 characters: it names the StatefulSet, whose pods get the label controller-revision-hash "<name>-<hash of up to 10 characters>" (at most 63), and the "<name>-headless" Service',
+    ]);
+    expect(messages(inference('7b-chat'))).toEqual([
+      'metadata.name: an inference workspace name must start with a letter: it names the Services, and Service names are DNS-1035 labels',
+    ]);
+    expect(messages(tuning('a'.repeat(63)))).toEqual([]);
+    expect(messages(tuning('7b-tune'))).toEqual([]);
+  });
+});
