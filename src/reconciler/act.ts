@@ -1,4 +1,5 @@
 import { createHash } from 'node:crypto';
+import { LABEL_WORKSPACE } from '../api/types';
 import type { KubeObject } from '../render/options';
 import type { WorkspaceEvent } from './conditions';
 import { WORKSPACE_FINALIZER, type Decision, type ObjectConflict } from './decide';
@@ -137,27 +138,38 @@ export class Actor {
 
   /**
    * The objects among `objects` whose names are taken, in the workspace's namespace, by objects that are not
-   * the workspace's. The caches hold only objects labelled `kaito.sh/workspace`; one that is not there is
-   * read from the API server (404: the name is free).
+   * the workspace's. Of the kinds with a cache of every name in scope (Services, ConfigMaps, StatefulSets,
+   * Jobs), a name missing there is free; others (NodePools, NetworkPolicies) are read from the API server
+   * (404: the name is free).
    */
   async conflicts(workspace: RawObject, objects: readonly KubeObject[]): Promise<ObjectConflict[]> {
     const found = await Promise.all(
       objects.map(async (object): Promise<ObjectConflict | undefined> => {
-        const { namespace, name } = object.metadata;
-        const live =
-          this.options.sources.cacheFor(object.kind)?.get(namespace ? `${namespace}/${name}` : name) ??
-          (await this.options.api
-            .request<RawObject>('GET', objectPath(object.apiVersion, object.kind, namespace, name))
-            .catch((e: unknown) => {
-              if (isStatus(e, 404)) return undefined;
-              throw e;
-            }));
-        const ownership = ownershipOf(live, workspace);
+        const ownership = ownershipOf(await this.holderOf(object), workspace);
         if (ownership.kind !== 'foreign') return undefined;
+        const { name } = object.metadata;
         return { kind: object.kind, name, ...(ownership.owner ? { owner: ownership.owner } : {}) };
       }),
     );
     return found.filter((c): c is ObjectConflict => c !== undefined);
+  }
+
+  /** The object that has `object`'s name now, if any: from the caches where they know, else from the server. */
+  private async holderOf(object: KubeObject): Promise<RawObject | undefined> {
+    const { sources, api } = this.options;
+    const { namespace, name } = object.metadata;
+    const key = namespace ? `${namespace}/${name}` : name;
+    const cached = sources.cacheFor(object.kind)?.get(key);
+    if (cached !== undefined) return cached;
+    // Workers start once every cache is synced: a name this cache does not hold is free.
+    const names = sources.namesFor(object.kind);
+    if (names !== undefined) return names.get(key);
+    return api
+      .request<RawObject>('GET', objectPath(object.apiVersion, object.kind, namespace, name))
+      .catch((e: unknown) => {
+        if (isStatus(e, 404)) return undefined;
+        throw e;
+      });
   }
 
   /** Sets the finalizers, if the workspace did not change since `current` (resourceVersion precondition). */
@@ -209,20 +221,22 @@ export class Actor {
     ) {
       return false;
     }
-    // Force only over an object of the workspace's (in the cache, checked by `conflicts`). A new one is
-    // applied without force: should someone create it in between, fields they set conflict instead of moving.
+    // Force only over an object of a workspace's (labelled; `conflicts` checked it is this one's). A new one
+    // is applied without force: should someone create it in between, fields they set conflict instead of
+    // moving. The caches of Services and ConfigMaps hold everyone's.
+    const ours = live?.metadata?.labels?.[LABEL_WORKSPACE] !== undefined;
     const applied = await this.options.api.request<RawObject>(
       'PATCH',
       objectPath(object.apiVersion, object.kind, namespace, name),
       {
         contentType: 'application/apply-patch+yaml',
-        query: { fieldManager: FIELD_MANAGER, ...(live !== undefined ? { force: true } : {}) },
+        query: { fieldManager: FIELD_MANAGER, ...(ours ? { force: true } : {}) },
         body: object,
       },
     );
     cache?.upsert(applied);
     const generation = applied.metadata?.generation;
     records.set(id, { hash, ...(generation !== undefined ? { generation } : {}) });
-    return cache !== undefined && live === undefined;
+    return cache !== undefined && !ours;
   }
 }

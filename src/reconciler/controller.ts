@@ -250,6 +250,15 @@ export class WorkspaceController {
       );
       return typeof log === 'string' ? { ...observed, benchmarkLog: log } : observed;
     } catch (e) {
+      // Not found: this run has no log to read (the node serves none, or the container is gone); a new run
+      // of the container is read afresh.
+      if (isStatus(e, 404)) {
+        this.benchmarkReads.set(key, { run: source.run, attempts: BENCHMARK_LOG_ATTEMPTS });
+        this.options.log.info('benchmark log not found: not read again for this run', {
+          workspace: `${namespace}/${workspace.metadata?.name ?? ''}`,
+        });
+        return observed;
+      }
       this.options.log.info('benchmark log not readable: retrying later', {
         workspace: `${namespace}/${workspace.metadata?.name ?? ''}`,
         error: e instanceof Error ? e.message : String(e),

@@ -77,6 +77,8 @@ export interface WatchInit {
   readonly idleTimeoutMs: number;
   /** Aborts the watch; the returned promise then resolves. */
   readonly signal?: AbortSignal;
+  /** The Accept header (a metadata-only watch asks for PartialObjectMetadata). @default 'application/json' */
+  readonly accept?: string;
 }
 
 /** The watch went quiet for longer than its idle timeout. */
@@ -193,7 +195,7 @@ export class KubeApi {
    * (rejects: a non-2xx answer as ApiError, a stall as WatchStalledError, a broken connection).
    */
   async watch(path: string, init: WatchInit): Promise<void> {
-    const { url, options } = await this.start('GET', path, { query: { ...init.query, watch: true } });
+    const { url, options } = await this.start('GET', path, { query: { ...init.query, watch: true } }, init.accept);
     const started = performance.now();
     return new Promise<void>((resolve, reject) => {
       let status = 0;

@@ -34,6 +34,12 @@ export interface InformerOptions {
   readonly pageSize?: number;
   /** Reduces an object to what the reconciler reads (the cache holds what this returns). */
   readonly trim?: (object: RawObject) => RawObject;
+  /**
+   * Lists and watches only the objects' metadata (PartialObjectMetadata: no spec, data or status crosses
+   * the wire), cached as objects of this apiVersion and kind.
+   * @default - whole objects
+   */
+  readonly metadataOnly?: { readonly apiVersion: string; readonly kind: string };
   /** Called when a watch or list fails, with why (`gone`, `stalled`, `error`). */
   readonly onRestart?: (reason: 'gone' | 'stalled' | 'error') => void;
 }
@@ -49,6 +55,10 @@ export function olderVersion(a: string | undefined, b: string | undefined): bool
   if (a === undefined || b === undefined || !/^\d+$/.test(a) || !/^\d+$/.test(b)) return false;
   return a.length === b.length ? a < b : a.length < b.length;
 }
+
+/** The Accept header of a metadata-only list (with `List`) or watch. */
+const PARTIAL_METADATA = 'application/json;as=PartialObjectMetadata';
+const META_GROUP_VERSION = 'g=meta.k8s.io;v=v1';
 
 const rvOf = (o: RawObject) => o.metadata?.resourceVersion as string | undefined;
 
@@ -151,7 +161,8 @@ export class Informer {
   }
 
   private trim(object: RawObject): RawObject {
-    const dropped = dropManagedFields(object);
+    const stamped = this.options.metadataOnly ? { ...object, ...this.options.metadataOnly } : object;
+    const dropped = dropManagedFields(stamped);
     return this.options.trim ? this.options.trim(dropped) : dropped;
   }
 
@@ -197,6 +208,7 @@ export class Informer {
           onEvent: (event) => this.handle(event),
           idleTimeoutMs: this.options.idleTimeoutMs ?? 150_000,
           signal,
+          ...(this.options.metadataOnly ? { accept: `${PARTIAL_METADATA};${META_GROUP_VERSION}` } : {}),
         });
         // The server ended the watch: resume at once, unless it ends them as soon as they start.
         if (Date.now() - started > 1000) {
@@ -236,6 +248,7 @@ export class Informer {
         items?: RawObject[];
       }>('GET', this.options.path, {
         query: { labelSelector: this.options.labelSelector, limit: this.options.pageSize ?? 500, continue: cont },
+        ...(this.options.metadataOnly ? { accept: `${PARTIAL_METADATA}List;${META_GROUP_VERSION}` } : {}),
       });
       // List items come without apiVersion and kind: take them from the list.
       const kind = page.kind?.replace(/List$/, '');

@@ -96,6 +96,21 @@ const TRIM = {
     return slim(o, { spec: { containers }, status: o.status });
   },
   metadataOnly: (o: RawObject) => slim(o, {}),
+  // Of an object that may not be a workspace's: what tells whose it is (scope.ts ownershipOf).
+  names: (o: RawObject) => {
+    const m = o.metadata ?? {};
+    const label = m.labels?.[LABEL_WORKSPACE];
+    const metadata: Meta = {
+      name: m.name,
+      namespace: m.namespace,
+      resourceVersion: m.resourceVersion,
+      ...(m.uid === undefined ? {} : { uid: m.uid }),
+      ...(label === undefined ? {} : { labels: { [LABEL_WORKSPACE]: label } }),
+      ...(m.ownerReferences === undefined ? {} : { ownerReferences: m.ownerReferences }),
+      ...(m.deletionTimestamp === undefined ? {} : { deletionTimestamp: m.deletionTimestamp }),
+    };
+    return { apiVersion: o.apiVersion, kind: o.kind, metadata };
+  },
   nodePool: (o: RawObject) => slim(o, { spec: { replicas: (o.spec as { replicas?: number })?.replicas } }),
 };
 
@@ -110,8 +125,14 @@ export class Sources {
   readonly statefulSets: Informer;
   readonly jobs: Informer;
   readonly pods: Informer;
+  /** Every Service in scope (metadata only): the workspaces' and any other, whose names they may take. */
   readonly services: Informer;
+  /** Every ConfigMap in scope (metadata only), as `services`. */
   readonly configMaps: Informer;
+  /** Names of every StatefulSet in scope (metadata only): whose each is, before the workspace takes a name. */
+  readonly statefulSetNames: Informer;
+  /** Names of every Job in scope (metadata only), as `statefulSetNames`. */
+  readonly jobNames: Informer;
   /** Matchlabels of the workspaces that bring their own nodes, by workspace key. */
   private readonly byo = new Map<string, Readonly<Record<string, string>>>();
 
@@ -163,8 +184,17 @@ export class Sources {
     });
     this.jobs = make('jobs', collection('batch/v1', 'jobs', ns), { ...owned, trim: TRIM.job });
     this.pods = make('pods', collection('v1', 'pods', ns), { ...owned, trim: TRIM.pod });
-    this.services = make('services', collection('v1', 'services', ns), { ...owned, trim: TRIM.metadataOnly });
-    this.configMaps = make('configmaps', collection('v1', 'configmaps', ns), { ...owned, trim: TRIM.metadataOnly });
+    // Names the workspaces' objects may take, whoever has them: the check before a workspace claims a name
+    // reads these instead of asking the API server for each name.
+    const names = (kind: string, apiVersion: string) => ({ metadataOnly: { apiVersion, kind }, trim: TRIM.names });
+    this.services = make('services', collection('v1', 'services', ns), names('Service', 'v1'));
+    this.configMaps = make('configmaps', collection('v1', 'configmaps', ns), names('ConfigMap', 'v1'));
+    this.statefulSetNames = make(
+      'statefulset-names',
+      collection('apps/v1', 'statefulsets', ns),
+      names('StatefulSet', 'apps/v1'),
+    );
+    this.jobNames = make('job-names', collection('batch/v1', 'jobs', ns), names('Job', 'batch/v1'));
 
     this.nodeClaims?.addIndex('workspace', (o) => optional(labelledWorkspaceKey(o)));
     this.nodeClaims?.addIndex('node', (o) => optional((o.status as { nodeName?: string })?.nodeName));
@@ -214,6 +244,8 @@ export class Sources {
       this.pods,
       this.services,
       this.configMaps,
+      this.statefulSetNames,
+      this.jobNames,
     ];
   }
 
@@ -245,6 +277,20 @@ export class Sources {
       Machine: this.nodeClaims,
       NodePool: this.nodePools,
       Workspace: this.workspaces,
+    };
+    return caches[kind];
+  }
+
+  /**
+   * The cache that holds every object of `kind` in scope, whoever's it is (metadata only), if there is one:
+   * a name missing there is free.
+   */
+  namesFor(kind: string): Informer | undefined {
+    const caches: Record<string, Informer | undefined> = {
+      ConfigMap: this.configMaps,
+      Service: this.services,
+      StatefulSet: this.statefulSetNames,
+      Job: this.jobNames,
     };
     return caches[kind];
   }

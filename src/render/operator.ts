@@ -188,7 +188,7 @@ function clusterScopedRules(nodeProvisioner: OperatorNodeProvisioner): PolicyRul
 
 /** The namespaced resources: the workspaces and what the reconciler creates in their namespaces. */
 function namespacedRules(): PolicyRule[] {
-  const owned = ['get', 'list', 'watch', 'create', 'patch'];
+  const owned = ['list', 'watch', 'create', 'patch'];
   return [
     rule('kaito.sh', ['workspaces'], ['list', 'watch', 'patch']),
     rule('kaito.sh', ['workspaces/status'], ['patch']),
@@ -216,9 +216,9 @@ function namespacedRules(): PolicyRule[] {
  *   (server-side apply), delete (by the finalizer); nodeclaims list watch (readiness of the nodes Karpenter
  *   makes for the pool) and delete (those left once the pool is going).
  * - core nodes: list watch (readiness, GPU capacity, bring-your-own nodes).
- * - apps statefulsets, batch jobs, core services, configmaps: get (whether a name is taken by an object that
- *   is not the workspace's), list watch, patch (server-side apply), create (an apply that creates the object
- *   is also authorized as create).
+ * - apps statefulsets, batch jobs, core services, configmaps: list watch (the workspaces' own, and the
+ *   metadata of every other: whether a name is taken by an object that is not the workspace's), patch
+ *   (server-side apply), create (an apply that creates the object is also authorized as create).
  * - core pods: list watch (why a workload is not ready: image pull errors, crash loops, OOM kills);
  *   pods/log: get (the benchmark result the startup probe prints, read once from the leader pod).
  * - networking.k8s.io networkpolicies: get (whether the name is free), create patch (server-side apply of a

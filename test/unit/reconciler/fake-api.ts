@@ -9,6 +9,7 @@ export interface FakeRequest {
   readonly query: URLSearchParams;
   readonly body: unknown;
   readonly contentType: string | undefined;
+  readonly accept: string | undefined;
 }
 
 /** Answers a request: write to `res` (and end it, unless it is a watch kept open). */
@@ -39,6 +40,7 @@ export class FakeApiServer {
           query: url.searchParams,
           body: text === '' ? undefined : JSON.parse(text),
           contentType: req.headers['content-type'],
+          accept: req.headers.accept,
         };
         fake.requests.push(request);
         fake.open.add(res);

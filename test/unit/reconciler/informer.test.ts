@@ -38,7 +38,9 @@ afterEach(async () => {
   await server.close();
 });
 
-function start(options: { idleTimeoutMs?: number; labelSelector?: string } = {}): Informer {
+function start(
+  options: { idleTimeoutMs?: number; labelSelector?: string; metadataOnly?: { apiVersion: string; kind: string } } = {},
+): Informer {
   informer = new Informer({
     api: server.client(),
     path: PATH,
@@ -115,6 +117,38 @@ test('lists page by page, then watches from the list version; events and bookmar
   );
   // The server ended the watch at once: resumed (after a backoff) from the bookmark's version.
   expect(watch2).toMatch(/^watch resourceVersion=20&/);
+});
+
+test('metadata only: the list and the watch ask for PartialObjectMetadata, cached as objects of the given kind', async () => {
+  const partial = (name: string, rv: string) => ({
+    apiVersion: 'meta.k8s.io/v1',
+    kind: 'PartialObjectMetadata',
+    metadata: { name, namespace: 'ns', resourceVersion: rv, managedFields: [{ manager: 'm' }] },
+  });
+  steps.push(
+    (_req, res) =>
+      json(res, 200, {
+        kind: 'PartialObjectMetadataList',
+        apiVersion: 'meta.k8s.io/v1',
+        metadata: { resourceVersion: '10' },
+        items: [partial('a', '5')],
+      }),
+    (_req, res) => {
+      watchOpen(res);
+      line(res, 'ADDED', partial('b', '11'));
+    },
+  );
+  const i = start({ metadataOnly: { apiVersion: 'v1', kind: 'ConfigMap' } });
+  await i.waitForSync();
+  await until(() => changes.length === 2);
+  expect([i.get('ns/a'), i.get('ns/b')]).toEqual([
+    { apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'a', namespace: 'ns', resourceVersion: '5' } },
+    { apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'b', namespace: 'ns', resourceVersion: '11' } },
+  ]);
+  expect(server.requests.map((r) => r.accept)).toEqual([
+    'application/json;as=PartialObjectMetadataList;g=meta.k8s.io;v=v1',
+    'application/json;as=PartialObjectMetadata;g=meta.k8s.io;v=v1',
+  ]);
 });
 
 test('410 Gone on the watch: relists, and reports only real differences', async () => {
