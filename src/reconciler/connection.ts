@@ -2,7 +2,6 @@ import { existsSync, readFileSync, statSync } from 'node:fs';
 import type { RequestOptions } from 'node:https';
 import { homedir } from 'node:os';
 import { dirname, isAbsolute, join } from 'node:path';
-import { parse } from 'yaml';
 
 /*
  * How the reconciler reaches the API server: in-cluster (the pod's ServiceAccount token and CA) or a
@@ -91,6 +90,8 @@ function pem(e: Entry, field: string, base: string): Buffer | undefined {
 
 /** Reads the current context of a kubeconfig file. */
 export async function kubeconfigConnection(path: string): Promise<Connection> {
+  // Loaded here, not with the module: in a cluster (a ServiceAccount, no kubeconfig) the parser is not needed.
+  const { parse } = await import('yaml');
   const file = (parse(readFileSync(path, 'utf8')) ?? {}) as Entry;
   const contextName = text(file, 'current-context');
   if (contextName === undefined) throw new Error(`${path}: no current-context`);

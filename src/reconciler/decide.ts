@@ -9,7 +9,7 @@ import {
   LABEL_WORKSPACE,
   LABEL_WORKSPACE_NAMESPACE,
 } from '../api/types';
-import { checkWorkspaceObject, type WorkspaceCheck } from '../plan/check';
+import { checkWorkspaceObject, type WorkspaceCheck } from '../plan/check-object';
 import type { WorkspacePlan } from '../plan/plan';
 import { sanitizedMatchLabels } from '../render/labels';
 import { defaultNodeClass, type NodeClassRef } from '../render/node-class';

@@ -100,3 +100,41 @@ test.each([
 ])('the check itself: %s with %j', (file, text, expected) => {
   expect(violations(file, text)).toEqual(expected);
 });
+
+/** The packages a module loads when it is required, through its static, non-type imports under src/. */
+function loadedPackages(entry: string): string[] {
+  const seen = new Set<string>();
+  const packages = new Set<string>();
+  const visit = (file: string) => {
+    if (seen.has(file)) return;
+    seen.add(file);
+    const text = readFileSync(join(SRC, file), 'utf8');
+    // Static imports and re-exports that stay in the JavaScript: not `import type`, not `import()`.
+    for (const m of text.matchAll(/^(?:import|export)(?!\s+type\b)[^'";]*?\bfrom\s*['"]([^'"]+)['"]/gm)) {
+      const spec = m[1]!;
+      if (!spec.startsWith('.')) {
+        packages.add(spec);
+        continue;
+      }
+      const target = relative(SRC, resolve(SRC, dirname(file), spec));
+      const candidates = [`${target}.ts`, join(target, 'index.ts')];
+      const found = candidates.find((c) => {
+        try {
+          readFileSync(join(SRC, c));
+          return true;
+        } catch {
+          return false;
+        }
+      });
+      if (found !== undefined) visit(found);
+    }
+  };
+  visit(entry);
+  return [...packages].sort();
+}
+
+test('the reconciler in a cluster loads no YAML parser: it reads Workspaces as objects (a kubeconfig loads it when read)', () => {
+  const packages = loadedPackages('reconciler/main.ts');
+  expect(packages).not.toContain('yaml');
+  expect(packages).toContain('prom-client');
+});
