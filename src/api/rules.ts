@@ -24,7 +24,7 @@ import {
   type WorkspaceVersion,
 } from './types';
 import { unsafeUrlReason } from './url-safety';
-import { dnsLabelProblem } from './names';
+import { dnsLabelProblem, isDnsLabel } from './names';
 import { workspacePodSecurityProblems } from './pod-security';
 import { IMAGE_REF, IMAGE_REF_ANY_CASE } from './image-ref';
 import { closestNames } from './suggest';
@@ -115,8 +115,7 @@ export function checkRules(ws: Workspace, version: WorkspaceVersion, options: Ca
 
   const name: unknown = ws.metadata.name;
   if (name === undefined || name === '') out.push(error('metadata.name', 'required value'));
-  else if (typeof name !== 'string') out.push(...present(dnsLabelProblem(name, 'metadata.name')));
-  else out.push(...present(dnsLabelProblem(name, 'metadata.name') ?? inferenceNameProblem(ws, name)));
+  else out.push(...present(isDnsLabel(name) ? inferenceNameProblem(ws, name) : dnsLabelProblem(name, 'metadata.name')));
   const namespace: unknown = ws.metadata.namespace;
   if (namespace !== undefined) out.push(...present(dnsLabelProblem(namespace, 'metadata.namespace')));
 

@@ -1,13 +1,12 @@
-import { Names, type ApiObject } from 'cdk8s';
+import type { ApiObject } from 'cdk8s';
 import type { Construct } from 'constructs';
 import type { Problem } from '../api/problems';
-import { INFERENCE_NAME_MAX } from '../api/schema';
 import type { Workspace } from '../api/types';
 import type { PresetCatalog, SkuCatalog } from '../catalog';
 import type { PlanOptions, WorkspacePlan } from '../plan';
 import { checkIntent, type Intent, type WorkloadMode } from '../plan/intent';
 import type { GpuNodePool } from './gpu-node-pool';
-import { defaultNamespaceOf, fromCheck, leaveNothingOnError } from './internal';
+import { defaultNamespaceOf, fromCheck, generatedWorkspaceName, leaveNothingOnError } from './internal';
 import type { KaitoOperator } from './kaito-operator';
 import { KaitoWorkspace, checkedProps } from './kaito-workspace';
 import type { kplus } from './plus';
@@ -128,9 +127,7 @@ export function declareWorkload(
   props: WorkloadProps,
   spec: IntentSpec,
 ): DeclaredWorkload {
-  // A generated name fits the objects it names (an inference workspace's StatefulSet and Services).
-  const name =
-    props.metadata?.name ?? Names.toDnsLabel(self, spec.kind === 'inference' ? { maxLen: INFERENCE_NAME_MAX } : {});
+  const name = props.metadata?.name ?? generatedWorkspaceName(self, spec.kind === 'inference');
   const planOptions: PlanOptions = {
     ...(props.presets === undefined ? {} : { presets: props.presets }),
     ...(props.skus === undefined ? {} : { skus: props.skus }),

@@ -1,8 +1,9 @@
-import { ApiObject, Chart, JsonPatch, type ApiObjectMetadata } from 'cdk8s';
+import { ApiObject, Chart, JsonPatch, Names, type ApiObjectMetadata } from 'cdk8s';
 import type { Construct } from 'constructs';
 import { FitError } from '../plan/fit-error';
 import { ValidationError, type Problem } from '../api/problems';
 import { assertDnsLabel } from '../api/names';
+import { INFERENCE_NAME_MAX } from '../api/schema';
 import { checkWorkspaceObject, type WorkspaceCheck } from '../plan/check';
 import type { PlanOptions, WorkspacePlan } from '../plan';
 import type { Workspace } from '../api/types';
@@ -84,6 +85,14 @@ export function defaultNamespaceOf(scope: Construct): string {
   if (chart.namespace === undefined) return 'default';
   assertDnsLabel(chart.namespace, 'namespace', `Chart ${chart.node.path || chart.node.id}`);
   return chart.namespace;
+}
+
+/**
+ * The workspace name of a construct given none: the chart's generated name for it, short enough for the objects
+ * an inference workspace names (its StatefulSet and Services).
+ */
+export function generatedWorkspaceName(scope: Construct, inference: boolean): string {
+  return Names.toDnsLabel(scope, inference ? { maxLen: INFERENCE_NAME_MAX } : {});
 }
 
 /** Cluster-scoped kinds among the objects this package emits. */

@@ -1,9 +1,8 @@
 import { existsSync, readFileSync } from 'node:fs';
-import { Names, type ApiObject } from 'cdk8s';
+import type { ApiObject } from 'cdk8s';
 import { Construct } from 'constructs';
 import { adoptManifest } from '../api/adopt';
 import { ValidationError } from '../api/problems';
-import { INFERENCE_NAME_MAX } from '../api/schema';
 import { KAITO_GROUP, STORAGE_VERSION, type Workspace } from '../api/types';
 import { checkWorkspaceObject } from '../plan/check';
 import type { PlanOptions, WorkspacePlan } from '../plan';
@@ -15,6 +14,7 @@ import {
   defaultNamespaceOf,
   emit,
   fromCheck,
+  generatedWorkspaceName,
   leaveNothingOnError,
   objectId,
   type CheckedWorkspace,
@@ -142,9 +142,7 @@ export class KaitoWorkspace extends Construct {
     // Fields other than the known ones go to the core as given, which reports them (`spec: unknown field`).
     const { operator, planOptions, metadata: _metadata, inference, tuning, ...fields } = props;
     const { checked, namespace } = leaveNothingOnError(this, () => {
-      // A generated name fits the objects it names (an inference workspace's StatefulSet and Services).
-      const name =
-        props.metadata?.name ?? Names.toDnsLabel(this, inference !== undefined ? { maxLen: INFERENCE_NAME_MAX } : {});
+      const name = props.metadata?.name ?? generatedWorkspaceName(this, inference !== undefined);
       const metadata = props.metadata === undefined ? {} : kplus.k8s.toJson_ObjectMeta(props.metadata);
       const result =
         adopted.get(props) ??

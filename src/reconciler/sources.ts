@@ -96,20 +96,13 @@ const TRIM = {
     return slim(o, { spec: { containers }, status: o.status });
   },
   metadataOnly: (o: RawObject) => slim(o, {}),
-  // Of an object that may not be a workspace's: what tells whose it is (scope.ts ownershipOf).
+  // Of an object that may not be a workspace's: its metadata with only the label that tells whose it is
+  // (scope.ts ownershipOf), not the labels of every other object in scope.
   names: (o: RawObject) => {
-    const m = o.metadata ?? {};
-    const label = m.labels?.[LABEL_WORKSPACE];
-    const metadata: Meta = {
-      name: m.name,
-      namespace: m.namespace,
-      resourceVersion: m.resourceVersion,
-      ...(m.uid === undefined ? {} : { uid: m.uid }),
-      ...(label === undefined ? {} : { labels: { [LABEL_WORKSPACE]: label } }),
-      ...(m.ownerReferences === undefined ? {} : { ownerReferences: m.ownerReferences }),
-      ...(m.deletionTimestamp === undefined ? {} : { deletionTimestamp: m.deletionTimestamp }),
-    };
-    return { apiVersion: o.apiVersion, kind: o.kind, metadata };
+    const { labels, ...metadata } = slimMeta(o.metadata);
+    const label = labels?.[LABEL_WORKSPACE];
+    const owner = label === undefined ? {} : { labels: { [LABEL_WORKSPACE]: label } };
+    return { apiVersion: o.apiVersion, kind: o.kind, metadata: { ...metadata, ...owner } };
   },
   nodePool: (o: RawObject) => slim(o, { spec: { replicas: (o.spec as { replicas?: number })?.replicas } }),
 };

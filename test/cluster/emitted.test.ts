@@ -21,6 +21,7 @@ import {
   deleteApplied,
   deleteNamespaces,
   ensureNamespace,
+  exists,
   installCrd,
   karpenterCrds,
   lostFields,
@@ -37,11 +38,7 @@ beforeAll(async () => {
   // Karpenter's own CRDs come with the cluster; the fixtures stand in only where no Karpenter runs.
   for (const crd of karpenterCrds()) {
     const path = apiPath('apiextensions.k8s.io/v1', 'customresourcedefinitions', { name: crd.metadata!.name! });
-    const installed = await admin.get(path).then(
-      () => true,
-      (e: unknown) => !(e instanceof KubeApiError && e.status === 404),
-    );
-    if (!installed) await installCrd(admin, crd);
+    if (!(await exists(admin, path))) await installCrd(admin, crd);
   }
 });
 

@@ -59,20 +59,30 @@ const appliedPaths = new Set<string>();
 export async function deleteApplied(client: KubeClient, timeoutMs = 60_000): Promise<void> {
   const paths = [...appliedPaths].reverse();
   appliedPaths.clear();
-  const gone = (e: unknown) => {
-    if (!(e instanceof KubeApiError) || e.status !== 404) throw e;
-  };
+  await deleteAndWait(client, paths, timeoutMs);
+}
+
+/** Whether the object at `path` exists (404: no; another error is thrown). */
+export function exists(client: KubeClient, path: string): Promise<boolean> {
+  return client.get(path).then(
+    () => true,
+    (e: unknown) => {
+      if (!(e instanceof KubeApiError) || e.status !== 404) throw e;
+      return false;
+    },
+  );
+}
+
+/** Deletes the objects at `paths` (those already gone are fine) and waits until none is left. */
+async function deleteAndWait(client: KubeClient, paths: readonly string[], timeoutMs: number): Promise<void> {
   // Background: a Job's pods go with it (a Job's own default is to orphan them).
-  for (const path of paths) await client.delete(path, { propagationPolicy: 'Background' }).catch(gone);
+  for (const path of paths) {
+    await client.delete(path, { propagationPolicy: 'Background' }).catch((e: unknown) => {
+      if (!(e instanceof KubeApiError) || e.status !== 404) throw e;
+    });
+  }
   await client.waitFor(async () => {
-    const left = await Promise.all(
-      paths.map((path) =>
-        client.get(path).then(
-          () => true,
-          (e: unknown) => (gone(e), false),
-        ),
-      ),
-    );
+    const left = await Promise.all(paths.map((path) => exists(client, path)));
     return left.every((l) => !l);
   }, timeoutMs);
 }
@@ -106,24 +116,12 @@ export async function ensureNamespace(client: KubeClient, name: string): Promise
  * Deletes namespaces and waits until they are gone, so that what a suite stored does not outlive it: another
  * suite's reconciler, watching every namespace, would act on it.
  */
-export async function deleteNamespaces(client: KubeClient, names: Iterable<string>, timeoutMs = 60_000): Promise<void> {
-  const all = [...names];
-  for (const name of all) {
-    await client.delete(`/api/v1/namespaces/${name}`).catch((e: unknown) => {
-      if (!(e instanceof KubeApiError) || e.status !== 404) throw e;
-    });
-  }
-  await client.waitFor(async () => {
-    const left = await Promise.all(
-      all.map((name) =>
-        client.get(`/api/v1/namespaces/${name}`).then(
-          () => true,
-          (e: unknown) => !(e instanceof KubeApiError && e.status === 404),
-        ),
-      ),
-    );
-    return left.every((l) => !l);
-  }, timeoutMs);
+export function deleteNamespaces(client: KubeClient, names: Iterable<string>, timeoutMs = 60_000): Promise<void> {
+  return deleteAndWait(
+    client,
+    [...names].map((name) => `/api/v1/namespaces/${name}`),
+    timeoutMs,
+  );
 }
 
 /** Applies a CRD and waits until it is Established; returns the stored CRD. */
