@@ -1,4 +1,4 @@
-import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
+import { Counter, Gauge, Histogram, Registry, registerProcessMetrics } from './prometheus';
 import type { RequestRecord } from './http';
 
 /*
@@ -8,6 +8,8 @@ import type { RequestRecord } from './http';
 
 /** How one reconcile ended. */
 export type ReconcileResult = 'success' | 'error' | 'conflict';
+
+const WRITE_VERBS: ReadonlySet<string> = new Set(['POST', 'PUT', 'PATCH', 'DELETE']);
 
 /** The reconciler's metrics. */
 export class ReconcilerMetrics {
@@ -30,62 +32,45 @@ export class ReconcilerMetrics {
     } = {},
     options: { readonly processMetrics?: boolean } = {},
   ) {
-    const registers = [this.registry];
-    this.reconciles = new Counter({
-      name: 'kaito_reconcile_total',
-      help: 'Workspace reconciles, by result.',
-      labelNames: ['result'],
-      registers,
-    });
-    this.reconcileSeconds = new Histogram({
-      name: 'kaito_reconcile_duration_seconds',
-      help: 'Time of one workspace reconcile, by result.',
-      labelNames: ['result'],
-      buckets: [0.001, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10],
-      registers,
-    });
-    this.queueDepth = new Gauge({
-      name: 'kaito_workqueue_depth',
-      help: 'Workspaces waiting in the work queue.',
-      registers,
-      collect() {
-        this.set(sources.queueDepth?.() ?? 0);
-      },
-    });
-    this.workspaces = new Gauge({
-      name: 'kaito_workspaces',
-      help: 'Workspaces in the cache, by status.state.',
-      labelNames: ['state'],
-      registers,
-      collect() {
-        this.reset();
-        for (const [state, n] of sources.workspaceStates?.() ?? []) this.set({ state }, n);
-      },
-    });
-    this.apiRequests = new Counter({
-      name: 'kaito_api_requests_total',
-      help: 'Requests to the Kubernetes API, by verb (HTTP method, or WATCH) and status code (0: no answer).',
-      labelNames: ['verb', 'code'],
-      registers,
-    });
-    this.watchRestarts = new Counter({
-      name: 'kaito_watch_restarts_total',
-      help: 'Lists and watches that failed and were started again, by resource and reason.',
-      labelNames: ['resource', 'reason'],
-      registers,
-    });
-    this.leader = new Gauge({
-      name: 'kaito_leader',
-      help: '1 while this process holds the leader lease (or runs without leader election).',
-      registers,
-    });
-    this.events = new Counter({
-      name: 'kaito_events_total',
-      help: 'Events recorded on workspaces, by type.',
-      labelNames: ['type'],
-      registers,
-    });
-    if (options.processMetrics !== false) collectDefaultMetrics({ register: this.registry });
+    const r = this.registry;
+    this.reconciles = r.register(new Counter('kaito_reconcile_total', 'Workspace reconciles, by result.', ['result']));
+    this.reconcileSeconds = r.register(
+      new Histogram(
+        'kaito_reconcile_duration_seconds',
+        'Time of one workspace reconcile, by result.',
+        ['result'],
+        [0.001, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10],
+      ),
+    );
+    this.queueDepth = r.register(
+      new Gauge('kaito_workqueue_depth', 'Workspaces waiting in the work queue.', [], () => [
+        [{}, sources.queueDepth?.() ?? 0],
+      ]),
+    );
+    this.workspaces = r.register(
+      new Gauge('kaito_workspaces', 'Workspaces in the cache, by status.state.', ['state'], () =>
+        [...(sources.workspaceStates?.() ?? [])].map(([state, n]) => [{ state }, n] as const),
+      ),
+    );
+    this.apiRequests = r.register(
+      new Counter(
+        'kaito_api_requests_total',
+        'Requests to the Kubernetes API, by verb (HTTP method, or WATCH) and status code (0: no answer).',
+        ['verb', 'code'],
+      ),
+    );
+    this.watchRestarts = r.register(
+      new Counter(
+        'kaito_watch_restarts_total',
+        'Lists and watches that failed and were started again, by resource and reason.',
+        ['resource', 'reason'],
+      ),
+    );
+    this.leader = r.register(
+      new Gauge('kaito_leader', '1 while this process holds the leader lease (or runs without leader election).'),
+    );
+    this.events = r.register(new Counter('kaito_events_total', 'Events recorded on workspaces, by type.', ['type']));
+    if (options.processMetrics !== false) registerProcessMetrics(r);
   }
 
   /** Counts one API request. */
@@ -94,16 +79,15 @@ export class ReconcilerMetrics {
   }
 
   /** Write requests so far (POST, PUT, PATCH, DELETE), whatever their answer. */
-  async writes(): Promise<number> {
-    const data = await this.apiRequests.get();
-    return data.values
-      .filter((v) => ['POST', 'PUT', 'PATCH', 'DELETE'].includes(String(v.labels.verb)))
+  writes(): number {
+    return this.apiRequests
+      .values()
+      .filter((v) => WRITE_VERBS.has(v.labels.verb ?? ''))
       .reduce((sum, v) => sum + v.value, 0);
   }
 
   /** Reconciles so far, all results. */
-  async reconcileCount(): Promise<number> {
-    const data = await this.reconciles.get();
-    return data.values.reduce((sum, v) => sum + v.value, 0);
+  reconcileCount(): number {
+    return this.reconciles.total();
   }
 }

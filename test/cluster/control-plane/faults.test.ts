@@ -109,34 +109,40 @@ describe('with the reconciler in-process', () => {
     expect(await expectOneNodePerClaim(name)).toBe(1);
   });
 
-  test('a second client scales the StatefulSet to 0: the reconciler puts it back and the pod runs again', async () => {
+  test('a second client scales the StatefulSet to 0: the reconciler takes replicas back and a pod runs', async () => {
     const name = 'conflicting-writer';
     await createWorkspace(namespace, seed('phi-3-mini-inference.yaml', name));
     await waitForCondition(namespace, name, 'WorkspaceReady', 'True', undefined, 120_000);
     const path = apiPath('apps/v1', 'statefulsets', { namespace, name });
-    await admin.apply(
+    type Sts = {
+      metadata: { generation: number; managedFields?: { manager?: string; fieldsV1?: { 'f:spec'?: object } }[] };
+      spec: { replicas: number };
+      status: { observedGeneration?: number; readyReplicas?: number };
+    };
+    const scaled = await admin.apply<Sts>(
       path,
       { apiVersion: 'apps/v1', kind: 'StatefulSet', metadata: { name, namespace }, spec: { replicas: 0 } },
       { fieldManager: 'someone-else', force: true },
     );
-    // The controller-manager deletes the pod for replicas 0; the reconciler applies 1 again; a new pod runs.
-    const before = (await podsOf(namespace, name)).map((p) => p.uid);
+    expect(scaled.body.spec.replicas).toBe(0);
+    // The reconciler's apply (generation + 1) may land before the StatefulSet controller acts on replicas 0,
+    // in which case the pod is never deleted: either way replicas is ours again and one pod runs.
     await admin.waitFor(async () => {
-      const sts = await admin.get<{
-        metadata: { generation: number };
-        spec: { replicas: number };
-        status: { observedGeneration?: number; readyReplicas?: number };
-      }>(path);
+      const sts = (await admin.get<Sts>(path)).body;
       const pods = await podsOf(namespace, name);
       return (
-        sts.body.spec.replicas === 1 &&
-        sts.body.status.observedGeneration === sts.body.metadata.generation &&
-        sts.body.status.readyReplicas === 1 &&
+        sts.metadata.generation > scaled.body.metadata.generation &&
+        sts.spec.replicas === 1 &&
+        sts.status.observedGeneration === sts.metadata.generation &&
+        sts.status.readyReplicas === 1 &&
         pods.length === 1 &&
-        pods[0]!.phase === 'Running' &&
-        !before.includes(pods[0]!.uid)
+        pods[0]!.phase === 'Running'
       );
     }, 60_000);
+    const managers = (await admin.get<Sts>(path)).body.metadata.managedFields ?? [];
+    const specOwners = managers.filter((m) => m.fieldsV1?.['f:spec'] !== undefined).map((m) => m.manager);
+    expect(specOwners).toContain('kaito-reconciler');
+    expect(specOwners).not.toContain('someone-else');
     await waitForCondition(namespace, name, 'WorkspaceReady', 'True', undefined, 60_000);
     expect(await expectOneNodePerClaim(name)).toBe(1);
   });

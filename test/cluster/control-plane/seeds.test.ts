@@ -114,16 +114,16 @@ describe('seed examples on a real control plane (Karpenter, scheduler, controlle
   });
 
   test('once converged, events that change nothing make no writes', async () => {
-    const writes = await reconciler.metrics.writes();
-    const reconciles = await reconciler.metrics.reconcileCount();
+    const writes = reconciler.metrics.writes();
+    const reconciles = reconciler.metrics.reconcileCount();
     // An annotation on each workspace: watched, reconciled, nothing to do.
     for (const file of SEEDS) {
       await admin.mergePatch(workspacePath(namespace, file.replace(/\.yaml$/, '')), {
         metadata: { annotations: { 'example.com/touched': 'yes' } },
       });
     }
-    await admin.waitFor(async () => (await reconciler.metrics.reconcileCount()) >= reconciles + SEEDS.length, 10_000);
-    expect(await reconciler.metrics.writes()).toBe(writes);
+    await admin.waitFor(async () => reconciler.metrics.reconcileCount() >= reconciles + SEEDS.length, 10_000);
+    expect(reconciler.metrics.writes()).toBe(writes);
   });
 
   test('a two-node workspace (qwen2.5-coder-7b-instruct on Standard_NC6s_v3): one pod on each of its nodes', async () => {

@@ -79,7 +79,7 @@ test('inference and tuning workspaces in the watched namespace reach Ready; dele
   await leaderPodLogRead(watched, 'ns-inference', requests);
 
   await deleteWorkspaceAndWait(watched, 'ns-inference');
-  const codes = (await reconciler.metrics.apiRequests.get()).values.map((v) => v.labels.code);
+  const codes = reconciler.metrics.apiRequests.values().map((v) => v.labels.code);
   expect(codes).not.toContain('403');
   expect(log.errors()).toEqual([]);
 });

@@ -78,7 +78,7 @@ test('with the bundle RBAC a workspace reaches Ready, records events, and is del
 
   await deleteWorkspaceAndWait(namespace, 'rbac');
 
-  const codes = (await reconciler.metrics.apiRequests.get()).values.map((v) => v.labels.code);
+  const codes = reconciler.metrics.apiRequests.values().map((v) => v.labels.code);
   expect(codes).not.toContain('401');
   expect(codes).not.toContain('403');
   expect(log.errors()).toEqual([]);
@@ -93,7 +93,7 @@ test('a tuning workspace too: its Job, ConfigMap and egress NetworkPolicy are cr
     `/apis/networking.k8s.io/v1/namespaces/${namespace}/networkpolicies/rbac-tuning-egress`,
   );
   expect(policy.body.metadata.name).toBe('rbac-tuning-egress');
-  const codes = (await reconciler.metrics.apiRequests.get()).values.map((v) => v.labels.code);
+  const codes = reconciler.metrics.apiRequests.values().map((v) => v.labels.code);
   expect(codes).not.toContain('403');
   expect(log.errors()).toEqual([]);
 });

@@ -81,7 +81,7 @@ test('two reconcilers at once (no leader election) still make exactly the planne
     for (const n of names) await waitForCondition(namespace, n, 'WorkspaceReady', 'True', undefined, 120_000);
     for (const n of names) await expectPlannedClaimsAndNodes(n);
     // Both worked on them.
-    for (const r of running) expect(await r.metrics.reconcileCount()).toBeGreaterThan(0);
+    for (const r of running) expect(r.metrics.reconcileCount()).toBeGreaterThan(0);
   } finally {
     await Promise.all(running.map((r) => r.stop()));
   }

@@ -53,7 +53,12 @@ test('events are logged at once and sent in the background as core/v1 events on 
     expect((first!.metadata as { name: string }).name).toMatch(/^ws\.[0-9a-f]+$/);
     expect(second!.message).toBe(`${'x'.repeat(990)}… [truncated: 2000 bytes in all]`);
     expect(Buffer.byteLength(second!.message as string)).toBe(1024);
-    expect((await metrics.events.get()).values.map((v) => [v.labels.type, v.value]).sort()).toEqual([
+    expect(
+      metrics.events
+        .values()
+        .map((v) => [v.labels.type, v.value])
+        .sort(),
+    ).toEqual([
       ['Normal', 1],
       ['Warning', 1],
     ]);
@@ -82,7 +87,7 @@ test('too many pending: the oldest are dropped and counted; a refused event is l
     // Five at once with room for two: the three oldest were dropped.
     expect(server.requests.map((r) => (r.body as { reason: string }).reason)).toEqual(['R3', 'R4']);
     expect(errors).toEqual(['could not record an event', 'could not record an event']);
-    expect((await metrics.events.get()).values.map((v) => [v.labels.type, v.value])).toEqual([['dropped', 3]]);
+    expect(metrics.events.values().map((v) => [v.labels.type, v.value])).toEqual([['dropped', 3]]);
   } finally {
     await server.close();
   }
@@ -128,7 +133,7 @@ describe('repeats are aggregated as client-go does: one object, its count raised
       ]);
       expect(server.requests[1]!.contentType).toBe('application/merge-patch+json');
       expect(Object.keys(server.requests[1]!.body as object).sort()).toEqual(['count', 'lastTimestamp']);
-      expect((await metrics.events.get()).values.map((v) => [v.labels.type, v.value])).toEqual([['Warning', 3]]);
+      expect(metrics.events.values().map((v) => [v.labels.type, v.value])).toEqual([['Warning', 3]]);
     } finally {
       await server.close();
     }
