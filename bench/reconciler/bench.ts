@@ -215,6 +215,16 @@ async function runReconciler(api: KubeApi, n: number) {
     latencies: observer.latencies('node'),
     claimLatencies: observer.latencies('claim'),
     phases: observer.phases(),
+    // Inside the reconciler, until all were Ready: how long keys waited for a worker, how long requests took.
+    queueWaitMs: {
+      urgent: histogramMs(text, 'kaito_workqueue_wait_seconds', 'priority="urgent"'),
+      high: histogramMs(text, 'kaito_workqueue_wait_seconds', 'priority="high"'),
+      normal: histogramMs(text, 'kaito_workqueue_wait_seconds', 'priority="normal"'),
+    },
+    requestMs: Object.fromEntries(
+      ['GET', 'POST', 'PATCH'].map((v) => [v, histogramMs(text, 'kaito_api_request_duration_seconds', `verb="${v}"`)]),
+    ),
+    reconcileMs: histogramMs(text, 'kaito_reconcile_duration_seconds', 'result='),
     writesPerMinute: ((writesAfter - settled) * 60_000) / CONVERGED_WINDOW_MS,
     settledAfterSeconds,
     peakMiB: memory.peakMiB,
@@ -270,6 +280,44 @@ async function runFloor(api: KubeApi, n: number) {
   };
   await Promise.all([observer.stop(), floor.stop()]);
   return { ...result, cleanup: await cleanup(api, namespace) };
+}
+
+/**
+ * The `q` quantile (0-1) of a histogram's series whose labels include `label`, in milliseconds, interpolated
+ * within the bucket as Prometheus's histogram_quantile does; undefined without observations.
+ */
+function histogramQuantileMs(text: string, name: string, label: string, q: number): number | undefined {
+  const buckets = new Map<number, number>();
+  for (const line of text.split('\n')) {
+    if (!line.startsWith(`${name}_bucket{`) || !line.includes(label)) continue;
+    const le = /le="([^"]+)"/.exec(line)![1]!;
+    const bound = le === '+Inf' ? Infinity : Number(le);
+    buckets.set(bound, (buckets.get(bound) ?? 0) + Number(line.slice(line.lastIndexOf(' ') + 1)));
+  }
+  const sorted = [...buckets].sort((a, b) => a[0] - b[0]);
+  const total = sorted.at(-1)?.[1] ?? 0;
+  if (total === 0) return undefined;
+  const rank = q * total;
+  let lower = 0;
+  let below = 0;
+  for (const [bound, count] of sorted) {
+    if (count >= rank) {
+      if (bound === Infinity) return lower * 1000;
+      return (lower + ((bound - lower) * (rank - below)) / Math.max(1, count - below)) * 1000;
+    }
+    lower = bound;
+    below = count;
+  }
+  return undefined;
+}
+
+/** p50 and p95 of a histogram, in milliseconds. */
+function histogramMs(text: string, name: string, label: string): { p50?: number; p95?: number } {
+  const round = (v: number | undefined) => (v === undefined ? undefined : Math.round(v * 10) / 10);
+  return {
+    p50: round(histogramQuantileMs(text, name, label, 0.5)),
+    p95: round(histogramQuantileMs(text, name, label, 0.95)),
+  };
 }
 
 function sumMetric(text: string, name: string, label: string): number {
@@ -342,6 +390,9 @@ async function main(): Promise<void> {
       floorLatencyMs: { p50: percentile(floor.latencies, 50), p95: percentile(floor.latencies, 95) },
       floorClaimLatencyMs: { p50: percentile(floor.claimLatencies, 50), p95: percentile(floor.claimLatencies, 95) },
       phasesMs: rec.phases,
+      queueWaitMs: rec.queueWaitMs,
+      requestMs: rec.requestMs,
+      reconcileMs: rec.reconcileMs,
       floorPhasesMs: floor.phases,
       cleanupSeconds: { reconciler: rec.cleanup.seconds, floor: floor.cleanup.seconds },
       nodesLeftAfterClaims: rec.cleanup.nodesLeft + floor.cleanup.nodesLeft,

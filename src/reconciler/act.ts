@@ -1,6 +1,6 @@
-import { createHash } from 'node:crypto';
 import { LABEL_WORKSPACE } from '../api/types';
 import type { KubeObject } from '../render/options';
+import { APPLIED_HASH_ANNOTATION, FIELD_MANAGER, desiredHash, withAppliedHash } from './applied';
 import type { WorkspaceEvent } from './conditions';
 import { WORKSPACE_FINALIZER, type Decision, type ObjectConflict } from './decide';
 import { isStatus, type KubeApi } from './http';
@@ -17,8 +17,7 @@ import type { Sources } from './sources';
  * is gone or was changed by someone else (its generation moved), so a converged system makes no writes.
  */
 
-/** The field manager of every server-side apply. */
-export const FIELD_MANAGER = 'kaito-reconciler';
+export { FIELD_MANAGER } from './applied';
 
 const PLURALS: Readonly<Record<string, string>> = {
   ConfigMap: 'configmaps',
@@ -201,23 +200,28 @@ export class Actor {
   }
 
   /**
-   * Server-side applies `object`, unless this process applied the same and it still exists unchanged; true
-   * when the object was not in the cache before (the apply created it).
+   * Server-side applies `object`, unless this process applied the same and it still exists unchanged, or
+   * (a process that applied nothing yet, as after a restart) the live object carries the same digest from
+   * the reconciler's last write; true when the object was not in the cache before (the apply created it).
    */
   private async apply(key: string, object: KubeObject): Promise<boolean> {
     const { namespace, name } = object.metadata;
     const id = `${object.apiVersion}/${object.kind}/${namespace ?? ''}/${name}`;
-    const hash = createHash('sha256').update(JSON.stringify(object)).digest('base64');
+    const hash = desiredHash(object);
     const records = this.applied.get(key) ?? new Map<string, Applied>();
     this.applied.set(key, records);
     const last = records.get(id);
     const cache = this.options.sources.cacheFor(object.kind);
     const live = cache?.get(namespace ? `${namespace}/${name}` : name);
+    const generation = live?.metadata?.generation;
+    if (last === undefined && live?.metadata?.annotations?.[APPLIED_HASH_ANNOTATION] === hash) {
+      records.set(id, { hash, ...(generation !== undefined ? { generation } : {}) });
+      return false;
+    }
     // Kinds without a cache (the egress NetworkPolicy) are applied again only when what is desired changes.
     if (
       last?.hash === hash &&
-      (cache === undefined ||
-        (live !== undefined && (last.generation === undefined || live.metadata?.generation === last.generation)))
+      (cache === undefined || (live !== undefined && (last.generation === undefined || generation === last.generation)))
     ) {
       return false;
     }
@@ -231,12 +235,12 @@ export class Actor {
       {
         contentType: 'application/apply-patch+yaml',
         query: { fieldManager: FIELD_MANAGER, ...(ours ? { force: true } : {}) },
-        body: object,
+        body: withAppliedHash(object, hash),
       },
     );
     cache?.upsert(applied);
-    const generation = applied.metadata?.generation;
-    records.set(id, { hash, ...(generation !== undefined ? { generation } : {}) });
+    const appliedGeneration = applied.metadata?.generation;
+    records.set(id, { hash, ...(appliedGeneration !== undefined ? { generation: appliedGeneration } : {}) });
     return cache !== undefined && !ours;
   }
 }

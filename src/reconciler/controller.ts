@@ -73,7 +73,11 @@ export class WorkspaceController {
   private workers: Promise<void>[] = [];
 
   constructor(private readonly options: ControllerOptions) {
-    this.queue = new WorkQueue(options.retry);
+    const wait = options.metrics?.queueWaitSeconds;
+    this.queue = new WorkQueue({
+      ...options.retry,
+      ...(wait ? { onWaited: (priority, ms) => wait.observe({ priority }, ms / 1000) } : {}),
+    });
     this.sources = new Sources(
       {
         api: options.api,

@@ -162,8 +162,8 @@ export class Informer {
 
   private trim(object: RawObject): RawObject {
     const stamped = this.options.metadataOnly ? { ...object, ...this.options.metadataOnly } : object;
-    const dropped = dropManagedFields(stamped);
-    return this.options.trim ? this.options.trim(dropped) : dropped;
+    // The trim sees the managed fields (whether the reconciler wrote an object last); the cache never keeps them.
+    return dropManagedFields(this.options.trim ? this.options.trim(stamped) : stamped);
   }
 
   private set(key: string, object: RawObject, old: RawObject | undefined): void {

@@ -9,6 +9,9 @@ import type { RequestRecord } from './http';
 /** How one reconcile ended. */
 export type ReconcileResult = 'success' | 'error' | 'conflict';
 
+/** Seconds, from a millisecond to ten seconds: reconciles, queue waits and API requests alike. */
+const SECONDS_BUCKETS = [0.001, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10];
+
 const WRITE_VERBS: ReadonlySet<string> = new Set(['POST', 'PUT', 'PATCH', 'DELETE']);
 
 /** The reconciler's metrics. */
@@ -17,8 +20,10 @@ export class ReconcilerMetrics {
   readonly reconciles: Counter<'result'>;
   readonly reconcileSeconds: Histogram<'result'>;
   readonly queueDepth: Gauge;
+  readonly queueWaitSeconds: Histogram<'priority'>;
   readonly workspaces: Gauge<'state'>;
   readonly apiRequests: Counter<'verb' | 'code'>;
+  readonly apiRequestSeconds: Histogram<'verb'>;
   readonly watchRestarts: Counter<'resource' | 'reason'>;
   readonly leader: Gauge;
   readonly events: Counter<'type'>;
@@ -39,13 +44,21 @@ export class ReconcilerMetrics {
         'kaito_reconcile_duration_seconds',
         'Time of one workspace reconcile, by result.',
         ['result'],
-        [0.001, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10],
+        SECONDS_BUCKETS,
       ),
     );
     this.queueDepth = r.register(
       new Gauge('kaito_workqueue_depth', 'Workspaces waiting in the work queue.', [], () => [
         [{}, sources.queueDepth?.() ?? 0],
       ]),
+    );
+    this.queueWaitSeconds = r.register(
+      new Histogram(
+        'kaito_workqueue_wait_seconds',
+        'Time a workspace waited in the work queue before a worker took it, by priority (high: a change of what it waits for).',
+        ['priority'],
+        SECONDS_BUCKETS,
+      ),
     );
     this.workspaces = r.register(
       new Gauge('kaito_workspaces', 'Workspaces in the cache, by status.state.', ['state'], () =>
@@ -57,6 +70,14 @@ export class ReconcilerMetrics {
         'kaito_api_requests_total',
         'Requests to the Kubernetes API, by verb (HTTP method, or WATCH) and status code (0: no answer).',
         ['verb', 'code'],
+      ),
+    );
+    this.apiRequestSeconds = r.register(
+      new Histogram(
+        'kaito_api_request_duration_seconds',
+        'Time of requests to the Kubernetes API until the answer (a watch: until it ended), by verb.',
+        ['verb'],
+        SECONDS_BUCKETS,
       ),
     );
     this.watchRestarts = r.register(
@@ -76,6 +97,7 @@ export class ReconcilerMetrics {
   /** Counts one API request. */
   request(record: RequestRecord): void {
     this.apiRequests.inc({ verb: record.verb, code: String(record.status) });
+    this.apiRequestSeconds.observe({ verb: record.verb }, record.seconds);
   }
 
   /** Write requests so far (POST, PUT, PATCH, DELETE), whatever their answer. */

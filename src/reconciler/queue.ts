@@ -2,7 +2,7 @@
  * The work queue: keys (namespace/name) to reconcile. A key is queued at most once; a key being worked on
  * is not handed out again until it is done (if it was added meanwhile, it is queued again then). Failed
  * keys come back after an exponential backoff per key, capped; success forgets the key's failures. Keys
- * come out first in, first out, high priority before normal.
+ * come out first in, first out within a priority, urgent before high before normal.
  */
 
 /** Options of a {@link WorkQueue}. */
@@ -11,10 +11,20 @@ export interface WorkQueueOptions {
   readonly baseDelayMs?: number;
   /** Cap of the per-key delay. @default 60000 */
   readonly maxDelayMs?: number;
+  /** Told, as a key is handed out, how long it waited since it became ready to be (its lane). */
+  readonly onWaited?: (priority: Priority, ms: number) => void;
 }
 
-/** How urgent a key is: `high` keys are handed out before any `normal` one. */
-export type Priority = 'high' | 'normal';
+/**
+ * How urgent a key is: `urgent` keys are handed out before any `high` one, `high` before any `normal`.
+ * The reconciler queues a workspace `urgent` when what it waits for to create its workload (its node or
+ * NodeClaim) became Ready, `high` on other changes of what it waits for, `normal` on its own changes.
+ */
+export type Priority = 'urgent' | 'high' | 'normal';
+
+/** Lanes in the order they are served. */
+const LANES: readonly Priority[] = ['urgent', 'high', 'normal'];
+const rank = (p: Priority): number => LANES.indexOf(p);
 
 /** A FIFO of keys; entries may be stale (the queue checks them when it takes one). */
 class Lane {
@@ -38,9 +48,11 @@ class Lane {
 
 /** A de-duplicating queue of keys with two priorities and per-key backoff. */
 export class WorkQueue {
-  private readonly lanes: Record<Priority, Lane> = { high: new Lane(), normal: new Lane() };
+  private readonly lanes: Record<Priority, Lane> = { urgent: new Lane(), high: new Lane(), normal: new Lane() };
   /** Keys waiting to be handed out (queued, or added while being processed), with their lane. */
   private readonly dirty = new Map<string, Priority>();
+  /** When each key waiting in a lane was put there (or moved up to `high`). */
+  private readonly readySince = new Map<string, number>();
   private readonly processing = new Set<string>();
   private readonly failures = new Map<string, number>();
   private readonly timers = new Map<string, { at: number; timer: NodeJS.Timeout }>();
@@ -49,10 +61,12 @@ export class WorkQueue {
   private closed = false;
   private readonly baseDelayMs: number;
   private readonly maxDelayMs: number;
+  private readonly onWaited: ((priority: Priority, ms: number) => void) | undefined;
 
   constructor(options: WorkQueueOptions = {}) {
     this.baseDelayMs = options.baseDelayMs ?? 100;
     this.maxDelayMs = options.maxDelayMs ?? 60_000;
+    this.onWaited = options.onWaited;
   }
 
   /** Keys queued and not yet handed out. */
@@ -73,17 +87,20 @@ export class WorkQueue {
   }
 
   /**
-   * Queues `key` unless it is queued already; a key queued as `normal` and added as `high` moves up.
-   * Work that lets a workspace progress (its node became ready) goes `high`, so that it does not wait
+   * Queues `key` unless it is queued already; a key queued and added with a higher priority moves up.
+   * Work that lets a workspace progress (its node became ready) goes first, so that it does not wait
    * behind a burst of new workspaces.
    */
   add(key: string, priority: Priority = 'normal'): void {
     if (this.closed) return;
     const queued = this.dirty.get(key);
     if (queued !== undefined) {
-      if (queued === 'normal' && priority === 'high') {
-        this.dirty.set(key, 'high');
-        if (!this.processing.has(key)) this.lanes.high.push(key);
+      if (rank(priority) < rank(queued)) {
+        this.dirty.set(key, priority);
+        if (!this.processing.has(key)) {
+          this.lanes[priority].push(key);
+          this.readySince.set(key, performance.now());
+        }
       }
       return;
     }
@@ -93,10 +110,12 @@ export class WorkQueue {
     if (waiter !== undefined) {
       this.dirty.delete(key);
       this.processing.add(key);
+      this.onWaited?.(priority, 0);
       waiter(key);
       return;
     }
     this.lanes[priority].push(key);
+    this.readySince.set(key, performance.now());
   }
 
   /** Queues `key` after `ms` (the earliest of several pending delays wins). */
@@ -136,8 +155,10 @@ export class WorkQueue {
   /** The next key, waiting for one; undefined once the queue is shut down. */
   get(): Promise<string | undefined> {
     if (this.closed) return Promise.resolve(undefined);
-    const key = this.take('high') ?? this.take('normal');
-    if (key !== undefined) return Promise.resolve(key);
+    for (const lane of LANES) {
+      const key = this.take(lane);
+      if (key !== undefined) return Promise.resolve(key);
+    }
     return new Promise((resolve) => this.waiters.push(resolve));
   }
 
@@ -147,6 +168,9 @@ export class WorkQueue {
       if (this.dirty.get(key) !== lane || this.processing.has(key)) continue; // stale entry
       this.dirty.delete(key);
       this.processing.add(key);
+      const since = this.readySince.get(key);
+      this.readySince.delete(key);
+      if (since !== undefined) this.onWaited?.(lane, performance.now() - since);
       return key;
     }
     return undefined;
@@ -170,6 +194,7 @@ export class WorkQueue {
   /** Stops handing out keys (waiting `get`s resolve undefined) and drops pending delays. */
   shutDown(): void {
     this.closed = true;
+    this.readySince.clear();
     for (const { timer } of this.timers.values()) clearTimeout(timer);
     this.timers.clear();
     for (const w of this.waiters.splice(0)) w(undefined);

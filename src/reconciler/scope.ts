@@ -78,6 +78,15 @@ export function nodeFingerprint(node: RawObject | undefined): string {
   return JSON.stringify([node.metadata?.labels ?? {}, status.capacity?.['nvidia.com/gpu'] ?? '', ready]);
 }
 
+/** Whether `object`'s Ready condition is True and was not in `old` (or there was no `old`). */
+export function turnedReady(object: RawObject, old: RawObject | undefined): boolean {
+  const ready = (o: RawObject | undefined) =>
+    ((o?.status as { conditions?: { type?: string; status?: string }[] } | undefined)?.conditions ?? []).some(
+      (c) => c.type === 'Ready' && c.status === 'True',
+    );
+  return ready(object) && !ready(old);
+}
+
 /** Whose an existing object is, as far as a workspace is concerned. */
 export type Ownership =
   | { readonly kind: 'absent' }

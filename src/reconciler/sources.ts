@@ -8,6 +8,7 @@ import {
   LABEL_WORKSPACE_NAMESPACE,
 } from '../api/types';
 import { nodePoolName } from '../render/nodes';
+import { APPLIED_HASH_ANNOTATION, lastAppliedHash } from './applied';
 import type { Observation, ProvisionerName } from './decide';
 import type { KubeApi } from './http';
 import { Informer, objectKey, type ChangeHandler } from './informer';
@@ -19,6 +20,7 @@ import {
   labelledWorkspaceKey,
   matchesLabels,
   nodeFingerprint,
+  turnedReady,
   nodeScope,
   ownerWorkspaceKey,
   workspaceKey,
@@ -63,10 +65,15 @@ const META_KEPT = [
   'deletionTimestamp',
 ] as const;
 
-/** Metadata without what no decision reads (annotations, managedFields…). */
+/**
+ * Metadata without what no decision reads (annotations, managedFields…), but for the digest of the
+ * reconciler's last apply while no one wrote the object after it (applied.ts).
+ */
 function slimMeta(meta: Meta | undefined): Meta {
   const out: Record<string, unknown> = {};
   for (const k of META_KEPT) if (meta?.[k] !== undefined) out[k] = meta[k];
+  const applied = lastAppliedHash(meta);
+  if (applied !== undefined) out.annotations = { [APPLIED_HASH_ANNOTATION]: applied };
   return out as Meta;
 }
 
@@ -137,7 +144,8 @@ export class Sources {
     // Changes of what a workspace waits for (its nodes, claims, workload) let it progress: they go before
     // changes of workspaces themselves, so that a burst of new workspaces does not hold up those under way.
     // Nodes are cluster-wide: their labels may name workspaces of namespaces this process does not serve.
-    const enqueue = (key: string) => (ns === undefined || key.startsWith(`${ns}/`)) && queue(key, 'high');
+    const enqueue = (key: string, priority: Priority = 'high') =>
+      (ns === undefined || key.startsWith(`${ns}/`)) && queue(key, priority);
     const make = (name: string, path: string, extra: { labelSelector?: string; trim?: (o: RawObject) => RawObject }) =>
       new Informer({
         api: options.api,
@@ -195,11 +203,13 @@ export class Sources {
     this.pods.addIndex('workspace', (o) => optional(ownerWorkspaceKey(o)));
 
     const both =
-      (keyOf: (o: RawObject) => string | undefined): ChangeHandler =>
-      (_type, object, old) => {
+      (keyOf: (o: RawObject) => string | undefined, readyIsUrgent = false): ChangeHandler =>
+      (type, object, old) => {
         const a = keyOf(object);
         const b = old && keyOf(old);
-        if (a !== undefined) enqueue(a);
+        // A claim that turned Ready lets its workspace create its workload: that goes before other progress.
+        const urgent = readyIsUrgent && type !== 'delete' && turnedReady(object, old);
+        if (a !== undefined) enqueue(a, urgent ? 'urgent' : 'high');
         if (b !== undefined && b !== a) enqueue(b);
       };
     this.workspaces.onChange((type, object) => {
@@ -209,11 +219,12 @@ export class Sources {
       else this.byo.set(key, scope.matchLabels);
       queue(key, 'normal');
     });
-    this.nodeClaims?.onChange(both(labelledWorkspaceKey));
+    this.nodeClaims?.onChange(both(labelledWorkspaceKey, true));
     this.nodePools?.onChange(both(labelledWorkspaceKey));
     this.nodes.onChange((type, node, old) => {
       if (type === 'update' && nodeFingerprint(node) === nodeFingerprint(old)) return;
-      for (const key of this.workspacesOfNode(node, old)) enqueue(key);
+      const priority = type !== 'delete' && turnedReady(node, old) ? 'urgent' : 'high';
+      for (const key of this.workspacesOfNode(node, old)) enqueue(key, priority);
     });
     this.statefulSets.onChange(both(ownerWorkspaceKey));
     this.jobs.onChange(both(ownerWorkspaceKey));

@@ -1,6 +1,7 @@
 import { nodeClaimName } from '../../../src/render';
 import type { Workspace } from '../../../src/api';
 import type { RunningReconciler } from '../../../src/reconciler/manager';
+import { apiPath } from '../support';
 import {
   admin,
   deleteNamespaceAndWait,
@@ -84,5 +85,32 @@ test('two reconcilers at once (no leader election) still make exactly the planne
     for (const r of running) expect(r.metrics.reconcileCount()).toBeGreaterThan(0);
   } finally {
     await Promise.all(running.map((r) => r.stop()));
+  }
+});
+
+test('restarted once all are Ready, the reconciler applies nothing again but the one object someone else wrote meanwhile', async () => {
+  // The two tests above left 16 Ready workspaces. While no reconciler runs, another client annotates one Service.
+  const service = apiPath('v1', 'services', { namespace, name: 'killed-0' });
+  await admin.apply(
+    service,
+    {
+      apiVersion: 'v1',
+      kind: 'Service',
+      metadata: { name: 'killed-0', namespace, annotations: { 'example.com/note': 'x' } },
+    },
+    { fieldManager: 'someone-else' },
+  );
+  const writes: string[] = [];
+  const restarted = await startReconciler(namespace, {
+    onRequest: (r) => void (['POST', 'PUT', 'PATCH', 'DELETE'].includes(r.verb) && writes.push(`${r.verb} ${r.path}`)),
+  });
+  try {
+    await admin.waitFor(async () => restarted.metrics.reconcileCount() >= 2 * COUNT, 30_000);
+    await new Promise((r) => setTimeout(r, 3000));
+    expect(writes).toEqual([`PATCH ${service}`]);
+    const live = await admin.get<{ metadata: { annotations: Record<string, string> } }>(service);
+    expect(live.body.metadata.annotations['example.com/note']).toBe('x');
+  } finally {
+    await restarted.stop();
   }
 });

@@ -69,6 +69,31 @@ describe('WorkQueue', () => {
       ],
       ['h1', 'n1'],
     ],
+    [
+      'urgent before high before normal',
+      [
+        ['n1', 'normal'],
+        ['h1', 'high'],
+        ['u1', 'urgent'],
+        ['h2', 'high'],
+        ['u2', 'urgent'],
+      ],
+      ['u1', 'u2', 'h1', 'h2', 'n1'],
+    ],
+    [
+      'a normal or high key added again as urgent moves up, once; urgent added again as high stays',
+      [
+        ['n1', 'normal'],
+        ['h1', 'high'],
+        ['h2', 'high'],
+        ['u1', 'urgent'],
+        ['n1', 'urgent'],
+        ['h2', 'urgent'],
+        ['u1', 'high'],
+        ['n1', 'high'],
+      ],
+      ['u1', 'n1', 'h2', 'h1'],
+    ],
   ] as const)('priorities: %s', async (_name, adds, expected) => {
     const q = new WorkQueue();
     for (const [key, priority] of adds) q.add(key, priority);
@@ -133,5 +158,34 @@ describe('WorkQueue', () => {
     q.done(key);
     await done;
     expect(drained).toBe(true);
+  });
+
+  test('each key handed out reports its lane and how long it waited since it was ready to be', async () => {
+    jest.useFakeTimers({ now: 0 });
+    try {
+      const waited: [string, number][] = [];
+      const q = new WorkQueue({ onWaited: (lane, ms) => waited.push([lane, ms]) });
+      q.add('new-1');
+      q.add('new-2');
+      jest.advanceTimersByTime(40);
+      q.add('node-ready', 'high');
+      jest.advanceTimersByTime(10);
+      // Moved up: it waits from the moment it became urgent, not from its first add.
+      q.add('new-2', 'high');
+      jest.advanceTimersByTime(5);
+      const order = [await q.get(), await q.get(), await q.get()];
+      const waiting = q.get();
+      q.add('handed-at-once');
+      expect(await waiting).toBe('handed-at-once');
+      expect(order).toEqual(['node-ready', 'new-2', 'new-1']);
+      expect(waited).toEqual([
+        ['high', 15],
+        ['high', 5],
+        ['normal', 55],
+        ['normal', 0],
+      ]);
+    } finally {
+      jest.useRealTimers();
+    }
   });
 });

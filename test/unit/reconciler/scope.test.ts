@@ -5,6 +5,7 @@ import {
   nodeFingerprint,
   nodeScope,
   ownerWorkspaceKey,
+  turnedReady,
 } from '../../../src/reconciler/scope';
 
 const owner = (apiVersion: string, kind: string, name: string) => ({ apiVersion, kind, name, uid: 'u' });
@@ -107,5 +108,19 @@ describe('the nodes a workspace looks at', () => {
     expect(nodeFingerprint(node('True', '0', 't1'))).not.toBe(base);
     expect(nodeFingerprint(node('True', '1', 't1', { a: 'c' }))).not.toBe(base);
     expect(nodeFingerprint(undefined)).toBe('');
+  });
+
+  test('a claim or node turned Ready: True now, and not True before (or new)', () => {
+    const claim = (...conditions: [string, string][]): RawObject => ({
+      metadata: { name: 'c' },
+      status: { conditions: conditions.map(([type, status]) => ({ type, status })) },
+    });
+    expect(turnedReady(claim(['Ready', 'True']), claim(['Ready', 'False']))).toBe(true);
+    expect(turnedReady(claim(['Ready', 'True']), claim(['Launched', 'True']))).toBe(true);
+    expect(turnedReady(claim(['Ready', 'True']), undefined)).toBe(true);
+    expect(turnedReady(claim(['Ready', 'True'], ['Drifted', 'True']), claim(['Ready', 'True']))).toBe(false);
+    expect(turnedReady(claim(['Ready', 'Unknown']), claim())).toBe(false);
+    expect(turnedReady(claim(['Initialized', 'True']), claim())).toBe(false);
+    expect(turnedReady({ metadata: { name: 'c' } }, undefined)).toBe(false);
   });
 });
