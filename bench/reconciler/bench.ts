@@ -32,6 +32,14 @@ const NODE_SELECTOR = (namespace: string) => ({ labelSelector: `kaito.sh/workspa
 /** How long the cleanup after a size waits for Karpenter to delete the claims and their nodes. */
 const CLEANUP_TIMEOUT_MS = 900_000;
 const MAIN = join(REPO_ROOT, 'lib/reconciler/main.js');
+/**
+ * The builds restarted once all are Ready (BENCH_RESTART_WITH, comma-separated main.js paths; default the
+ * built one), each BENCH_RESTARTS times (default 1), alternating: a baseline build measured in the same run.
+ */
+const RESTART_WITH = (process.env.BENCH_RESTART_WITH ?? MAIN).split(',').filter(Boolean);
+const RESTARTS = Number(process.env.BENCH_RESTARTS ?? 1);
+/** Whether the floor runs after the reconciler (BENCH_FLOOR=0: not). */
+const WITH_FLOOR = process.env.BENCH_FLOOR !== '0';
 const CREATE_CONCURRENCY = 16;
 const CONVERGED_WINDOW_MS = Number(process.env.BENCH_CONVERGED_MS ?? 60_000);
 const WRITES = ['POST', 'PUT', 'PATCH', 'DELETE'];
@@ -78,10 +86,25 @@ async function cleanup(api: KubeApi, namespace: string): Promise<{ seconds: numb
       body: { metadata: { finalizers: null } },
     });
   });
-  await api.request('DELETE', `/api/v1/namespaces/${namespace}`, long);
-  await api.request('DELETE', '/apis/karpenter.sh/v1/nodeclaims', { query: NODE_SELECTOR(namespace), ...long });
+  // A collection delete of a thousand claims can outlast the API server's own request timeout (it closes the
+  // connection): each step that fails is logged and tried again on the next pass.
+  const attempt = async <T>(what: string, f: () => Promise<T>): Promise<T | undefined> =>
+    f().catch((e: unknown) => {
+      console.error(`cleanup of ${namespace}: ${what}: ${(e as Error).message}; trying again`);
+      return undefined;
+    });
+  const deleteClaims = () =>
+    api.request('DELETE', '/apis/karpenter.sh/v1/nodeclaims', { query: NODE_SELECTOR(namespace), ...long });
+  const deleteNamespace = () =>
+    api.request('DELETE', `/api/v1/namespaces/${namespace}`, long).catch((e: unknown) => {
+      if ((e as { status?: number }).status === 404) return {};
+      throw e;
+    });
+  let namespaceDeleted = await attempt('delete namespace', deleteNamespace);
+  let claimsDeleted = await attempt('delete claims', deleteClaims);
   const count = async (path: string) =>
-    (await api.request<Items>('GET', path, { query: NODE_SELECTOR(namespace), ...long })).items.length;
+    (await attempt(`list ${path}`, () => api.request<Items>('GET', path, { query: NODE_SELECTOR(namespace), ...long })))
+      ?.items.length;
   const namespaceGone = async () =>
     api.request('GET', `/api/v1/namespaces/${namespace}`).then(
       () => false,
@@ -89,13 +112,17 @@ async function cleanup(api: KubeApi, namespace: string): Promise<{ seconds: numb
     );
   let nodesLeft = 0;
   for (const deadline = Date.now() + CLEANUP_TIMEOUT_MS; ;) {
+    namespaceDeleted ??= await attempt('delete namespace', deleteNamespace);
+    claimsDeleted ??= await attempt('delete claims', deleteClaims);
     const claims = await count('/apis/karpenter.sh/v1/nodeclaims');
     const nodes = await count('/api/v1/nodes');
     if (claims === 0 && nodes === 0 && (await namespaceGone())) break;
     if (Date.now() > deadline) throw new Error(`cleanup of ${namespace}: ${claims} NodeClaims, ${nodes} nodes left`);
-    if (claims === 0 && nodes > 0) {
+    if (claims === 0 && nodes !== undefined && nodes > 0) {
       nodesLeft = Math.max(nodesLeft, nodes);
-      await api.request('DELETE', '/api/v1/nodes', { query: NODE_SELECTOR(namespace), ...long });
+      await attempt('delete nodes', () =>
+        api.request('DELETE', '/api/v1/nodes', { query: NODE_SELECTOR(namespace), ...long }),
+      );
     }
     await sleep(2000);
   }
@@ -103,11 +130,11 @@ async function cleanup(api: KubeApi, namespace: string): Promise<{ seconds: numb
 }
 
 /** Starts the built `kaito-reconciler` for `namespace`; resolves once its workers run. */
-async function spawnChild(namespace: string) {
+async function spawnChild(namespace: string, main = MAIN) {
   const child = spawn(
     process.execPath,
     [
-      MAIN,
+      main,
       `--kubeconfig=${KUBECONFIG}`,
       `--namespace=${namespace}`,
       '--metrics-bind-address=127.0.0.1:0',
@@ -201,6 +228,11 @@ async function runReconciler(api: KubeApi, n: number) {
   );
   child.kill('SIGTERM');
   const code = await new Promise<number | null>((resolve) => child.once('exit', resolve));
+  const restarts = [];
+  for (let i = 0; i < RESTARTS; i++) {
+    for (const main of RESTART_WITH) restarts.push({ main, ...(await measureRestart(namespace, n, main)) });
+  }
+  const restart = restarts[restarts.length - 1]!;
   const result = {
     seconds,
     requestsPerWorkspace: Object.values(perWorkspace).reduce((a, b) => a + b, 0),
@@ -230,10 +262,43 @@ async function runReconciler(api: KubeApi, n: number) {
     peakMiB: memory.peakMiB,
     rssMiB: memory.rssMiB,
     exit: code,
-    errors: (log().match(/"level":"error"/g) ?? []).length,
+    errors: (log().match(/"level":"error"/g) ?? []).length + restarts.reduce((sum, r) => sum + r.errors, 0),
+    restart,
+    restarts,
   };
   await observer.stop();
   return { ...result, cleanup: await cleanup(api, namespace) };
+}
+
+/**
+ * A second reconciler started once the first has stopped, everything Ready: how long until its caches are
+ * synced (workers started), until it has reconciled every workspace once, what it writes (nothing should
+ * be applied again) and its memory peak, which is the initial list's.
+ */
+async function measureRestart(namespace: string, n: number, main: string) {
+  const t0 = Date.now();
+  const { child, port, log } = await spawnChild(namespace, main);
+  const syncedSeconds = (Date.now() - t0) / 1000;
+  const metrics = async () => (await localGet(port, '/metrics')).body;
+  const writes = (t: string) =>
+    WRITES.reduce((sum, verb) => sum + sumMetric(t, 'kaito_api_requests_total', `verb="${verb}"`), 0);
+  const deadline = Date.now() + 120_000;
+  while (sumMetric(await metrics(), 'kaito_reconcile_total', '') < n && Date.now() < deadline) await sleep(100);
+  const reconciledSeconds = (Date.now() - t0) / 1000;
+  await sleep(3000);
+  const text = await metrics();
+  const memory = memoryOf(child.pid!);
+  child.kill('SIGTERM');
+  await new Promise((resolve) => child.once('exit', resolve));
+  return {
+    syncedSeconds,
+    reconciledSeconds,
+    reconciles: sumMetric(text, 'kaito_reconcile_total', ''),
+    writes: writes(text),
+    gets: sumMetric(text, 'kaito_api_requests_total', `verb="GET"`),
+    peakRssMiB: memory.peakMiB,
+    errors: (log().match(/"level":"error"/g) ?? []).length,
+  };
 }
 
 /** The floor: the same kind of writes, precomputed, from a plain script. */
@@ -366,6 +431,9 @@ async function main(): Promise<void> {
   for (const n of sizes) {
     const rec = await runReconciler(api, n);
     const loadRec = load();
+    // The reconciler's half on its own line first, so that a floor run that fails does not lose it.
+    console.error(JSON.stringify({ reconcilerRun: n, ...rec, latencies: undefined, claimLatencies: undefined }));
+    if (!WITH_FLOOR) continue;
     const floor = await runFloor(api, n);
     const line = {
       workspaces: n,
@@ -394,6 +462,7 @@ async function main(): Promise<void> {
       requestMs: rec.requestMs,
       reconcileMs: rec.reconcileMs,
       floorPhasesMs: floor.phases,
+      restart: rec.restart,
       cleanupSeconds: { reconciler: rec.cleanup.seconds, floor: floor.cleanup.seconds },
       nodesLeftAfterClaims: rec.cleanup.nodesLeft + floor.cleanup.nodesLeft,
       exit: rec.exit,

@@ -258,9 +258,10 @@ export class KubeApi {
         req.destroy();
         finish();
       };
+      // Listen for errors first: a request destroyed before it was sent (aborted already) emits one.
+      req.on('error', (e) => finish(e));
       if (init.signal?.aborted) return onAbort();
       init.signal?.addEventListener('abort', onAbort, { once: true });
-      req.on('error', (e) => finish(e));
       armIdle();
       req.end();
     });

@@ -32,6 +32,11 @@ export interface InformerOptions {
   readonly backoff?: { readonly initialMs: number; readonly maxMs: number };
   /** Items per list page. @default 500 */
   readonly pageSize?: number;
+  /**
+   * Shared by the informers of one process: a list page is requested and trimmed only while holding it, so
+   * that the first lists of every informer (a restart) hold one page in memory at a time, not one each.
+   */
+  readonly pageGate?: PageGate;
   /** Reduces an object to what the reconciler reads (the cache holds what this returns). */
   readonly trim?: (object: RawObject) => RawObject;
   /**
@@ -67,6 +72,21 @@ export function dropManagedFields(object: RawObject): RawObject {
   if (object.metadata?.managedFields === undefined) return object;
   const { managedFields: _dropped, ...metadata } = object.metadata;
   return { ...object, metadata };
+}
+
+/** One list page in flight at a time, in the order they were asked for. */
+export class PageGate {
+  private tail: Promise<void> = Promise.resolve();
+
+  /** Runs `work` once every page asked for before it is done. */
+  run<T>(work: () => Promise<T>): Promise<T> {
+    const result = this.tail.then(work);
+    this.tail = result.then(
+      () => undefined,
+      () => undefined,
+    );
+    return result;
+  }
 }
 
 class GoneError extends Error {}
@@ -241,20 +261,25 @@ export class Informer {
     let cont: string | undefined;
     let listVersion: string | undefined;
     do {
-      const page = await this.options.api.request<{
-        apiVersion?: string;
-        kind?: string;
-        metadata?: { resourceVersion?: string; continue?: string };
-        items?: RawObject[];
-      }>('GET', this.options.path, {
-        query: { labelSelector: this.options.labelSelector, limit: this.options.pageSize ?? 500, continue: cont },
-        ...(this.options.metadataOnly ? { accept: `${PARTIAL_METADATA}List;${META_GROUP_VERSION}` } : {}),
-      });
-      // List items come without apiVersion and kind: take them from the list.
-      const kind = page.kind?.replace(/List$/, '');
-      for (const item of page.items ?? []) items.push(this.trim({ apiVersion: page.apiVersion, kind, ...item }));
-      listVersion ??= page.metadata?.resourceVersion;
-      cont = page.metadata?.continue || undefined;
+      const fetchPage = async () => {
+        const page = await this.options.api.request<{
+          apiVersion?: string;
+          kind?: string;
+          metadata?: { resourceVersion?: string; continue?: string };
+          items?: RawObject[];
+        }>('GET', this.options.path, {
+          query: { labelSelector: this.options.labelSelector, limit: this.options.pageSize ?? 500, continue: cont },
+          ...(this.options.metadataOnly ? { accept: `${PARTIAL_METADATA}List;${META_GROUP_VERSION}` } : {}),
+        });
+        // List items come without apiVersion and kind: take them from the list.
+        const kind = page.kind?.replace(/List$/, '');
+        for (const item of page.items ?? []) items.push(this.trim({ apiVersion: page.apiVersion, kind, ...item }));
+        // Only the list's own metadata outlives the gate: the page's items are trimmed copies now.
+        return page.metadata ?? {};
+      };
+      const listed = await (this.options.pageGate?.run(fetchPage) ?? fetchPage());
+      listVersion ??= listed.resourceVersion;
+      cont = listed.continue || undefined;
     } while (cont !== undefined);
     const seen = new Set<string>();
     const changes: Array<[ChangeType, RawObject, RawObject | undefined]> = [];

@@ -11,7 +11,7 @@ import { nodePoolName } from '../render/nodes';
 import { APPLIED_HASH_ANNOTATION, lastAppliedHash } from './applied';
 import type { Observation, ProvisionerName } from './decide';
 import type { KubeApi } from './http';
-import { Informer, objectKey, type ChangeHandler } from './informer';
+import { Informer, PageGate, objectKey, type ChangeHandler } from './informer';
 import type { Logger } from './log';
 import type { ReconcilerMetrics } from './metrics';
 import type { RawObject } from './observe';
@@ -146,12 +146,16 @@ export class Sources {
     // Nodes are cluster-wide: their labels may name workspaces of namespaces this process does not serve.
     const enqueue = (key: string, priority: Priority = 'high') =>
       (ns === undefined || key.startsWith(`${ns}/`)) && queue(key, priority);
+    // The first lists of all informers, one page at a time: a restart in a large cluster would otherwise
+    // hold a page of every kind (pods, StatefulSets, nodes…) as text and as parsed objects at once.
+    const pageGate = new PageGate();
     const make = (name: string, path: string, extra: { labelSelector?: string; trim?: (o: RawObject) => RawObject }) =>
       new Informer({
         api: options.api,
         name,
         path,
         log: options.log,
+        pageGate,
         ...extra,
         ...(options.watchIdleTimeoutMs ? { idleTimeoutMs: options.watchIdleTimeoutMs } : {}),
         ...(options.watchBackoff ? { backoff: options.watchBackoff } : {}),

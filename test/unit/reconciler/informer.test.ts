@@ -1,5 +1,5 @@
 import type { ServerResponse } from 'node:http';
-import { Informer, olderVersion, type ChangeType } from '../../../src/reconciler/informer';
+import { Informer, PageGate, olderVersion, type ChangeType } from '../../../src/reconciler/informer';
 import { silentLogger } from '../../../src/reconciler/log';
 import type { RawObject } from '../../../src/reconciler/observe';
 import { FakeApiServer, json, status, type FakeRequest } from './fake-api';
@@ -281,4 +281,72 @@ test.each([
   [undefined, '10', false],
 ])('olderVersion(%s, %s) is %s', (a, b, older) => {
   expect(olderVersion(a, b)).toBe(older);
+});
+
+test('informers sharing a page gate list one page at a time, each page in order, and all sync', async () => {
+  let inFlight = 0;
+  let most = 0;
+  const pages: string[] = [];
+  server.handler = (req, res) => {
+    if (req.query.get('watch') !== null) return void watchOpen(res).flushHeaders();
+    inFlight++;
+    most = Math.max(most, inFlight);
+    const kind = req.path.split('/').pop()!;
+    const second = req.query.get('continue') === 'next';
+    pages.push(`${kind}${second ? ' 2' : ' 1'}`);
+    setTimeout(() => {
+      inFlight--;
+      json(res, 200, {
+        metadata: { resourceVersion: '7', ...(second ? {} : { continue: 'next' }) },
+        items: [cm(`${kind}-${second ? 2 : 1}`, '7')],
+      });
+    }, 30);
+  };
+  const gate = new PageGate();
+  const informers = ['configmaps', 'secrets', 'services'].map(
+    (kind) =>
+      new Informer({
+        api: server.client(),
+        path: `/api/v1/namespaces/ns/${kind}`,
+        name: kind,
+        log: silentLogger,
+        pageSize: 1,
+        pageGate: gate,
+      }),
+  );
+  try {
+    for (const i of informers) i.start();
+    await Promise.all(informers.map((i) => i.waitForSync()));
+    expect(most).toBe(1);
+    expect(pages.filter((p) => p.startsWith('configmaps'))).toEqual(['configmaps 1', 'configmaps 2']);
+    expect(pages).toHaveLength(6);
+    expect(informers.map((i) => [...i.list()].map((o) => o.metadata?.name))).toEqual([
+      ['configmaps-1', 'configmaps-2'],
+      ['secrets-1', 'secrets-2'],
+      ['services-1', 'services-2'],
+    ]);
+  } finally {
+    await Promise.all(informers.map((i) => i.stop()));
+  }
+});
+
+test('a watch asked for with a signal already aborted ends at once, and its destroyed request throws nothing', async () => {
+  const uncaught: unknown[] = [];
+  const record = (e: unknown) => uncaught.push(e);
+  process.on('uncaughtException', record);
+  try {
+    const aborted = new AbortController();
+    aborted.abort();
+    await server.client().watch(PATH, { query: {}, signal: aborted.signal, idleTimeoutMs: 1000, onEvent: () => {} });
+    await new Promise((r) => setTimeout(r, 50));
+    expect(uncaught).toEqual([]);
+  } finally {
+    process.off('uncaughtException', record);
+  }
+});
+
+test('a page that fails does not hold the gate', async () => {
+  const gate = new PageGate();
+  await expect(gate.run(() => Promise.reject(new Error('refused')))).rejects.toThrow('refused');
+  await expect(gate.run(() => Promise.resolve('next'))).resolves.toBe('next');
 });
