@@ -46,12 +46,12 @@ class Lane {
   }
 }
 
-/** A de-duplicating queue of keys with two priorities and per-key backoff. */
+/** A de-duplicating queue of keys with three priorities and per-key backoff. */
 export class WorkQueue {
   private readonly lanes: Record<Priority, Lane> = { urgent: new Lane(), high: new Lane(), normal: new Lane() };
   /** Keys waiting to be handed out (queued, or added while being processed), with their lane. */
   private readonly dirty = new Map<string, Priority>();
-  /** When each key waiting in a lane was put there (or moved up to `high`). */
+  /** When each key waiting in a lane was put there (or moved up to a higher one). */
   private readonly readySince = new Map<string, number>();
   private readonly processing = new Set<string>();
   private readonly failures = new Map<string, number>();
