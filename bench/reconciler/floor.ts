@@ -1,5 +1,6 @@
 import type { WorkspaceStatus } from '../../src/api';
 import { FIELD_MANAGER, objectPath } from '../../src/reconciler/act';
+import { BENCHMARK_LOG_LIMIT_BYTES, BENCHMARK_LOG_TAIL_LINES } from '../../src/reconciler/benchmark';
 import type { WorkspaceEvent } from '../../src/reconciler/conditions';
 import { decide, WORKSPACE_FINALIZER, type Observation } from '../../src/reconciler/decide';
 import type { KubeApi } from '../../src/reconciler/http';
@@ -10,8 +11,8 @@ import type { RawObject } from '../../src/reconciler/observe';
 import type { KubeObject } from '../../src/render';
 
 /*
- * The floor: a plain script that makes the reconciler's writes for each workspace, with no decisions and
- * no caches of its own beyond what tells it when to write. Everything it writes is computed before the
+ * The floor: a plain script that makes the reconciler's requests for each workspace (its writes and the
+ * read of the benchmark's log), with no decisions and no caches of its own beyond what tells it when to write. Everything it writes is computed before the
  * clock starts; it reacts to the real control plane (Karpenter makes its NodeClaim and node Ready, KWOK
  * the node and the pod, the StatefulSet controller the workload) by sending the precomputed writes.
  */
@@ -240,6 +241,18 @@ export class Floor {
           }),
         ),
       );
+    }
+    if (phase === 'done') {
+      // The read the reconciler makes for status.performance once the leader's benchmark probe has passed
+      // (KWOK serves no logs: 404).
+      await this.api
+        .request('GET', `/api/v1/namespaces/${this.namespace}/pods/${name}-0/log`, {
+          query: { container: name, tailLines: BENCHMARK_LOG_TAIL_LINES, limitBytes: BENCHMARK_LOG_LIMIT_BYTES },
+          accept: 'text/plain, application/json',
+        })
+        .catch((e: unknown) => {
+          if ((e as { status?: number }).status !== 404) throw e;
+        });
     }
     const { status, events } = plan.phases[phase];
     if (status) {
