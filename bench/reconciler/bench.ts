@@ -188,10 +188,7 @@ async function runReconciler(api: KubeApi, n: number) {
 
   // Converged: once the queue is empty and the events recorded in the background are sent, nothing
   // changes, so nothing should be written.
-  const writesNow = async () => {
-    const t = (await localGet(port, '/metrics')).body;
-    return WRITES.reduce((sum, verb) => sum + sumMetric(t, 'kaito_api_requests_total', `verb="${verb}"`), 0);
-  };
+  const writesNow = async () => writesIn((await localGet(port, '/metrics')).body);
   let settled = await writesNow();
   for (let quiet = 0; quiet < 3;) {
     await sleep(1000);
@@ -202,10 +199,7 @@ async function runReconciler(api: KubeApi, n: number) {
   const settledAfterSeconds = (Date.now() - t0) / 1000 - seconds;
   await sleep(CONVERGED_WINDOW_MS);
   const after = (await localGet(port, '/metrics')).body;
-  const writesAfter = WRITES.reduce(
-    (sum, verb) => sum + sumMetric(after, 'kaito_api_requests_total', `verb="${verb}"`),
-    0,
-  );
+  const writesAfter = writesIn(after);
   // Requests for the whole run, including the events that trailed the last status.
   const verb = (v: string) => sumMetric(after, 'kaito_api_requests_total', `verb="${v}"`) / n;
   const perWorkspace = Object.fromEntries(
@@ -280,8 +274,6 @@ async function measureRestart(namespace: string, n: number, main: string) {
   const { child, port, log } = await spawnChild(namespace, main);
   const syncedSeconds = (Date.now() - t0) / 1000;
   const metrics = async () => (await localGet(port, '/metrics')).body;
-  const writes = (t: string) =>
-    WRITES.reduce((sum, verb) => sum + sumMetric(t, 'kaito_api_requests_total', `verb="${verb}"`), 0);
   const deadline = Date.now() + 120_000;
   while (sumMetric(await metrics(), 'kaito_reconcile_total', '') < n && Date.now() < deadline) await sleep(100);
   const reconciledSeconds = (Date.now() - t0) / 1000;
@@ -294,7 +286,7 @@ async function measureRestart(namespace: string, n: number, main: string) {
     syncedSeconds,
     reconciledSeconds,
     reconciles: sumMetric(text, 'kaito_reconcile_total', ''),
-    writes: writes(text),
+    writes: writesIn(text),
     gets: sumMetric(text, 'kaito_api_requests_total', `verb="GET"`),
     peakRssMiB: memory.peakMiB,
     errors: (log().match(/"level":"error"/g) ?? []).length,
@@ -386,6 +378,11 @@ function histogramMs(text: string, name: string, label: string): { p50?: number;
     p50: round(histogramQuantileMs(text, name, label, 0.5)),
     p95: round(histogramQuantileMs(text, name, label, 0.95)),
   };
+}
+
+/** The reconciler's write requests so far, from its /metrics text. */
+function writesIn(text: string): number {
+  return WRITES.reduce((sum, verb) => sum + sumMetric(text, 'kaito_api_requests_total', `verb="${verb}"`), 0);
 }
 
 function sumMetric(text: string, name: string, label: string): number {

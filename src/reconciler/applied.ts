@@ -43,11 +43,12 @@ interface ManagedFieldsEntry {
  * Undefined otherwise, or without managed fields.
  */
 export function lastAppliedHash(metadata: RawObject['metadata']): string | undefined {
+  // Every cached object passes here on every change: most carry no digest, and are done with at once.
   const hash = metadata?.annotations?.[APPLIED_HASH_ANNOTATION];
   const managed = metadata?.managedFields;
-  if (!Array.isArray(managed)) return undefined;
+  if (hash === undefined || !Array.isArray(managed)) return undefined;
   const entries = (managed as ManagedFieldsEntry[]).filter((e) => e.subresource !== 'status');
-  if (hash === undefined || entries.length === 0) return undefined;
+  if (entries.length === 0) return undefined;
   const ours = entries.filter((e) => e.manager === FIELD_MANAGER && e.operation === 'Apply');
   if (ours.length !== 1 || ours[0]!.time === undefined) return undefined;
   const at = ours[0]!.time;

@@ -55,7 +55,7 @@ export class ReconcilerMetrics {
     this.queueWaitSeconds = r.register(
       new Histogram(
         'kaito_workqueue_wait_seconds',
-        'Time a workspace waited in the work queue before a worker took it, by priority (high: a change of what it waits for).',
+        'Time a workspace waited in the work queue before a worker took it, by priority (urgent: its node or claim turned Ready; high: another change of what it waits for; normal: its own change).',
         ['priority'],
         SECONDS_BUCKETS,
       ),

@@ -9,7 +9,7 @@ import {
 } from '../api/types';
 import { sanitizedMatchLabels } from '../render/labels';
 import type { ProvisionerName } from './decide';
-import type { RawObject } from './observe';
+import { conditionOf, type RawObject } from './observe';
 
 /*
  * Which objects belong to which workspace: the keys the shell files changes under, and the nodes a
@@ -80,10 +80,7 @@ export function nodeFingerprint(node: RawObject | undefined): string {
 
 /** Whether `object`'s Ready condition is True and was not in `old` (or there was no `old`). */
 export function turnedReady(object: RawObject, old: RawObject | undefined): boolean {
-  const ready = (o: RawObject | undefined) =>
-    ((o?.status as { conditions?: { type?: string; status?: string }[] } | undefined)?.conditions ?? []).some(
-      (c) => c.type === 'Ready' && c.status === 'True',
-    );
+  const ready = (o: RawObject | undefined) => o !== undefined && conditionOf(o, 'Ready')?.status === 'True';
   return ready(object) && !ready(old);
 }
 
