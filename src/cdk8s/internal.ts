@@ -136,3 +136,30 @@ export function keepOrder(objects: readonly ApiObject[]): void {
 export function objectId(object: KubeObject): string {
   return `${object.kind}-${object.metadata.name}`;
 }
+
+/**
+ * Construct ids for the objects one construct emits, unique among them and the same in every construct of
+ * the same shape: the kind, then the object's name with the owner's name in front taken off (`Service`,
+ * `Service-headless`, `ConfigMap-inference-config`); a name that does not start with the owner's takes its
+ * place among those of its kind instead (`ConfigMap-1`).
+ *
+ * Why not the names themselves: constructs keeps children in a plain object keyed by id, and V8 gives the
+ * empty object's hidden class at most 1,536 transitions. Ids that hold each workspace's name use them up
+ * after some 1,500 workspaces; from then on every object built up from `{}` in the process (cdk8s builds
+ * each synthesized object so) gets a hidden class of its own, and synth takes 2-3x the memory and time.
+ */
+export function childIds(objects: readonly KubeObject[], ownerName: string): string[] {
+  const prefix = `${ownerName}-`;
+  const used = new Set<string>();
+  const ordinals = new Map<string, number>();
+  return objects.map(({ kind, metadata: { name } }) => {
+    let id = name === ownerName ? kind : name.startsWith(prefix) ? `${kind}-${name.slice(prefix.length)}` : undefined;
+    while (id === undefined || used.has(id)) {
+      const ordinal = (ordinals.get(kind) ?? 0) + 1;
+      ordinals.set(kind, ordinal);
+      id = `${kind}-${ordinal}`;
+    }
+    used.add(id);
+    return id;
+  });
+}

@@ -11,12 +11,12 @@ import { inClusterUrl, workspaceObject } from '../render/intent';
 import type { KubeObject } from '../render/options';
 import {
   checkOrThrow,
+  childIds,
   defaultNamespaceOf,
   emit,
   fromCheck,
   generatedWorkspaceName,
   leaveNothingOnError,
-  objectId,
   type CheckedWorkspace,
 } from './internal';
 import type { KaitoOperator } from './kaito-operator';
@@ -170,8 +170,10 @@ export class KaitoWorkspace extends Construct {
     // A companion that names no namespace goes where kubectl would put it: the chart's, else `default`, as
     // `kaito render --namespace` prints it.
     const companionNamespace = defaultNamespaceOf(this);
-    this.companions = (adoptedCompanions.get(props) ?? []).map((o) =>
-      emit(this, objectId(o), {
+    const companions = adoptedCompanions.get(props) ?? [];
+    const ids = childIds(companions, object.metadata.name);
+    this.companions = companions.map((o, i) =>
+      emit(this, ids[i], {
         ...o,
         metadata: { ...o.metadata, namespace: o.metadata.namespace ?? companionNamespace },
       }),

@@ -5,7 +5,7 @@ import type { WorkspacePlan } from '../plan';
 import type { PresetCatalog } from '../catalog';
 import { renderWorkspace } from '../render/workspace';
 import type { NodeProvisioner } from '../render/options';
-import { defaultNamespaceOf, emit, keepOrder, objectId } from './internal';
+import { childIds, defaultNamespaceOf, emit, keepOrder } from './internal';
 
 /**
  * Props of {@link WorkspaceObjects}; TypeScript only, as the construct.
@@ -55,7 +55,8 @@ export class WorkspaceObjects extends Construct {
       ...(props.registry === undefined ? {} : { registry: props.registry }),
       ...(props.presets === undefined ? {} : { presets: props.presets }),
     });
-    this.apiObjects = objects.map((object) => emit(this, objectId(object), object));
+    const ids = childIds(objects, props.workspace.metadata.name);
+    this.apiObjects = objects.map((object, i) => emit(this, ids[i], object));
     keepOrder(this.apiObjects);
   }
 }

@@ -82,6 +82,25 @@ describe('InferenceService', () => {
     expect(svc.kaitoWorkspace).toBeUndefined();
   });
 
+  test("direct mode: the objects' construct ids hold no workspace name, so every service has the same ones", () => {
+    const c = chart();
+    const labelSelector = { matchLabels: { apps: 'phi' } };
+    for (const name of ['phi-a', 'phi-b']) {
+      new InferenceService(c, name, { ...phi, metadata: { name }, labelSelector, mode: 'direct' });
+    }
+    const paths = c.node
+      .findAll()
+      .filter((n) => n.node.children.length === 0)
+      .map((n) => n.node.path);
+    expect(paths).toEqual(
+      ['phi-a', 'phi-b'].flatMap((name) =>
+        ['ConfigMap-inference-config', 'Service', 'Service-headless', 'StatefulSet'].map(
+          (id) => `test/${name}/Objects/${id}`,
+        ),
+      ),
+    );
+  });
+
   test('on a GpuNodePool: its labels select the nodes, its SKU sizes the plan, nothing is provisioned', () => {
     const c = chart('ml');
     const pool = new GpuNodePool(c, 'gpu', {
