@@ -43,8 +43,8 @@ const WAITING_REASONS = new Set([
 ]);
 
 /**
- * The condition that sums a workspace up (a tuning workspace's carries its outcome): its changes to and from
- * True are the Normal events. `WorkspaceSucceeded` says the same and would only repeat it.
+ * The condition that sums a workspace up (a tuning workspace's carries its outcome): its change from True is
+ * a Normal event. `WorkspaceSucceeded` says the same and would only repeat it.
  */
 const SUMMARY_TYPE: string = CONDITION.workspaceReady;
 
@@ -55,8 +55,9 @@ const SUMMARY_TYPE: string = CONDITION.workspaceReady;
  *
  * Returns the events a user acts on, not one per transition (each is an API write, and `kubectl describe`
  * should read as a story): a Warning when a condition starts failing with a reason (once per reason, however
- * many conditions share it), and a Normal event when the workspace as a whole becomes, or stops being, Ready.
- * The other transitions are in the status.
+ * many conditions share it), and a Normal event when the workspace as a whole stops being Ready. The other
+ * transitions are in the status; becoming Ready too, where `kubectl wait --for=condition=WorkspaceReady`
+ * reads it (Kaito's controller records no event for it either).
  */
 export function mergeConditions(
   previous: readonly Condition[],
@@ -85,7 +86,7 @@ export function mergeConditions(
     });
     if (!transitioned && old.reason === d.reason) continue;
     const failing = d.status === 'False' && !WAITING_REASONS.has(d.reason);
-    const summary = d.type === SUMMARY_TYPE && (d.status === 'True' || old?.status === 'True');
+    const summary = d.type === SUMMARY_TYPE && d.status !== 'True' && old?.status === 'True';
     if (failing ? warned.has(d.reason) : !summary) continue;
     if (failing) warned.add(d.reason);
     events.push({

@@ -20,7 +20,7 @@ import {
   leaderPodLogRead,
   namespaceOf,
   permissionsOfRules,
-  readyAgainRaisesEventCount,
+  notReadyAgainRaisesEventCount,
   startWithToken,
   usedPermissions,
 } from './support/bundle-rbac';
@@ -73,7 +73,7 @@ test('inference and tuning workspaces in the watched namespace reach Ready; dele
   await createWorkspace(watched, seed('phi-3-mini-inference.yaml', 'ns-inference'));
   await createWorkspace(watched, seed('phi-3-mini-4k-qlora-tuning.yaml', 'ns-tuning'));
   await waitForCondition(watched, 'ns-inference', 'WorkspaceReady', 'True', undefined, 120_000);
-  await readyAgainRaisesEventCount(watched, 'ns-inference');
+  await notReadyAgainRaisesEventCount(watched, 'ns-inference');
   // KWOK completes the Job's pod; WorkspaceSucceeded follows.
   await waitForCondition(watched, 'ns-tuning', 'WorkspaceSucceeded', 'True', undefined, 120_000);
   await leaderPodLogRead(watched, 'ns-inference', requests);

@@ -3,7 +3,7 @@ import { mergeConditions, type ConditionInput } from '../../../src/reconciler/co
 
 /*
  * Which condition changes become events: only what a user acts on (a failure, once per reason; the workspace
- * becoming or ceasing to be Ready or Succeeded). The rest is in the status.
+ * ceasing to be Ready). The rest is in the status, becoming Ready or Succeeded too.
  */
 
 const T0 = '2026-11-22T10:00:00Z';
@@ -37,12 +37,7 @@ const CRASHING: Row[] = [
 
 test.each<[string, Row[], Row[], Array<[string, string, string]>]>([
   ['a new workspace, every condition waiting: no event', [], PENDING, []],
-  [
-    'it becomes Ready: one Normal event, for WorkspaceReady only',
-    PENDING,
-    READY,
-    [['Normal', 'WorkspaceReady', 'WorkspaceReady is True: the model is being served']],
-  ],
+  ['it becomes Ready: no event (the status says it)', PENDING, READY, []],
   ['Ready again with nothing changed: no event', READY, READY, []],
   [
     'its server crash-loops: one Warning, though two conditions carry the reason',
@@ -74,7 +69,7 @@ test.each<[string, Row[], Row[], Array<[string, string, string]>]>([
     [['Normal', 'workspaceResourceStatusNotReady', 'WorkspaceReady is False: nodes not ready']],
   ],
   [
-    'a tuning job succeeds: one Normal event, WorkspaceReady carrying the outcome',
+    'a tuning job succeeds: no event (WorkspaceReady carries the outcome)',
     [
       ['JobStarted', 'True', 'JobStarted', 'started'],
       ['WorkspaceSucceeded', 'False', 'workspacePending', 'running'],
@@ -85,7 +80,21 @@ test.each<[string, Row[], Row[], Array<[string, string, string]>]>([
       ['WorkspaceSucceeded', 'True', 'workspaceSucceeded', 'done'],
       ['WorkspaceReady', 'True', 'workspaceSucceeded', 'done'],
     ],
-    [['Normal', 'workspaceSucceeded', 'WorkspaceReady is True: done']],
+    [],
+  ],
+  [
+    'a tuning job fails: one Warning',
+    [
+      ['JobStarted', 'True', 'JobStarted', 'started'],
+      ['WorkspaceSucceeded', 'False', 'workspacePending', 'running'],
+      ['WorkspaceReady', 'False', 'workspacePending', 'running'],
+    ],
+    [
+      ['JobStarted', 'True', 'JobStarted', 'started'],
+      ['WorkspaceSucceeded', 'False', 'workspaceFailed', 'the job failed'],
+      ['WorkspaceReady', 'False', 'workspaceFailed', 'the job failed'],
+    ],
+    [['Warning', 'workspaceFailed', 'WorkspaceSucceeded is False: the job failed']],
   ],
   [
     'deleting: no event (the user asked for it)',
