@@ -1,10 +1,12 @@
-import { spawn } from 'node:child_process';
+import { execFileSync, spawn } from 'node:child_process';
 import { appendFileSync, existsSync } from 'node:fs';
 import { cpus } from 'node:os';
 import { join } from 'node:path';
 import type { KubeApi } from '../../src/reconciler/http';
 import type { RawObject } from '../../src/reconciler/observe';
 import { formatNodeClass, KWOK_NODE_CLASS } from '../../src/render/node-class';
+import { PACKAGE_VERSION } from '../../src/render/operator';
+import { runConfig } from '../../scripts/image/build';
 import { DEFAULT_KUBECONFIG, REPO_ROOT, loadKubeconfig } from '../../test/cluster/support';
 import { installWorkspaceCrd } from '../../test/cluster/control-plane/support';
 import { adminApi, createNamespace, seed } from '../../test/cluster/reconciler/support/cluster';
@@ -32,6 +34,8 @@ const NODE_SELECTOR = (namespace: string) => ({ labelSelector: `kaito.sh/workspa
 /** How long the cleanup after a size waits for Karpenter to delete the claims and their nodes. */
 const CLEANUP_TIMEOUT_MS = 900_000;
 const MAIN = join(REPO_ROOT, 'lib/reconciler/main.js');
+/** The Node the image ships (the project's pinned `node` package), whatever Node runs the benchmark. */
+const IMAGE_NODE = join(REPO_ROOT, 'node_modules/node/bin/node');
 /**
  * The builds restarted once all are Ready (BENCH_RESTART_WITH, comma-separated main.js paths; default the
  * built one), each BENCH_RESTARTS times (default 1), alternating: a baseline build measured in the same run.
@@ -47,13 +51,20 @@ const WRITES = ['POST', 'PUT', 'PATCH', 'DELETE'];
  * The reconciler's environment: as the image (scripts/image/build.ts) sets it, unless BENCH_NODE_OPTIONS or
  * BENCH_MALLOC_ARENA_MAX say otherwise (an empty value leaves the variable out).
  */
-const IMAGE_ENV = { NODE_OPTIONS: '--max-semi-space-size=2 --max-old-space-size=80', MALLOC_ARENA_MAX: '2' };
+const IMAGE_ENV = Object.fromEntries(
+  runConfig(PACKAGE_VERSION).Env.map((e) => [e.slice(0, e.indexOf('=')), e.slice(e.indexOf('=') + 1)]),
+);
+if (IMAGE_ENV.NODE_OPTIONS === undefined || IMAGE_ENV.MALLOC_ARENA_MAX === undefined) {
+  throw new Error('the image sets no NODE_OPTIONS or MALLOC_ARENA_MAX: update the benchmark');
+}
 const CHILD_ENV: Record<string, string> = Object.fromEntries(
   Object.entries({
     NODE_OPTIONS: process.env.BENCH_NODE_OPTIONS ?? IMAGE_ENV.NODE_OPTIONS,
     MALLOC_ARENA_MAX: process.env.BENCH_MALLOC_ARENA_MAX ?? IMAGE_ENV.MALLOC_ARENA_MAX,
   }).filter(([, v]) => v !== ''),
 );
+/** Node flags before the script, where the image's entrypoint has none (BENCH_NODE_ARGS, space-separated). */
+const NODE_ARGS = (process.env.BENCH_NODE_ARGS ?? '').split(' ').filter(Boolean);
 /** Workspaces created one after the other, each once the previous one is Ready (BENCH_ONE; 0: none). */
 const ONE_AT_A_TIME = Number(process.env.BENCH_ONE ?? 10);
 const CONNECTION = loadKubeconfig(KUBECONFIG);
@@ -132,8 +143,9 @@ async function cleanup(api: KubeApi, namespace: string): Promise<{ seconds: numb
 /** Starts the built `kaito-reconciler` for `namespace`; resolves once its workers run. */
 async function spawnChild(namespace: string, main = MAIN) {
   const child = spawn(
-    process.execPath,
+    IMAGE_NODE,
     [
+      ...NODE_ARGS,
       main,
       `--kubeconfig=${KUBECONFIG}`,
       `--namespace=${namespace}`,
@@ -411,11 +423,13 @@ async function waitFor<T>(probe: () => T | false | null | undefined, timeoutMs: 
 
 async function main(): Promise<void> {
   if (!existsSync(MAIN)) throw new Error(`${MAIN} is missing: run npm run build first`);
+  if (!existsSync(IMAGE_NODE)) throw new Error(`${IMAGE_NODE} is missing: run npm ci`);
+  const reconcilerNode = execFileSync(IMAGE_NODE, ['--version'], { encoding: 'utf8' }).trim();
   const sizes = (process.argv[2] ?? '50,200,1000').split(',').map(Number);
   const api = await adminApi();
   await installWorkspaceCrd();
   console.log(
-    `node ${process.version}, ${cpus().length} CPUs, load ${load()} at start, reconciler env ${JSON.stringify(CHILD_ENV)}`,
+    `bench on node ${process.version}, reconciler on node ${reconcilerNode}, ${cpus().length} CPUs, load ${load()} at start, reconciler env ${JSON.stringify(CHILD_ENV)}${NODE_ARGS.length > 0 ? `, node flags ${NODE_ARGS.join(' ')}` : ''}`,
   );
   if (ONE_AT_A_TIME > 0) {
     const one = await runOneAtATime(api, ONE_AT_A_TIME);

@@ -98,7 +98,7 @@ describe('OCI image layout', () => {
         Env: [
           'PATH=/usr/local/bin:/usr/bin:/bin',
           'NODE_ENV=production',
-          'NODE_OPTIONS=--max-semi-space-size=2 --max-old-space-size=80',
+          'NODE_OPTIONS=--jitless --max-semi-space-size=1 --max-old-space-size=80 --v8-pool-size=1',
           'MALLOC_ARENA_MAX=2',
           'SSL_CERT_FILE=/etc/ssl/certs/ca-certificates.crt',
         ],

@@ -34,6 +34,16 @@ const CRASHING: Row[] = [
   ['WorkspaceSucceeded', 'False', 'workspacePending', 'pod-0: CrashLoopBackOff'],
   ['WorkspaceReady', 'False', 'ContainerCrashLoopBackOff', 'pod-0: CrashLoopBackOff'],
 ];
+const TUNING_RUNNING: Row[] = [
+  ['JobStarted', 'True', 'JobStarted', 'started'],
+  ['WorkspaceSucceeded', 'False', 'workspacePending', 'running'],
+  ['WorkspaceReady', 'False', 'workspacePending', 'running'],
+];
+const tuningEnded = (status: 'True' | 'False', reason: string, message: string): Row[] => [
+  TUNING_RUNNING[0]!,
+  ['WorkspaceSucceeded', status, reason, message],
+  ['WorkspaceReady', status, reason, message],
+];
 
 test.each<[string, Row[], Row[], Array<[string, string, string]>]>([
   ['a new workspace, every condition waiting: no event', [], PENDING, []],
@@ -70,30 +80,14 @@ test.each<[string, Row[], Row[], Array<[string, string, string]>]>([
   ],
   [
     'a tuning job succeeds: no event (WorkspaceReady carries the outcome)',
-    [
-      ['JobStarted', 'True', 'JobStarted', 'started'],
-      ['WorkspaceSucceeded', 'False', 'workspacePending', 'running'],
-      ['WorkspaceReady', 'False', 'workspacePending', 'running'],
-    ],
-    [
-      ['JobStarted', 'True', 'JobStarted', 'started'],
-      ['WorkspaceSucceeded', 'True', 'workspaceSucceeded', 'done'],
-      ['WorkspaceReady', 'True', 'workspaceSucceeded', 'done'],
-    ],
+    TUNING_RUNNING,
+    tuningEnded('True', 'workspaceSucceeded', 'done'),
     [],
   ],
   [
     'a tuning job fails: one Warning',
-    [
-      ['JobStarted', 'True', 'JobStarted', 'started'],
-      ['WorkspaceSucceeded', 'False', 'workspacePending', 'running'],
-      ['WorkspaceReady', 'False', 'workspacePending', 'running'],
-    ],
-    [
-      ['JobStarted', 'True', 'JobStarted', 'started'],
-      ['WorkspaceSucceeded', 'False', 'workspaceFailed', 'the job failed'],
-      ['WorkspaceReady', 'False', 'workspaceFailed', 'the job failed'],
-    ],
+    TUNING_RUNNING,
+    tuningEnded('False', 'workspaceFailed', 'the job failed'),
     [['Warning', 'workspaceFailed', 'WorkspaceSucceeded is False: the job failed']],
   ],
   [
