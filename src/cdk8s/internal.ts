@@ -145,8 +145,9 @@ export function objectId(object: KubeObject): string {
  *
  * Why not the names themselves: constructs keeps children in a plain object keyed by id, and V8 gives the
  * empty object's hidden class at most 1,536 transitions. Ids that hold each workspace's name use them up
- * after some 1,500 workspaces; from then on every object built up from `{}` in the process (cdk8s builds
- * each synthesized object so) gets a hidden class of its own, and synth takes 2-3x the memory and time.
+ * after some 1,350 workspaces (loading the modules takes about 180); from then on every object built up
+ * from `{}` in the process (cdk8s builds each synthesized object so) gets a hidden class of its own, and
+ * synth takes 2-3x the memory and time.
  */
 export function childIds(objects: readonly KubeObject[], ownerName: string): string[] {
   const prefix = `${ownerName}-`;
